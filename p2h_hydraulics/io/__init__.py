@@ -1,0 +1,79 @@
+"""File formats. One module per format, each converting to/from the native model.
+
+``load_network`` picks the reader from the path: a ``.json`` file (native format, or a
+pandapipes net saved with ``pandapipes.to_json``), a ``.geojson`` file, or a folder of CSV tables.
+``save_network`` picks the writer the same way (``.csv`` directory, ``.geojson``, ``.json``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import InputFileError
+from .native_json import load_json_network, network_from_document, read_json, write_json_network
+
+
+def load_network(path, validate: bool = True):
+    """Load a network from a native JSON file, a GeoJSON file, a CSV folder or a pandapipes JSON."""
+    path = Path(path)
+    if not path.exists():
+        raise InputFileError(f"{path}: file not found")
+    if path.is_dir():
+        from .csv_tables import read_csv_network
+
+        return read_csv_network(path, validate=validate)
+    suffix = path.suffix.lower()
+    if suffix == ".geojson":
+        from .geojson import read_geojson_network
+
+        return read_geojson_network(path, validate=validate)
+    if suffix == ".json":
+        doc = read_json(path)
+        if isinstance(doc, dict) and "_class" in doc and "_object" in doc:
+            from .pandapipes_io import read_pandapipes_json
+
+            return read_pandapipes_json(path, validate=validate)
+        if isinstance(doc, dict) and doc.get("type") == "FeatureCollection":
+            from .geojson import network_from_feature_collection
+
+            return network_from_feature_collection(doc, file=str(path), validate=validate)
+        return network_from_document(doc, file=str(path), validate=validate)
+    raise InputFileError(f"{path}: unknown network format '{suffix}'; expected .json (native or "
+                         "pandapipes), .geojson, or a folder of CSV tables")
+
+
+def save_network(net, path, fmt: str | None = None, inputs=()) -> Path:
+    """Write ``net`` to ``path``; format from ``fmt`` ('json', 'csv', 'geojson', 'pandapipes')
+    or from the path (folder or ``.csv`` → CSV tables)."""
+    path = Path(path)
+    fmt = fmt or _format_from_path(path)
+    if fmt == "json":
+        return write_json_network(net, path, inputs)
+    if fmt == "csv":
+        from .csv_tables import write_csv_network
+
+        return write_csv_network(net, path, inputs)
+    if fmt == "geojson":
+        from .geojson import write_geojson_network
+
+        return write_geojson_network(net, path, inputs)
+    if fmt == "pandapipes":
+        from .pandapipes_io import write_pandapipes_json
+
+        return write_pandapipes_json(net, path, inputs)
+    raise InputFileError(f"unknown output format {fmt!r}; use json, csv, geojson or pandapipes")
+
+
+def _format_from_path(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix == ".geojson":
+        return "geojson"
+    if suffix == ".json":
+        return "json"
+    if suffix in ("", ".csv") or path.is_dir():
+        return "csv"
+    raise InputFileError(f"{path}: cannot tell the output format from the extension "
+                         f"'{suffix}'; use .json, .geojson or a folder name")
+
+
+__all__ = ["load_network", "save_network", "load_json_network", "write_json_network"]

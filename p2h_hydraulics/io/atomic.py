@@ -1,0 +1,56 @@
+"""Safe output: write to a temporary file in the target folder, then rename over the target.
+
+A crash never leaves a half-written file, and a path that is one of the run's inputs is never
+overwritten (``protect``).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from ..errors import P2HError
+
+_PROTECTED: set[Path] = set()
+
+
+def protect(*paths) -> None:
+    """Register input files that no output may overwrite during this process."""
+    for p in paths:
+        if p is not None:
+            _PROTECTED.add(Path(p).resolve())
+
+
+def _check_target(path: Path, inputs: Iterable = ()) -> None:
+    target = path.resolve()
+    guarded = _PROTECTED | {Path(p).resolve() for p in inputs if p is not None}
+    if target in guarded:
+        raise P2HError(f"{path}: refusing to overwrite an input file; choose another output path")
+    if target.is_dir():
+        raise P2HError(f"{path}: is a directory, expected a file path for the output")
+
+
+def write_bytes_atomic(path, data: bytes, inputs: Iterable = ()) -> Path:
+    """Write ``data`` to ``path`` atomically (temp file + rename); returns the path."""
+    path = Path(path)
+    _check_target(path, inputs)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def write_text_atomic(path, text: str, inputs: Iterable = ()) -> Path:
+    """Write UTF-8 ``text`` to ``path`` atomically."""
+    return write_bytes_atomic(path, text.encode("utf-8"), inputs)

@@ -1,0 +1,102 @@
+"""The native network format: one JSON document, versioned and documented.
+
+```
+{"format": "p2h-network", "version": 1,
+ "settings": {"name": "...", "t_soil_c": 10},
+ "junctions": [{"id": "J1", "x_m": 0, "y_m": 0, "elevation_m": 12.5}, ...],
+ "pipes": [{"id": "P1", "from_junction": "J1", "to_junction": "J2", "length_m": 120,
+            "d_inner_mm": 107.1, "roughness_mm": 0.1, "u_w_per_mk": 0.3}, ...],
+ "consumers": [...], "plants": [...], "valves": [...], "feedins": [...],
+ "pressure_refs": [...], "mass_flows": [...]}
+```
+
+or the trench form (``nodes`` + ``trenches``, see ``model.trench``). Field names carry their unit
+(``_mm``, ``_c``, ``_bar``, ``_kw`` … are accepted, see the README). The writer writes canonical
+SI fields so that ``read(write(net))`` reproduces the model exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from ..errors import InputFileError, Problem
+from ..model.build import network_from_records
+from ..model.schema import SETTINGS, TABLES
+from .atomic import write_text_atomic
+
+FORMAT = "p2h-network"
+VERSION = 1
+
+
+def read_json(path) -> object:
+    """Parse a JSON file into Python objects, with a clear error (file:line:col) on failure."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputFileError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise InputFileError(f"{path}: is a directory, expected a JSON file") from None
+    except UnicodeDecodeError as exc:
+        raise InputFileError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise InputFileError(f"{path}: cannot be read ({exc.strerror})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputFileError([Problem(f"malformed JSON: {exc.msg} (column {exc.colno})",
+                                      file=str(path), line=exc.lineno)]) from None
+    except RecursionError:
+        raise InputFileError(f"{path}: JSON nested too deeply") from None
+
+
+def network_from_document(doc, file: str | None = None, validate: bool = True):
+    """Build a network from a parsed native document."""
+    if not isinstance(doc, dict):
+        raise InputFileError("expected a JSON object with network tables at the top level",
+                             file=file)
+    fmt = doc.get("format", FORMAT)
+    if fmt != FORMAT:
+        raise InputFileError(f"unknown format {fmt!r}, expected {FORMAT!r}", file=file)
+    version = doc.get("version", VERSION)
+    if version != VERSION:
+        raise InputFileError(f"format version {version!r} is not supported (this version reads "
+                             f"{VERSION})", file=file)
+    tables = {k: v for k, v in doc.items() if k not in ("format", "version", "settings")}
+    return network_from_records(tables, doc.get("settings"), file=file, validate=validate)
+
+
+def load_json_network(path, validate: bool = True):
+    """Read a native JSON network file."""
+    return network_from_document(read_json(path), file=str(path), validate=validate)
+
+
+def _clean(v):
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    if hasattr(v, "item"):
+        v = v.item()
+        if isinstance(v, float) and math.isnan(v):
+            return None
+    return v
+
+
+def network_to_document(net) -> dict:
+    """The native JSON document (canonical SI field names) of ``net``."""
+    doc: dict = {"format": FORMAT, "version": VERSION}
+    doc["settings"] = {a.name: _clean(net.settings.get(a.name, a.default)) for a in SETTINGS}
+    for table in TABLES:
+        df = net.table(table)
+        records = []
+        for eid, row in zip(df.index, df.to_dict("records"), strict=True):
+            records.append({"id": eid, **{k: _clean(v) for k, v in row.items()}})
+        doc[table] = records
+    return doc
+
+
+def write_json_network(net, path, inputs=()) -> Path:
+    """Write ``net`` as a native JSON file (atomically)."""
+    text = json.dumps(network_to_document(net), indent=1, allow_nan=False)
+    return write_text_atomic(path, text + "\n", inputs)

@@ -1,0 +1,239 @@
+"""Build a ``Network`` from plain records (what every file reader produces).
+
+Every reader (JSON, CSV, GeoJSON, scenario overrides) turns its input into
+``{table: [record, …]}`` with field names in any accepted unit suffix; this module maps them to
+the canonical SI columns, converts units, checks types and bounds, fills defaults and collects
+*every* problem before raising one ``ModelError``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ModelError, Problem
+from ..units import SUFFIXES
+from .network import Network, default_settings
+from .schema import SETTINGS, TABLES, Attr
+
+_TRUE = {"true", "1", "yes", "y", "on", "t"}
+_FALSE = {"false", "0", "no", "n", "off", "f"}
+
+
+def _is_missing(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and v.strip() == "")
+
+
+def _name_map(attrs: tuple[Attr, ...]) -> dict[str, tuple[Attr, str]]:
+    out = {}
+    for a in attrs:
+        for name, sfx in a.accepted_names().items():
+            out[name] = (a, sfx)
+    return out
+
+
+def _unit_hint(a: Attr, v: float) -> str | None:
+    """Suggest the unit the user probably meant when a value is out of bounds."""
+    def ok(x):
+        return (a.lo is None or x >= a.lo) and (a.hi is None or x <= a.hi)
+
+    for sfx, (factor, offset) in SUFFIXES.get(a.unit, {}).items():
+        if (factor, offset) != (1.0, 0.0) and ok(v * factor + offset):
+            return f"the value looks like it is in {sfx}: name the field '{a.base}_{sfx}'"
+    return None
+
+
+def convert_value(a: Attr, raw: Any, sfx: str, where: dict) -> tuple[Any, Problem | None]:
+    """Convert one raw file value to the canonical SI value of attribute ``a``."""
+    if a.kind in ("str", "ref"):
+        if isinstance(raw, bool) or isinstance(raw, (dict, list)):
+            return None, Problem("expected a text id or name", value=raw, **where)
+        if isinstance(raw, float) and raw.is_integer():
+            raw = int(raw)
+        return str(raw).strip(), None
+    if a.kind == "choice":
+        text = str(raw).strip().lower()
+        if text not in a.choices:
+            close = difflib.get_close_matches(text, a.choices, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else None
+            return None, Problem(f"must be one of {', '.join(a.choices)}", value=raw, hint=hint,
+                                 **where)
+        return text, None
+    if a.kind == "bool":
+        if isinstance(raw, bool):
+            return raw, None
+        if isinstance(raw, (int, float)) and raw in (0, 1):
+            return bool(raw), None
+        text = str(raw).strip().lower()
+        if text in _TRUE:
+            return True, None
+        if text in _FALSE:
+            return False, None
+        return None, Problem("expected true or false", value=raw, **where)
+    # float
+    if isinstance(raw, bool):
+        return None, Problem("expected a number, got a boolean", value=raw, **where)
+    try:
+        v = float(raw)
+    except (TypeError, ValueError):
+        return None, Problem("expected a number", value=raw, **where)
+    if not math.isfinite(v):
+        if a.required or not math.isnan(v):
+            return None, Problem("expected a finite number", value=raw, **where)
+        return v, None
+    factor, offset = SUFFIXES[a.unit][sfx] if a.unit != "1" else (1.0, 0.0)
+    si = v * factor + offset
+    too_low = a.lo is not None and (si <= a.lo if a.lo_open else si < a.lo)
+    too_high = a.hi is not None and si > a.hi
+    if too_low or too_high:
+        from .schema import _bounds_text
+
+        unit = f" {a.unit}" if a.unit != "1" else ""
+        msg = f"{v:g} {sfx} is out of range (allowed in SI: {_bounds_text(a)}{unit})"
+        return None, Problem(msg.replace("  ", " "), value=raw, hint=_unit_hint(a, v), **where)
+    return si, None
+
+
+def build_table(table: str, records: list[dict], file: str | None,
+                problems: list[Problem]) -> pd.DataFrame:
+    """Canonical DataFrame for one table from raw records; appends problems found."""
+    attrs = TABLES[table]
+    names = _name_map(attrs)
+    rows: list[dict] = []
+    ids: list[str] = []
+    seen: set[str] = set()
+    for i, rec in enumerate(records):
+        if not isinstance(rec, dict):
+            problems.append(Problem(f"entry {i} must be an object with fields", file=file,
+                                    table=table, value=rec))
+            continue
+        raw_id = rec.get("id")
+        eid = None if _is_missing(raw_id) else str(int(raw_id) if isinstance(raw_id, float)
+                                                   and raw_id.is_integer() else raw_id).strip()
+        label = eid if eid is not None else f"#{i}"
+        if eid is None:
+            problems.append(Problem("missing id", file=file, table=table, element=label,
+                                    field="id"))
+        elif eid in seen:
+            problems.append(Problem("duplicate id", file=file, table=table, element=eid,
+                                    field="id", hint="ids must be unique within a table"))
+        row: dict[str, Any] = {}
+        given: dict[str, str] = {}
+        for key, raw in rec.items():
+            if key == "id":
+                continue
+            where = dict(file=file, table=table, element=label, field=key)
+            if key not in names:
+                close = difflib.get_close_matches(key, list(names), n=1)
+                hint = f"did you mean '{close[0]}'?" if close else \
+                    f"known fields: {', '.join(a.name for a in attrs)}"
+                problems.append(Problem("unknown field", hint=hint, **where))
+                continue
+            a, sfx = names[key]
+            if a.name in given:
+                problems.append(Problem(f"given twice (also as '{given[a.name]}')", **where))
+                continue
+            given[a.name] = key
+            if _is_missing(raw):
+                continue
+            value, prob = convert_value(a, raw, sfx, where)
+            if prob:
+                problems.append(prob)
+            else:
+                row[a.name] = value
+        for a in attrs:
+            if a.name == "id" or a.name in row:
+                continue
+            if a.required and a.name not in given:
+                problems.append(Problem("required field is missing", file=file, table=table,
+                                        element=label, field=a.name))
+            elif a.required:
+                problems.append(Problem("required field is empty", file=file, table=table,
+                                        element=label, field=given[a.name]))
+            row[a.name] = None if a.required else a.default
+        if eid is not None and eid not in seen:
+            seen.add(eid)
+            ids.append(eid)
+            rows.append(row)
+    cols = [a.name for a in attrs if a.name != "id"]
+    df = pd.DataFrame(rows, columns=cols)
+    for a in attrs:
+        if a.kind == "float" and a.name in df:
+            df[a.name] = pd.to_numeric(df[a.name], errors="coerce").astype(np.float64)
+        elif a.kind == "bool" and a.name in df:
+            df[a.name] = df[a.name].astype(bool)
+        elif a.name in df:
+            df[a.name] = df[a.name].astype(object)
+    df.index = pd.Index(ids, dtype=object, name="id")
+    return df
+
+
+def build_settings(raw: dict | None, file: str | None, problems: list[Problem]) -> dict:
+    """Canonical settings dict from raw file settings."""
+    out = default_settings()
+    if raw is None:
+        return out
+    if not isinstance(raw, dict):
+        problems.append(Problem("'settings' must be an object", file=file, value=raw))
+        return out
+    names = _name_map(SETTINGS)
+    for key, val in raw.items():
+        where = dict(file=file, table="settings", field=key)
+        if key not in names:
+            close = difflib.get_close_matches(key, list(names), n=1)
+            problems.append(Problem("unknown setting", hint=f"did you mean '{close[0]}'?"
+                                    if close else None, **where))
+            continue
+        if _is_missing(val):
+            continue
+        a, sfx = names[key]
+        value, prob = convert_value(a, val, sfx, where)
+        if prob:
+            problems.append(prob)
+        else:
+            out[a.name] = value
+    return out
+
+
+def network_from_records(tables: dict[str, list[dict]], settings: dict | None = None,
+                         file: str | None = None, validate: bool = True) -> Network:
+    """Build and (by default) validate a network from raw records of any unit suffix.
+
+    Accepts the two-pipe form (``junctions``, ``pipes`` …) and the trench form (``nodes``,
+    ``trenches``, consumers/plants/feed-ins with ``node``), see ``model.trench``.
+    Raises ``ModelError`` listing every problem found.
+    """
+    from .catalogue import apply_catalogue
+    from .trench import expand_trenches, is_trench_form
+
+    problems: list[Problem] = []
+    if not isinstance(tables, dict):
+        raise ModelError("the network must be an object of tables", file=file)
+    if is_trench_form(tables):
+        tables = expand_trenches(tables, file, problems)
+    unknown = set(tables) - set(TABLES)
+    for name in sorted(unknown):
+        close = difflib.get_close_matches(name, list(TABLES), n=1)
+        problems.append(Problem("unknown table", file=file, table=name,
+                                hint=f"did you mean '{close[0]}'?" if close else
+                                f"known tables: {', '.join(TABLES)}"))
+    built = {}
+    for name in TABLES:
+        recs = tables.get(name) or []
+        if not isinstance(recs, list):
+            problems.append(Problem("must be a list of objects", file=file, table=name))
+            recs = []
+        built[name] = build_table(name, recs, file, problems)
+    net = Network(**built, settings=build_settings(settings, file, problems), source=file)
+    net = apply_catalogue(net, problems)
+    if problems:
+        raise ModelError(problems, file=file)
+    if validate:
+        from .validate import validate_network
+
+        validate_network(net)
+    return net

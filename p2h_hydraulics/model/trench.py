@@ -1,0 +1,117 @@
+"""Trench form: one line per trench (as GIS stores it), expanded to a supply and a return pipe.
+
+Input tables in trench form:
+- ``nodes``: id, x, y, elevation (one per trench node),
+- ``trenches``: id, from_node, to_node, length, d_inner or dn/series, roughness, u, zeta, …
+  (any pipe field except the junction references),
+- ``valves`` (optional): id, from_node, to_node, d_inner, zeta, opened, side (both|supply|return),
+- ``consumers``, ``plants``, ``feedins``: ``node`` instead of supply_junction/return_junction,
+- ``pressure_refs``, ``mass_flows``: ``node`` + ``side`` (supply|return).
+
+Expansion: node ``N`` becomes junctions ``N_s`` (supply) and ``N_r`` (return); trench ``T`` becomes
+pipes ``T_s`` (from_node_s → to_node_s) and ``T_r`` (to_node_r → from_node_r, the usual return
+flow direction). Consumers, plants and feed-ins connect ``N_s`` and ``N_r``.
+"""
+
+from __future__ import annotations
+
+from ..errors import Problem
+
+SUPPLY_SUFFIX = "_s"
+RETURN_SUFFIX = "_r"
+
+
+def is_trench_form(tables: dict) -> bool:
+    """True when the records use the trench form (``nodes``/``trenches``)."""
+    return "trenches" in tables or "nodes" in tables
+
+
+def _sides(node) -> tuple[str, str]:
+    return f"{node}{SUPPLY_SUFFIX}", f"{node}{RETURN_SUFFIX}"
+
+
+def expand_trenches(tables: dict, file: str | None, problems: list[Problem]) -> dict:
+    """Two-pipe records from trench-form records (problems appended, nothing raised)."""
+    out: dict[str, list] = {}
+    for name in ("junctions", "pipes"):
+        if tables.get(name):
+            problems.append(Problem(f"'{name}' cannot be mixed with the trench form "
+                                    "('nodes'/'trenches')", file=file, table=name))
+    nodes = _records(tables, "nodes", file, problems)
+    out["junctions"] = []
+    for rec in nodes:
+        s, r = _sides(rec.get("id"))
+        base = {k: v for k, v in rec.items() if k != "id"}
+        out["junctions"] += [{"id": s, **base}, {"id": r, **base}]
+    out["pipes"] = []
+    for rec in _records(tables, "trenches", file, problems):
+        tid, a, b = rec.get("id"), rec.get("from_node"), rec.get("to_node")
+        if a is None or b is None:
+            field = "from_node" if a is None else "to_node"
+            problems.append(Problem("required field is missing", file=file, table="trenches",
+                                    element=tid, field=field))
+            continue
+        base = {k: v for k, v in rec.items() if k not in ("id", "from_node", "to_node")}
+        out["pipes"].append({"id": f"{tid}{SUPPLY_SUFFIX}", "from_junction": _sides(a)[0],
+                             "to_junction": _sides(b)[0], **base})
+        out["pipes"].append({"id": f"{tid}{RETURN_SUFFIX}", "from_junction": _sides(b)[1],
+                             "to_junction": _sides(a)[1], **base})
+    out["valves"] = []
+    for rec in _records(tables, "valves", file, problems):
+        side = str(rec.get("side", "both")).lower()
+        base = {k: v for k, v in rec.items() if k not in ("id", "from_node", "to_node", "side")}
+        a, b = rec.get("from_node"), rec.get("to_node")
+        if side not in ("both", "supply", "return"):
+            problems.append(Problem("must be both, supply or return", file=file, table="valves",
+                                    element=rec.get("id"), field="side", value=side))
+            continue
+        if side in ("both", "supply"):
+            out["valves"].append({"id": f"{rec.get('id')}{SUPPLY_SUFFIX}",
+                                  "from_junction": _sides(a)[0], "to_junction": _sides(b)[0],
+                                  **base})
+        if side in ("both", "return"):
+            out["valves"].append({"id": f"{rec.get('id')}{RETURN_SUFFIX}",
+                                  "from_junction": _sides(b)[1], "to_junction": _sides(a)[1],
+                                  **base})
+    for name in ("consumers", "plants", "feedins"):
+        out[name] = []
+        for rec in _records(tables, name, file, problems):
+            if "node" not in rec:
+                problems.append(Problem("trench form needs 'node' for each element", file=file,
+                                        table=name, element=rec.get("id"), field="node"))
+                continue
+            s, r = _sides(rec["node"])
+            base = {k: v for k, v in rec.items() if k != "node"}
+            out[name].append({**base, "supply_junction": s, "return_junction": r})
+    for name in ("pressure_refs", "mass_flows"):
+        out[name] = []
+        for rec in _records(tables, name, file, problems):
+            side = str(rec.get("side", "")).lower()
+            if side not in ("supply", "return") or "node" not in rec:
+                problems.append(Problem("trench form needs 'node' and side supply|return",
+                                        file=file, table=name, element=rec.get("id"),
+                                        field="side", value=side or None))
+                continue
+            s, r = _sides(rec["node"])
+            base = {k: v for k, v in rec.items() if k not in ("node", "side")}
+            out[name].append({**base, "junction": s if side == "supply" else r})
+    known = {"nodes", "trenches", "valves", "consumers", "plants", "feedins", "pressure_refs",
+             "mass_flows", "junctions", "pipes"}
+    for name in set(tables) - known:
+        out[name] = tables[name]
+    return out
+
+
+def _records(tables: dict, name: str, file, problems) -> list[dict]:
+    recs = tables.get(name) or []
+    if not isinstance(recs, list):
+        problems.append(Problem("must be a list of objects", file=file, table=name))
+        return []
+    good = []
+    for i, rec in enumerate(recs):
+        if isinstance(rec, dict):
+            good.append(rec)
+        else:
+            problems.append(Problem(f"entry {i} must be an object with fields", file=file,
+                                    table=name, value=rec))
+    return good

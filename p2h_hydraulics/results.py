@@ -1,0 +1,226 @@
+"""A solved state as a frozen result object with DataFrames per element type.
+
+Columns carry their unit: SI (``p_pa``, ``t_k``, ``q_w``) and the edge units operators read
+(``p_bar`` gauge, ``t_c``, ``q_kw``). Pressures are gauge. Both backends return this type.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .errors import ConvergenceInfo
+from .physics import water
+from .units import P_ATM_PA
+
+
+@dataclass(frozen=True)
+class Result:
+    """Solved network: ``junctions``, ``pipes``, ``valves``, ``consumers``, ``plant``,
+    ``feedins`` DataFrames indexed by element id, plus convergence info and balances."""
+
+    junctions: pd.DataFrame
+    pipes: pd.DataFrame
+    valves: pd.DataFrame
+    consumers: pd.DataFrame
+    plant: pd.DataFrame
+    feedins: pd.DataFrame
+    convergence: ConvergenceInfo
+    balance: dict
+    backend: str = "native"
+    state: object = field(default=None, repr=False, compare=False)
+
+    @property
+    def converged(self) -> bool:
+        return bool(self.convergence.converged)
+
+    def summary(self) -> dict:
+        """Key figures in edge units (bar, °C, kW) for terminals and reports."""
+        c, j, pl = self.consumers, self.junctions, self.plant
+        out = {
+            "backend": self.backend,
+            "converged": self.converged,
+            "iterations": self.convergence.iterations,
+            "plant_mdot_kg_s": float(pl["mdot_kg_s"].sum()) if len(pl) else 0.0,
+            "plant_head_bar": float(pl["head_bar"].max()) if len(pl) else float("nan"),
+            "plant_heat_kw": float(pl["q_kw"].sum()) if len(pl) else 0.0,
+            "feedin_heat_kw": float(self.feedins["q_kw"].sum()) if len(self.feedins) else 0.0,
+            "consumer_heat_kw": float(c["q_kw"].sum()) if len(c) else 0.0,
+            "heat_loss_kw": self.balance.get("losses_w", 0.0) / 1e3,
+            "p_min_bar": float(j["p_bar"].min()),
+            "p_min_junction": str(j["p_bar"].idxmin()),
+            "p_max_bar": float(j["p_bar"].max()),
+            "p_max_junction": str(j["p_bar"].idxmax()),
+            "energy_balance_rel": self.balance.get("energy_rel", float("nan")),
+            "mass_balance_max_kg_s": self.balance.get("mass_max_kg_s", float("nan")),
+        }
+        act = c[c["mdot_kg_s"] > 0] if len(c) else c
+        if len(act):
+            out.update({
+                "dp_min_consumer_bar": float(act["dp_bar"].min()),
+                "dp_min_consumer": str(act["dp_bar"].idxmin()),
+                "t_supply_min_consumer_c": float(act["t_supply_c"].min()),
+                "t_supply_min_consumer": str(act["t_supply_c"].idxmin()),
+            })
+        return out
+
+    def to_dict(self) -> dict:
+        """Plain-Python form (JSON-ready): tables as records, plus summary and balances."""
+        def table(df):
+            d = df.replace({np.nan: None})
+            return {str(k): v for k, v in d.to_dict("index").items()}
+
+        return {
+            "summary": self.summary(),
+            "balance": self.balance,
+            "convergence": {"converged": self.converged,
+                            "iterations": self.convergence.iterations,
+                            "message": self.convergence.message},
+            "junctions": table(self.junctions), "pipes": table(self.pipes),
+            "valves": table(self.valves), "consumers": table(self.consumers),
+            "plant": table(self.plant), "feedins": table(self.feedins),
+        }
+
+    def to_json(self, indent: int | None = 1) -> str:
+        """JSON text of ``to_dict``."""
+        return json.dumps(self.to_dict(), indent=indent, default=_json_default, allow_nan=False)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The result DataFrames by name."""
+        return {"junctions": self.junctions, "pipes": self.pipes, "valves": self.valves,
+                "consumers": self.consumers, "plant": self.plant, "feedins": self.feedins}
+
+
+def _json_default(o):
+    if isinstance(o, (np.integer,)):
+        return int(o)
+    if isinstance(o, (np.floating,)):
+        return None if not np.isfinite(o) else float(o)
+    if isinstance(o, np.bool_):
+        return bool(o)
+    return str(o)
+
+
+def _add_edge_units(df: pd.DataFrame) -> pd.DataFrame:
+    """Add bar/°C/kW columns next to the SI ones."""
+    for col in list(df.columns):
+        if col.endswith("_pa"):
+            df[col[:-3] + "_bar"] = df[col] / 1e5
+        elif col.endswith("_k") and col.startswith("t"):
+            df[col[:-2] + "_c"] = df[col] - 273.15
+        elif col.endswith("_w"):
+            df[col[:-2] + "_kw"] = df[col] / 1e3
+    return df
+
+
+def build_result(comp, state, fl, info: ConvergenceInfo, hyd_iters: int = 0,
+                 backend: str = "native") -> Result:
+    """Assemble the Result of the native solver from the final state."""
+    from .physics.friction import pressure_drop_pipe
+    from .solver.native import nodal_demand, node_injection
+    from .solver.thermal import pipe_decay
+
+    p, h, m = state.p, state.h, state.mdot_b
+    t = water.temperature_from_enthalpy(h)
+    n_idx = pd.Index(comp.node_ids, name="id")
+    junctions = pd.DataFrame({"p_pa": p, "t_k": t, "elevation_m": comp.elevation_m,
+                              "side": comp.side}, index=n_idx)
+    junctions["p_abs_pa"] = p + P_ATM_PA
+    junctions["p_sat_pa"] = water.saturation_pressure(t) - P_ATM_PA  # gauge
+    up = np.where(m >= 0, comp.b_from, comp.b_to)
+    t_in = t[up]
+    a, h_soil = pipe_decay(comp, m, t_in)
+    h_in = h[up]
+    h_out = h_soil + a * (h_in - h_soil)
+    t_out = water.temperature_from_enthalpy(h_out)
+    t_b = 0.5 * (t[comp.b_from] + t[comp.b_to])
+    rho, mu = water.density(t_b), water.viscosity(t_b)
+    area = np.pi * comp.d_m**2 / 4
+    dp_fric, _ = pressure_drop_pipe(m, comp.length_m, comp.d_m, comp.roughness_m, rho, mu,
+                                    comp.zeta)
+    dp_fric = np.atleast_1d(dp_fric)
+    v = m / (rho * area)
+    branch = pd.DataFrame({
+        "from_junction": comp.node_ids[comp.b_from], "to_junction": comp.node_ids[comp.b_to],
+        "mdot_kg_s": m, "v_m_s": v, "dp_pa": p[comp.b_from] - p[comp.b_to],
+        "dp_friction_pa": dp_fric,
+        "r_pa_per_m": np.where(comp.length_m > 0, np.abs(dp_fric) /
+                               np.where(comp.length_m > 0, comp.length_m, 1.0), np.nan),
+        "reynolds": np.abs(m) * comp.d_m / (area * mu),
+        "t_in_k": t_in, "t_out_k": t_out, "q_loss_w": np.abs(m) * (h_in - h_out),
+        "side": comp.side[comp.b_from],
+    }, index=pd.Index(comp.branch_ids, name="id"))
+    branch = _add_edge_units(branch)
+    pipes = branch[comp.branch_kind == 0]
+    valves = branch[comp.branch_kind == 1]
+    # consumers
+    t_s, t_r = t[comp.c_sup], t[comp.c_ret]
+    m_c = fl["m_c"]
+    h_c_out = np.where(fl["c_fixed_h"], fl["c_h_out"], h[comp.c_sup] - fl["c_dh"])
+    consumers = pd.DataFrame({
+        "supply_junction": comp.node_ids[comp.c_sup], "return_junction": comp.node_ids[comp.c_ret],
+        "mdot_kg_s": m_c, "q_w": m_c * (h[comp.c_sup] - h_c_out),
+        "dp_pa": p[comp.c_sup] - p[comp.c_ret], "dp_min_pa": comp.c_dp_min_pa,
+        "t_supply_k": t_s, "t_return_k": water.temperature_from_enthalpy(h_c_out),
+        "t_return_junction_k": t_r, "return_setpoint_reached": ~fl["c_clamped"],
+    }, index=pd.Index(comp.c_ids, name="id"))
+    consumers["dp_margin_pa"] = consumers["dp_pa"] - consumers["dp_min_pa"]
+    consumers = _add_edge_units(consumers)
+    demand = nodal_demand(comp, fl)
+    inj = node_injection(comp, m, demand)
+    pl_in, pl_out = inj[comp.pl_sup], -inj[comp.pl_ret]
+    h_set = water.enthalpy(comp.pl_t_supply_k)
+    h_sup_out = np.where(pl_in >= 0, h_set, h[comp.pl_sup])
+    plant = pd.DataFrame({
+        "return_junction": comp.node_ids[comp.pl_ret], "supply_junction": comp.node_ids[comp.pl_sup],
+        "mdot_kg_s": pl_in, "mdot_return_kg_s": pl_out,
+        "p_supply_pa": p[comp.pl_sup], "p_return_pa": p[comp.pl_ret],
+        "head_pa": p[comp.pl_sup] - p[comp.pl_ret],
+        "t_supply_k": np.where(pl_in >= 0, comp.pl_t_supply_k, t[comp.pl_sup]),
+        "t_return_k": t[comp.pl_ret],
+        "q_w": pl_in * h_sup_out - pl_out * h[comp.pl_ret],
+        "mdot_design_kg_s": comp.pl_mdot_design_kg_s,
+        "control": [("lift", "p_supply", "critical_point")[c] for c in comp.pl_control],
+    }, index=pd.Index(comp.pl_ids, name="id"))
+    plant = _add_edge_units(plant)
+    m_f = fl["m_f"]
+    h_f_out = water.enthalpy(comp.f_t_out_k)
+    feedins = pd.DataFrame({
+        "return_junction": comp.node_ids[comp.f_ret], "supply_junction": comp.node_ids[comp.f_sup],
+        "mdot_kg_s": m_f, "t_in_k": t[comp.f_ret], "t_out_k": comp.f_t_out_k,
+        "q_w": m_f * (h_f_out - h[comp.f_ret]),
+        "p_supply_pa": p[comp.f_sup], "p_return_pa": p[comp.f_ret],
+        "head_pa": p[comp.f_sup] - p[comp.f_ret], "inlet_clamped": fl["f_clamped"],
+    }, index=pd.Index(comp.f_ids, name="id"))
+    feedins = _add_edge_units(feedins)
+    junctions = _add_edge_units(junctions)
+    balance = energy_mass_balance(comp, state, fl, inj, h_out, branch, plant, feedins, consumers)
+    balance["hydraulic_iterations"] = hyd_iters
+    return Result(junctions, pipes, valves, consumers, plant, feedins, info, balance, backend,
+                  state)
+
+
+def energy_mass_balance(comp, state, fl, inj, h_out, branch, plant, feedins, consumers) -> dict:
+    """Mass residual at free junctions and the energy balance heat in = consumers + losses."""
+    h = state.h
+    fixed = np.zeros(comp.n_nodes, dtype=bool)
+    fixed[comp.pl_sup] = fixed[comp.pl_ret] = True
+    fixed[comp.r_node] = True
+    mass = np.abs(inj[~fixed])
+    r_in = inj[comp.r_node]
+    r_t = np.where(np.isfinite(comp.r_t_k), comp.r_t_k, comp.t_initial_k)
+    h_r = np.where(r_in > 0, water.enthalpy(r_t), h[comp.r_node])
+    m_t = np.where(np.isfinite(comp.m_t_k), comp.m_t_k, comp.t_initial_k)
+    h_m = np.where(comp.m_mdot_kg_s < 0, water.enthalpy(m_t), h[comp.m_node])
+    heat_in = (float(plant["q_w"].sum()) + float(feedins["q_w"].sum())
+               + float(np.sum(r_in * h_r)) - float(np.sum(comp.m_mdot_kg_s * h_m)))
+    cons = float(consumers["q_w"].sum())
+    losses = float(branch["q_loss_w"].sum())
+    scale = max(abs(heat_in), cons + abs(losses), 1.0)
+    return {"mass_max_kg_s": float(mass.max()) if mass.size else 0.0,
+            "heat_in_w": heat_in, "consumers_w": cons, "losses_w": losses,
+            "energy_residual_w": heat_in - cons - losses,
+            "energy_rel": abs(heat_in - cons - losses) / scale}

@@ -1,0 +1,211 @@
+"""Compile a ``Network`` into the arrays the solvers work on (done once per topology).
+
+Branches: in-service pipes and opened valves, with incidence (from/to node indices) and
+parameters. Fixed-flow elements (consumers, feed-ins, mass flows) and pressure-holding elements
+(plants, pressure references) are kept as separate arrays, so a sweep can swap feed-ins or scale
+loads without recompiling (``Compiled.with_feedins`` / ``with_consumer_q``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from ..errors import ModelError, Problem
+from ..model.graph import active, junction_sides
+from ..units import G
+
+CONTROL_CODES = {"t_return": 0, "delta_t": 1, "mdot": 2}
+PLANT_CODES = {"lift": 0, "p_supply": 1, "critical_point": 2}
+FEEDIN_CODES = {"q": 0, "mdot": 1}
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """Array form of a network; all SI. Node index = position in ``node_ids``."""
+
+    node_ids: np.ndarray
+    elevation_m: np.ndarray
+    side: np.ndarray  # 'supply' | 'return' | 'other' per node
+    t_soil_node_k: np.ndarray
+    # branches (pipes then valves)
+    branch_ids: np.ndarray
+    branch_kind: np.ndarray  # 0 pipe, 1 valve
+    b_from: np.ndarray
+    b_to: np.ndarray
+    length_m: np.ndarray
+    d_m: np.ndarray
+    roughness_m: np.ndarray
+    zeta: np.ndarray
+    u_w_per_mk: np.ndarray
+    t_soil_k: np.ndarray
+    dz_m: np.ndarray
+    incidence: sp.csr_matrix  # branches x nodes, +1 at from, -1 at to
+    # consumers
+    c_ids: np.ndarray
+    c_sup: np.ndarray
+    c_ret: np.ndarray
+    c_q_w: np.ndarray
+    c_control: np.ndarray
+    c_t_return_k: np.ndarray
+    c_delta_t_k: np.ndarray
+    c_mdot_kg_s: np.ndarray
+    c_dp_min_pa: np.ndarray
+    # plants
+    pl_ids: np.ndarray
+    pl_ret: np.ndarray
+    pl_sup: np.ndarray
+    pl_t_supply_k: np.ndarray
+    pl_p_return_pa: np.ndarray
+    pl_control: np.ndarray
+    pl_lift_pa: np.ndarray
+    pl_p_supply_pa: np.ndarray
+    pl_mdot_design_kg_s: np.ndarray
+    # feed-ins
+    f_ids: np.ndarray
+    f_ret: np.ndarray
+    f_sup: np.ndarray
+    f_q_w: np.ndarray
+    f_t_out_k: np.ndarray
+    f_control: np.ndarray
+    f_mdot_kg_s: np.ndarray
+    # pressure references and fixed mass flows
+    r_ids: np.ndarray
+    r_node: np.ndarray
+    r_p_pa: np.ndarray
+    r_t_k: np.ndarray
+    m_ids: np.ndarray
+    m_node: np.ndarray
+    m_mdot_kg_s: np.ndarray
+    m_t_k: np.ndarray
+    t_soil_default_k: float
+    t_initial_k: float
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.node_ids)
+
+    @property
+    def n_branches(self) -> int:
+        return len(self.branch_ids)
+
+    def with_feedins(self, feedins: pd.DataFrame) -> Compiled:
+        """A copy with another feed-in table (same topology)."""
+        return replace(self, **_feedin_arrays(feedins, self._index()))
+
+    def with_consumer_q(self, q_w: np.ndarray) -> Compiled:
+        """A copy with other consumer heat demands [W]."""
+        return replace(self, c_q_w=np.asarray(q_w, dtype=float))
+
+    def _index(self) -> pd.Index:
+        return pd.Index(self.node_ids)
+
+
+def _lookup(index: pd.Index, ids, table: str, field: str, problems: list) -> np.ndarray:
+    pos = index.get_indexer(pd.Index(ids))
+    for i in np.flatnonzero(pos < 0):
+        problems.append(Problem("refers to an unknown junction", table=table, field=field,
+                                value=list(ids)[i]))
+    return pos
+
+
+def _feedin_arrays(df: pd.DataFrame, index: pd.Index) -> dict:
+    df = active(df)
+    probs: list = []
+    out = dict(
+        f_ids=df.index.to_numpy(dtype=object),
+        f_ret=_lookup(index, df["return_junction"], "feedins", "return_junction", probs),
+        f_sup=_lookup(index, df["supply_junction"], "feedins", "supply_junction", probs),
+        f_q_w=df["q_w"].to_numpy(dtype=float),
+        f_t_out_k=df["t_out_k"].to_numpy(dtype=float),
+        f_control=df["control"].map(FEEDIN_CODES).to_numpy(dtype=np.int64),
+        f_mdot_kg_s=df["mdot_kg_s"].to_numpy(dtype=float),
+    )
+    if probs:
+        raise ModelError(probs)
+    return out
+
+
+def compile_network(net) -> Compiled:
+    """Array form of ``net`` (validated beforehand by the loader or ``validate_network``)."""
+    j = net.junctions
+    index = pd.Index(j.index)
+    problems: list = []
+    pipes, valves = active(net.pipes), active(net.valves)
+    t_soil = float(net.settings.get("t_soil_k", 283.15))
+    b_from = np.concatenate([
+        _lookup(index, pipes["from_junction"], "pipes", "from_junction", problems),
+        _lookup(index, valves["from_junction"], "valves", "from_junction", problems)])
+    b_to = np.concatenate([
+        _lookup(index, pipes["to_junction"], "pipes", "to_junction", problems),
+        _lookup(index, valves["to_junction"], "valves", "to_junction", problems)])
+    cons, plants = active(net.consumers), active(net.plants)
+    refs, mflows = active(net.pressure_refs), active(net.mass_flows)
+    c_sup = _lookup(index, cons["supply_junction"], "consumers", "supply_junction", problems)
+    c_ret = _lookup(index, cons["return_junction"], "consumers", "return_junction", problems)
+    pl_ret = _lookup(index, plants["return_junction"], "plants", "return_junction", problems)
+    pl_sup = _lookup(index, plants["supply_junction"], "plants", "supply_junction", problems)
+    r_node = _lookup(index, refs["junction"], "pressure_refs", "junction", problems)
+    m_node = _lookup(index, mflows["junction"], "mass_flows", "junction", problems)
+    if problems:
+        raise ModelError(problems, file=net.source)
+    nb, n = len(b_from), len(index)
+    rows = np.repeat(np.arange(nb), 2)
+    cols = np.column_stack([b_from, b_to]).ravel()
+    vals = np.tile([1.0, -1.0], nb)
+    incidence = sp.csr_matrix((vals, (rows, cols)), shape=(nb, n))
+    elev = j["elevation_m"].to_numpy(dtype=float)
+    t_soil_pipe = pipes["t_soil_k"].fillna(t_soil).to_numpy(dtype=float)
+    sides = junction_sides(net)
+    t_init = net.settings.get("t_initial_k", np.nan)
+    if not np.isfinite(t_init):
+        t_init = float(plants["t_supply_k"].max()) if len(plants) else 293.15
+    comp = Compiled(
+        node_ids=index.to_numpy(dtype=object),
+        elevation_m=elev,
+        side=np.array([sides.get(x, "other") for x in index], dtype=object),
+        t_soil_node_k=np.full(n, t_soil),
+        branch_ids=np.concatenate([pipes.index.to_numpy(dtype=object),
+                                   valves.index.to_numpy(dtype=object)]),
+        branch_kind=np.concatenate([np.zeros(len(pipes), int), np.ones(len(valves), int)]),
+        b_from=b_from, b_to=b_to,
+        length_m=np.concatenate([pipes["length_m"].to_numpy(float), np.zeros(len(valves))]),
+        d_m=np.concatenate([pipes["d_inner_m"].to_numpy(float),
+                            valves["d_inner_m"].to_numpy(float)]),
+        roughness_m=np.concatenate([pipes["roughness_m"].to_numpy(float),
+                                    np.zeros(len(valves))]),
+        zeta=np.concatenate([pipes["zeta"].to_numpy(float), valves["zeta"].to_numpy(float)]),
+        u_w_per_mk=np.concatenate([pipes["u_w_per_mk"].to_numpy(float), np.zeros(len(valves))]),
+        t_soil_k=np.concatenate([t_soil_pipe, np.full(len(valves), t_soil)]),
+        dz_m=elev[b_to] - elev[b_from] if nb else np.zeros(0),
+        incidence=incidence,
+        c_ids=cons.index.to_numpy(dtype=object), c_sup=c_sup, c_ret=c_ret,
+        c_q_w=cons["q_w"].to_numpy(float),
+        c_control=cons["control"].map(CONTROL_CODES).to_numpy(dtype=np.int64),
+        c_t_return_k=cons["t_return_k"].to_numpy(float),
+        c_delta_t_k=cons["delta_t_k"].to_numpy(float),
+        c_mdot_kg_s=cons["mdot_kg_s"].to_numpy(float),
+        c_dp_min_pa=cons["dp_min_pa"].to_numpy(float),
+        pl_ids=plants.index.to_numpy(dtype=object), pl_ret=pl_ret, pl_sup=pl_sup,
+        pl_t_supply_k=plants["t_supply_k"].to_numpy(float),
+        pl_p_return_pa=plants["p_return_pa"].to_numpy(float),
+        pl_control=plants["control"].map(PLANT_CODES).to_numpy(dtype=np.int64),
+        pl_lift_pa=plants["lift_pa"].to_numpy(float),
+        pl_p_supply_pa=plants["p_supply_pa"].to_numpy(float),
+        pl_mdot_design_kg_s=plants["mdot_design_kg_s"].to_numpy(float),
+        r_ids=refs.index.to_numpy(dtype=object), r_node=r_node,
+        r_p_pa=refs["p_pa"].to_numpy(float), r_t_k=refs["t_k"].to_numpy(float),
+        m_ids=mflows.index.to_numpy(dtype=object), m_node=m_node,
+        m_mdot_kg_s=mflows["mdot_kg_s"].to_numpy(float), m_t_k=mflows["t_k"].to_numpy(float),
+        t_soil_default_k=t_soil, t_initial_k=float(t_init),
+        **_feedin_arrays(net.feedins, index),
+    )
+    return comp
+
+
+def hydrostatic(rho, dz):
+    """Pressure change ρ g Δz [Pa] of a column of height ``dz`` [m]."""
+    return rho * G * dz

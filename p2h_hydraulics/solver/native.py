@@ -1,0 +1,238 @@
+"""The native solver: hydraulics ↔ thermal coupling loop with plant pressure controls.
+
+Each outer iteration: fluid properties and fixed flows (consumers, feed-ins) from the current
+temperatures → hydraulic Newton–GGA (warm-started) → critical-point lift update → thermal linear
+solve. Converged when temperatures, element flows, hydraulics and the control all settle.
+
+Consumers (return-setpoint control) draw ṁ = Q / (h(T_supply) − h(T_return,set)); when the
+supply arrives at less than ``DT_MIN_K`` above the setpoint, the return is clamped to
+T_supply − DT_MIN_K (flagged in the result). Feed-ins likewise: ṁ = Q / (h(T_out) − h(T_ret)).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import ConvergenceError, ConvergenceInfo, ModelError, Problem
+from ..physics import water
+from .compile import Compiled, compile_network
+from .hydraulic import HydraulicSystem
+from .thermal import solve_enthalpy
+
+DT_MIN_K = 1.0
+
+
+@dataclass
+class SolverOptions:
+    """Tolerances and limits of the native solver (SI)."""
+
+    tol_t_k: float = 1e-6
+    tol_m_rel: float = 1e-9
+    tol_p_pa: float = 1e-3
+    tol_dp_control_pa: float = 1.0
+    max_outer: int = 100
+    max_hydraulic: int = 60
+
+
+@dataclass
+class State:
+    """Everything the solver iterates on; also the warm start of the next solve."""
+
+    mdot_b: np.ndarray
+    p: np.ndarray
+    h: np.ndarray
+    lift: np.ndarray
+
+
+def _fixed_pressures(comp: Compiled, lift: np.ndarray):
+    """Fixed node indices and their pressures; ModelError when two elements disagree."""
+    nodes, values, owners = [], [], []
+    p_sup = np.where(comp.pl_control == 1, comp.pl_p_supply_pa, comp.pl_p_return_pa + lift)
+    for ids, nd, val in ((comp.pl_ids, comp.pl_ret, comp.pl_p_return_pa),
+                         (comp.pl_ids, comp.pl_sup, p_sup),
+                         (comp.r_ids, comp.r_node, comp.r_p_pa)):
+        nodes.append(nd)
+        values.append(val)
+        owners += list(ids)
+    nodes, values = np.concatenate(nodes), np.concatenate(values)
+    uniq, first = np.unique(nodes, return_index=True)
+    if len(uniq) < len(nodes):
+        probs = []
+        for k in range(len(nodes)):
+            j = first[np.searchsorted(uniq, nodes[k])]
+            if j != k and abs(values[j] - values[k]) > 1e-6:
+                probs.append(Problem(
+                    f"junction '{comp.node_ids[nodes[k]]}' has its pressure held twice "
+                    f"({values[j] / 1e5:g} and {values[k] / 1e5:g} bar)", element=owners[k],
+                    hint="hold each junction's pressure with one plant or pressure reference"))
+        if probs:
+            raise ModelError(probs)
+    return uniq, values[first]
+
+
+def _initial_lift(comp: Compiled) -> np.ndarray:
+    lift = np.where(np.isfinite(comp.pl_lift_pa), comp.pl_lift_pa, 3e5)
+    return np.where(comp.pl_control == 1, comp.pl_p_supply_pa - comp.pl_p_return_pa, lift)
+
+
+def element_flows(comp: Compiled, t_k: np.ndarray, h: np.ndarray) -> dict:
+    """Consumer and feed-in mass flows and outlet laws from node temperatures/enthalpies."""
+    t_s = t_k[comp.c_sup]
+    h_s = h[comp.c_sup]
+    ctrl = comp.c_control
+    q = comp.c_q_w
+    t_r = np.where(ctrl == 0, comp.c_t_return_k, np.nan)
+    clamped = (ctrl == 0) & (t_s - t_r < DT_MIN_K)
+    t_r = np.where(clamped, t_s - DT_MIN_K, t_r)
+    h_r = water.enthalpy(np.where(ctrl == 0, t_r, t_s))
+    dh_dt = h_s - water.enthalpy(t_s - np.where(ctrl == 1, comp.c_delta_t_k, 0.0))
+    m_mdot = comp.c_mdot_kg_s
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m_c = np.select([ctrl == 0, ctrl == 1, ctrl == 2],
+                        [q / (h_s - h_r), q / dh_dt, m_mdot], 0.0)
+        dh = np.select([ctrl == 1, ctrl == 2], [dh_dt, np.where(m_mdot > 0, q / m_mdot, 0.0)],
+                       0.0)
+    m_c = np.where(np.isfinite(m_c), m_c, 0.0)
+    t_fr = t_k[comp.f_ret]
+    f_clamped = (comp.f_control == 0) & (comp.f_t_out_k - t_fr < DT_MIN_K)
+    h_in = water.enthalpy(np.where(f_clamped, comp.f_t_out_k - DT_MIN_K, t_fr))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m_f = np.where(comp.f_control == 0,
+                       comp.f_q_w / (water.enthalpy(comp.f_t_out_k) - h_in), comp.f_mdot_kg_s)
+    m_f = np.where(np.isfinite(m_f), m_f, 0.0)
+    return dict(m_c=m_c, c_fixed_h=(ctrl == 0), c_h_out=h_r, c_dh=dh, c_clamped=clamped,
+                m_f=m_f, f_clamped=f_clamped)
+
+
+def nodal_demand(comp: Compiled, fl: dict) -> np.ndarray:
+    """Fixed withdrawal per node [kg/s] (negative = injection)."""
+    d = np.zeros(comp.n_nodes)
+    np.add.at(d, comp.c_sup, fl["m_c"])
+    np.add.at(d, comp.c_ret, -fl["m_c"])
+    np.add.at(d, comp.f_sup, -fl["m_f"])
+    np.add.at(d, comp.f_ret, fl["m_f"])
+    np.add.at(d, comp.m_node, comp.m_mdot_kg_s)
+    return d
+
+
+def node_injection(comp: Compiled, mdot_b: np.ndarray, demand: np.ndarray) -> np.ndarray:
+    """Flow each node must receive from outside the branches [kg/s] (plants, references)."""
+    return comp.incidence.T @ mdot_b + demand
+
+
+def initial_state(comp: Compiled) -> State:
+    """A cold start: supply temperature everywhere, 0.3 m/s in every branch."""
+    rho = water.density(comp.t_initial_k)
+    area = np.pi * comp.d_m**2 / 4
+    mdot = 0.3 * rho * area
+    lift = _initial_lift(comp)
+    p = np.full(comp.n_nodes, float(np.mean(comp.pl_p_return_pa)) if len(comp.pl_ids) else
+                float(np.mean(comp.r_p_pa)) if len(comp.r_ids) else 0.0)
+    h = np.full(comp.n_nodes, water.enthalpy(comp.t_initial_k))
+    return State(mdot, p, h, lift)
+
+
+def critical_point_update(comp: Compiled, p: np.ndarray, m_c: np.ndarray) -> float:
+    """Lift correction [Pa] that gives the worst consumer exactly its Δp_min (0 if none)."""
+    if not np.any(comp.pl_control == 2):
+        return 0.0
+    use = m_c > 0
+    if not np.any(use):
+        return 0.0
+    dp = p[comp.c_sup[use]] - p[comp.c_ret[use]]
+    return float(np.max(comp.c_dp_min_pa[use] - dp))
+
+
+def solve_compiled(comp: Compiled, warm: State | None = None,
+                   options: SolverOptions | None = None):
+    """Solve a compiled network; returns (state, raw dict) or raises ConvergenceError."""
+    from ..results import build_result
+
+    opt = options or SolverOptions()
+    st = warm if warm is not None else initial_state(comp)
+    mdot_b, p, h = st.mdot_b.copy(), st.p.copy(), st.h.copy()
+    lift = st.lift.copy() if len(st.lift) == len(comp.pl_ids) else _initial_lift(comp)
+    lift = np.where(comp.pl_control == 1, comp.pl_p_supply_pa - comp.pl_p_return_pa, lift)
+    fixed, p_fixed = _fixed_pressures(comp, lift)
+    hyd = HydraulicSystem(comp, fixed)
+    history = []
+    t = water.temperature_from_enthalpy(h)
+    fl = element_flows(comp, t, h)
+    converged = False
+    hyd_iters = 0
+    out = None
+    for it in range(1, opt.max_outer + 1):
+        t_b = 0.5 * (t[comp.b_from] + t[comp.b_to])
+        rho, mu = water.density(t_b), water.viscosity(t_b)
+        demand = nodal_demand(comp, fl)
+        _, p_fixed = _fixed_pressures(comp, lift)
+        p[fixed] = p_fixed
+        out = hyd.solve(mdot_b, p, demand, rho, mu, tol_m=opt.tol_m_rel, tol_p=opt.tol_p_pa,
+                        max_iter=opt.max_hydraulic)
+        hyd_iters += out.iterations
+        mdot_b, p = out.mdot, out.p
+        d_lift = critical_point_update(comp, p, fl["m_c"])
+        if abs(d_lift) > opt.tol_dp_control_pa:
+            lift = np.where(comp.pl_control == 2, lift + d_lift, lift)
+            p[comp.side == "supply"] += d_lift if np.sum(comp.pl_control == 2) == 1 else 0.0
+        inj = node_injection(comp, mdot_b, demand)
+        flows = dict(fl, pl_in=inj[comp.pl_sup], pl_out=-inj[comp.pl_ret], r_in=inj[comp.r_node],
+                     r_t_k=np.where(np.isfinite(comp.r_t_k), comp.r_t_k, comp.t_initial_k),
+                     m_t_k=np.where(np.isfinite(comp.m_t_k), comp.m_t_k, comp.t_initial_k))
+        h_new = solve_enthalpy(comp, mdot_b, t, flows)
+        t_new = water.temperature_from_enthalpy(h_new)
+        dt = float(np.max(np.abs(t_new - t))) if t.size else 0.0
+        h, t = h_new, t_new
+        fl_new = element_flows(comp, t, h)
+        dm = _rel_change(fl_new["m_c"], fl["m_c"]) + _rel_change(fl_new["m_f"], fl["m_f"])
+        fl = fl_new
+        history.append({"iteration": it, "hydraulic_iterations": out.iterations,
+                        "mass_residual_kg_s": out.history[-1][0] if out.history else 0.0,
+                        "head_residual_pa": out.history[-1][1] if out.history else 0.0,
+                        "max_dt_k": dt, "rel_flow_change": dm, "lift_change_pa": d_lift})
+        if (out.converged and dt < opt.tol_t_k and dm < 1e-9
+                and abs(d_lift) <= opt.tol_dp_control_pa):
+            converged = True
+            break
+    state = State(mdot_b, p, h, lift)
+    info = ConvergenceInfo(converged, len(history), history)
+    if not converged:
+        info.message = _diagnose(comp, out, history)
+    result = build_result(comp, state, fl, info, hyd_iters)
+    if not converged:
+        raise ConvergenceError(f"the native solver did not converge: {info.message}", info,
+                               result)
+    return state, result
+
+
+def _rel_change(a, b) -> float:
+    if a.size == 0:
+        return 0.0
+    return float(np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-9)))
+
+
+def _diagnose(comp, out, history) -> str:
+    last = history[-1] if history else {}
+    parts = [f"after {len(history)} outer iterations"]
+    if out is not None and not out.converged:
+        parts.append("hydraulics did not converge (largest mass residual at junction "
+                     f"'{comp.node_ids[out.worst_node]}', largest head residual in branch "
+                     f"'{comp.branch_ids[out.worst_branch]}')")
+    if last.get("max_dt_k", 0) > 1e-6:
+        parts.append(f"temperatures still change by {last['max_dt_k']:.3g} K")
+    if last.get("rel_flow_change", 0) > 1e-9:
+        parts.append(f"consumer/feed-in flows still change by {last['rel_flow_change']:.3g}")
+    if abs(last.get("lift_change_pa", 0)) > 1.0:
+        parts.append("critical-point control has not settled")
+    parts.append("check for consumers whose supply temperature is near their return setpoint, "
+                 "very long stagnant branches, or valves isolating parts of the network")
+    return "; ".join(parts)
+
+
+def solve_native(net, warm: State | None = None, options: SolverOptions | None = None):
+    """Compile and solve ``net``; returns a ``Result`` (``result.state`` is the warm start)."""
+    comp = compile_network(net)
+    state, result = solve_compiled(comp, warm, options)
+    return result
