@@ -4,9 +4,12 @@ Public API (everything else is internal):
 
 - ``load_network(path)`` / ``save_network(net, path)``: native JSON, CSV folder, GeoJSON, pandapipes
 - ``solve(network, backend="native")``: steady-state thermo-hydraulics → ``Result``
+- ``check_integration(scenario)``: base vs feed-in case per load case → ``Report`` with verdict
+- ``load_scenario(path)``, ``P2HUnit``, ``design_feedin``: scenarios and the data-centre unit
 - ``Network``: the model (element tables in SI units)
 """
 
+from .checks import Thresholds, check_integration
 from .errors import (
     BackendError,
     ConvergenceError,
@@ -17,7 +20,10 @@ from .errors import (
 )
 from .io import load_network, save_network
 from .model import Network, network_from_records, validate_network
+from .p2h import P2HUnit, design_feedin
+from .report import Report
 from .results import Result
+from .scenario import load_scenario
 from .solver import solve
 
 __version__ = "0.1.0"
@@ -25,5 +31,6 @@ __version__ = "0.1.0"
 __all__ = [
     "load_network", "save_network", "solve", "Network", "network_from_records",
     "validate_network", "Result", "P2HError", "ModelError", "InputFileError", "ConvergenceError",
-    "ScenarioError", "BackendError", "__version__",
+    "ScenarioError", "BackendError", "check_integration", "Thresholds", "P2HUnit",
+    "design_feedin", "Report", "load_scenario", "__version__",
 ]

@@ -1,7 +1,7 @@
 """One exception tree for everything the project raises on purpose.
 
-``P2HError`` is the root. Library code never prints and never asserts for control flow; it raises one
-of these with a message that names the thing (file, element id, field, value, what is allowed).
+``P2HError`` is the root. Library code never prints and never asserts for control flow; it
+raises one of these with a message that names the thing (file, element id, field, value, what is allowed).
 The CLI maps each class to a documented exit code (see ``EXIT_CODES``).
 """
 
@@ -50,7 +50,7 @@ class Problem:
 
 
 class ModelError(P2HError):
-    """The network (or another input) is invalid; carries every problem found, not just the first."""
+    """The network (or another input) is invalid; carries every problem found at once."""
 
     exit_code = 3
 

@@ -175,7 +175,8 @@ def build_result(comp, state, fl, info: ConvergenceInfo, hyd_iters: int = 0,
     h_set = water.enthalpy(comp.pl_t_supply_k)
     h_sup_out = np.where(pl_in >= 0, h_set, h[comp.pl_sup])
     plant = pd.DataFrame({
-        "return_junction": comp.node_ids[comp.pl_ret], "supply_junction": comp.node_ids[comp.pl_sup],
+        "return_junction": comp.node_ids[comp.pl_ret],
+        "supply_junction": comp.node_ids[comp.pl_sup],
         "mdot_kg_s": pl_in, "mdot_return_kg_s": pl_out,
         "p_supply_pa": p[comp.pl_sup], "p_return_pa": p[comp.pl_ret],
         "head_pa": p[comp.pl_sup] - p[comp.pl_ret],

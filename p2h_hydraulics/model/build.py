@@ -28,6 +28,10 @@ def _is_missing(v: Any) -> bool:
     return v is None or (isinstance(v, str) and v.strip() == "")
 
 
+def _nan_default(a: Attr) -> bool:
+    return isinstance(a.default, float) and math.isnan(a.default)
+
+
 def _name_map(attrs: tuple[Attr, ...]) -> dict[str, tuple[Attr, str]]:
     out = {}
     for a in attrs:
@@ -82,7 +86,7 @@ def convert_value(a: Attr, raw: Any, sfx: str, where: dict) -> tuple[Any, Proble
     except (TypeError, ValueError):
         return None, Problem("expected a number", value=raw, **where)
     if not math.isfinite(v):
-        if a.required or not math.isnan(v):
+        if a.required or not math.isnan(v) or not _nan_default(a):
             return None, Problem("expected a finite number", value=raw, **where)
         return v, None
     factor, offset = SUFFIXES[a.unit][sfx] if a.unit != "1" else (1.0, 0.0)
@@ -123,6 +127,7 @@ def build_table(table: str, records: list[dict], file: str | None,
                                     field="id", hint="ids must be unique within a table"))
         row: dict[str, Any] = {}
         given: dict[str, str] = {}
+        failed: set[str] = set()
         for key, raw in rec.items():
             if key == "id":
                 continue
@@ -143,10 +148,14 @@ def build_table(table: str, records: list[dict], file: str | None,
             value, prob = convert_value(a, raw, sfx, where)
             if prob:
                 problems.append(prob)
+                failed.add(a.name)
             else:
                 row[a.name] = value
         for a in attrs:
             if a.name == "id" or a.name in row:
+                continue
+            if a.name in failed:
+                row[a.name] = None if a.required else a.default
                 continue
             if a.required and a.name not in given:
                 problems.append(Problem("required field is missing", file=file, table=table,
@@ -229,9 +238,14 @@ def network_from_records(tables: dict[str, list[dict]], settings: dict | None = 
             recs = []
         built[name] = build_table(name, recs, file, problems)
     net = Network(**built, settings=build_settings(settings, file, problems), source=file)
-    net = apply_catalogue(net, problems)
+    cat_problems: list[Problem] = []
+    net = apply_catalogue(net, cat_problems)
+    reported = {(p.table, p.element) for p in problems}
+    problems += [p for p in cat_problems if (p.table, p.element) not in reported]
     if problems:
-        raise ModelError(problems, file=file)
+        from .validate import reference_problems
+
+        raise ModelError(problems + reference_problems(net), file=file)
     if validate:
         from .validate import validate_network
 

@@ -50,7 +50,8 @@ class Attr:
 NAN = float("nan")
 
 ID = Attr("id", "str", doc="unique id of the element within its table")
-IN_SERVICE = Attr("in_service", "bool", default=True, doc="false removes the element from the solve")
+IN_SERVICE = Attr("in_service", "bool", default=True,
+                  doc="false removes the element from the solve")
 
 TABLES: dict[str, tuple[Attr, ...]] = {
     "junctions": (

@@ -46,11 +46,6 @@ def expand_trenches(tables: dict, file: str | None, problems: list[Problem]) -> 
     out["pipes"] = []
     for rec in _records(tables, "trenches", file, problems):
         tid, a, b = rec.get("id"), rec.get("from_node"), rec.get("to_node")
-        if a is None or b is None:
-            field = "from_node" if a is None else "to_node"
-            problems.append(Problem("required field is missing", file=file, table="trenches",
-                                    element=tid, field=field))
-            continue
         base = {k: v for k, v in rec.items() if k not in ("id", "from_node", "to_node")}
         out["pipes"].append({"id": f"{tid}{SUPPLY_SUFFIX}", "from_junction": _sides(a)[0],
                              "to_junction": _sides(b)[0], **base})
@@ -76,10 +71,6 @@ def expand_trenches(tables: dict, file: str | None, problems: list[Problem]) -> 
     for name in ("consumers", "plants", "feedins"):
         out[name] = []
         for rec in _records(tables, name, file, problems):
-            if "node" not in rec:
-                problems.append(Problem("trench form needs 'node' for each element", file=file,
-                                        table=name, element=rec.get("id"), field="node"))
-                continue
             s, r = _sides(rec["node"])
             base = {k: v for k, v in rec.items() if k != "node"}
             out[name].append({**base, "supply_junction": s, "return_junction": r})
@@ -102,6 +93,11 @@ def expand_trenches(tables: dict, file: str | None, problems: list[Problem]) -> 
     return out
 
 
+_NEEDED = {"nodes": ("id",), "trenches": ("id", "from_node", "to_node"),
+           "valves": ("id", "from_node", "to_node"), "consumers": ("id", "node"),
+           "plants": ("id", "node"), "feedins": ("id", "node")}
+
+
 def _records(tables: dict, name: str, file, problems) -> list[dict]:
     recs = tables.get(name) or []
     if not isinstance(recs, list):
@@ -110,7 +106,12 @@ def _records(tables: dict, name: str, file, problems) -> list[dict]:
     good = []
     for i, rec in enumerate(recs):
         if isinstance(rec, dict):
-            good.append(rec)
+            missing = [k for k in _NEEDED.get(name, ()) if rec.get(k) in (None, "")]
+            for k in missing:
+                problems.append(Problem("required field is missing", file=file, table=name,
+                                        element=rec.get("id") or f"#{i}", field=k))
+            if not missing:
+                good.append({k: v for k, v in rec.items() if v is not None})
         else:
             problems.append(Problem(f"entry {i} must be an object with fields", file=file,
                                     table=name, value=rec))

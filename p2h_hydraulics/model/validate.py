@@ -14,6 +14,22 @@ from .schema import REF_COLUMNS
 
 def find_problems(net) -> list[Problem]:
     """Every structural problem of ``net`` (empty list when valid)."""
+    probs = reference_problems(net)
+    probs += _self_loop_problems(net)
+    probs += _control_problems(net)
+    f = net.source
+    plants = net.plants[net.plants["in_service"]] if not net.plants.empty else net.plants
+    refs = net.pressure_refs
+    if plants.empty and (refs.empty or not refs["in_service"].any()):
+        probs.append(Problem("no pressure reference: the network needs an in-service plant "
+                             "(or a pressure reference)", file=f, table="plants"))
+    if not probs:
+        probs += _topology_problems(net)
+    return probs
+
+
+def reference_problems(net) -> list[Problem]:
+    """Elements that refer to junctions that do not exist."""
     f = net.source
     probs: list[Problem] = []
     junctions = set(net.junctions.index)
@@ -28,6 +44,12 @@ def find_problems(net) -> list[Problem]:
             for eid in df.index[bad.to_numpy()]:
                 probs.append(Problem("refers to an unknown junction", file=f, table=table,
                                      element=eid, field=col, value=df.at[eid, col]))
+    return probs
+
+
+def _self_loop_problems(net) -> list[Problem]:
+    f = net.source
+    probs: list[Problem] = []
     for table, (a, b) in (("pipes", ("from_junction", "to_junction")),
                           ("valves", ("from_junction", "to_junction")),
                           ("consumers", ("supply_junction", "return_junction")),
@@ -40,14 +62,6 @@ def find_problems(net) -> list[Problem]:
         for eid in df.index[same]:
             probs.append(Problem(f"{a} and {b} are the same junction", file=f, table=table,
                                  element=eid, field=b, value=df.at[eid, b]))
-    probs += _control_problems(net)
-    plants = net.plants[net.plants["in_service"]] if not net.plants.empty else net.plants
-    refs = net.pressure_refs
-    if plants.empty and (refs.empty or not refs["in_service"].any()):
-        probs.append(Problem("no pressure reference: the network needs an in-service plant "
-                             "(or a pressure reference)", file=f, table="plants"))
-    if not probs:
-        probs += _topology_problems(net)
     return probs
 
 

@@ -93,6 +93,9 @@ class HydraulicSystem:
             head, mass, ddp = self.residuals(m, p, demand, rho, mu)
             return HydraulicOutcome(m, p, True, 0, hist)
         head, mass, ddp = self.residuals(m, p, demand, rho, mu)
+        if _done(head, mass, p, tol_m * scale_m, tol_p):  # warm start already converged
+            return HydraulicOutcome(m, p, True, 0, [(float(np.max(np.abs(mass), initial=0.0)),
+                                                    float(np.max(np.abs(head), initial=0.0)))])
         for it in range(1, max_iter + 1):
             w = 1.0 / ddp
             rhs = mass + self.a_free_t @ (w * head)
@@ -121,6 +124,12 @@ class HydraulicSystem:
         worst_node = int(self.free[np.argmax(np.abs(mass))]) if mass.size else -1
         worst_branch = int(np.argmax(np.abs(head))) if head.size else -1
         return HydraulicOutcome(m, p, False, max_iter, hist, worst_node, worst_branch)
+
+
+def _done(head, mass, p, tol_m, tol_p) -> bool:
+    hm = float(np.max(np.abs(mass), initial=0.0))
+    hp = float(np.max(np.abs(head), initial=0.0))
+    return hm < tol_m and hp < tol_p and bool(np.all(np.isfinite(p)))
 
 
 def _merit(head, mass, scale_m):

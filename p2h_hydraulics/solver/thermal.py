@@ -4,8 +4,9 @@ Per node n (inflows only; outflows leave at the node's state):
 
     h_n (Σ ṁ_in + ε) = Σ_pipes ṁ_b (a_b h_up + (1 − a_b) h_soil,b) + Σ_sources ṁ_k h_k + ε h_soil
 
-- pipes: exact exponential heat loss, a_b = exp(−U_L L / (|ṁ| c̄_b)), c̄_b the secant heat
-  capacity between soil and inlet temperature; stagnant pipes give a_b = 0 (no NaN),
+- pipes: exact exponential heat loss T_out − T_soil = (T_in − T_soil)·exp(−U_L L/(|ṁ| c_p)),
+  c_p at the log-mean pipe temperature, written as an enthalpy decay a_b; stagnant pipes give
+  a_b = 0 (outlet at soil temperature, no NaN),
 - consumers: outlet h_r fixed (return setpoint) or h_s − Δh (fixed ΔT / fixed flow),
 - plants, feed-ins, pressure references, injections: inflow at their outlet temperature,
 - ε (1e-9 kg/s) ties junctions without any inflow to soil temperature.
@@ -25,17 +26,44 @@ EPS_FLOW = 1e-9
 
 
 def pipe_decay(comp, mdot, t_up_k):
-    """a_b = exp(−U L/(|ṁ| c̄)) per branch and the soil enthalpy per branch."""
-    h_soil = water.enthalpy(comp.t_soil_k)
-    h_up = water.enthalpy(t_up_k)
-    dt = t_up_k - comp.t_soil_k
-    c_sec = np.where(np.abs(dt) > 1e-3, (h_up - h_soil) / np.where(np.abs(dt) > 1e-3, dt, 1.0),
-                     water.heat_capacity(t_up_k))
-    denom = np.abs(mdot) * c_sec
-    x = comp.u_w_per_mk * comp.length_m / np.maximum(denom, 1e-300)
-    a = np.where(denom > 0, np.exp(-np.minimum(x, 700.0)), 0.0)
-    a = np.where(comp.u_w_per_mk * comp.length_m == 0, np.where(denom > 0, 1.0, 0.0), a)
+    """Enthalpy decay factor a_b per branch, h_out − h_soil = a_b (h_in − h_soil), and h_soil.
+
+    The temperature solves ṁ c_p(T) dT/dx = −U (T − T_soil) exactly for constant c_p; with
+    c_p(T) varying, the effective c_p is its mean over the measure dT/(T − T_soil) (3-point
+    Gauss–Legendre in ln(T − T_soil), fixed-point on the outlet temperature):
+    T_out − T_soil = (T_in − T_soil)·exp(−U L / (|ṁ| c_p)). a_b is that decay expressed in
+    enthalpy, so the linear energy balance reproduces it exactly.
+    """
+    t_soil = comp.t_soil_k
+    h_soil = water.enthalpy(t_soil)
+    ul = comp.u_w_per_mk * comp.length_m
+    mabs = np.abs(mdot)
+    flowing = mabs > 0
+    x = ul / np.where(flowing, mabs, 1.0)
+    decay = np.exp(-np.minimum(x / water.heat_capacity(t_up_k), 700.0))
+    for _ in range(3):
+        decay = np.exp(-np.minimum(x / _mean_cp(t_up_k, t_soil, decay), 700.0))
+    t_out = t_soil + (t_up_k - t_soil) * decay
+    dh_in = water.enthalpy(t_up_k) - h_soil
+    small = np.abs(t_up_k - t_soil) < 1e-6
+    a = np.where(small, decay, (water.enthalpy(t_out) - h_soil) / np.where(small, 1.0, dh_in))
+    a = np.where(flowing, a, 0.0)
+    a = np.where(ul == 0, np.where(flowing, 1.0, 0.0), a)
     return a, h_soil
+
+
+_GL_NODES = (0.5 - 0.5 * np.sqrt(0.6), 0.5, 0.5 + 0.5 * np.sqrt(0.6))
+_GL_WEIGHTS = (5 / 18, 8 / 18, 5 / 18)
+
+
+def _mean_cp(t_in, t_soil, decay):
+    """Mean of c_p over dT/(T − T_soil) between T_in and T_soil + (T_in − T_soil)·decay."""
+    dt_in = t_in - t_soil
+    ln_d = np.log(np.clip(decay, 1e-300, 1.0))
+    out = 0.0
+    for s, w in zip(_GL_NODES, _GL_WEIGHTS, strict=True):
+        out = out + w * water.heat_capacity(t_soil + dt_in * np.exp(s * ln_d))
+    return out
 
 
 def solve_enthalpy(comp, mdot_b, t_node_k, flows) -> np.ndarray:

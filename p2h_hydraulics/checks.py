@@ -1,0 +1,887 @@
+"""The integration checker: a registry of named checks over a base case and a feed-in case.
+
+``check_integration`` solves, for every load case, the network **without** the feed-in (base
+case) and **with** it, designs each P2H unit (``p2h.design_feedin``: direct or heat-pump stage)
+and runs every registered check on a ``CaseContext``. Each check is a function
+``(ctx) -> list[Finding]`` registered with ``@register(code, criterion)``; the registry order is
+the decisive-first priority used to sort the findings (``report.sort_findings``). One finding per
+(check, load case, unit or worst element); a finding that summarises many elements gives their
+number in ``count``.
+
+The criteria (DOMAIN.md §4; defaults in ``Thresholds``, all configurable), in the registry's
+decisive-first order — can the unit make the temperature at all, is the solution trustworthy,
+can its cooling loop take the return, can the network absorb the heat, can its pump push it,
+then the safety of the network:
+
+== ============================== ============================================================
+ 9 ``heat_pump``                   heat-pump stage: lift, COP, electricity; COP ≥ COP_min
+                                   (a needed stage is a condition)
+ 7 ``feedin_outlet_temperature``   unit outlet ≥ required supply temperature
+11 ``convergence``                 both solves converged
+ 8 ``feedin_return_temperature``   local return at the unit ≤ its max inlet
+10 ``plant_min_flow``              plant keeps ≥ 10 % of its design flow (the plant's
+                                   ``mdot_design``, else the base flow of the highest-load case)
+ 2 ``feedin_pump_head``            local p_supply − p_return + station losses ≤ available head
+                                   (above a standard station's head: a condition)
+ 1 ``consumer_dp``                 every consumer's Δp ≥ Δp_min, with and without the feed-in
+ 3 ``pressure_max``                max pressure ≤ PN rating
+ 4 ``pressure_min``                min pressure ≥ p_sat(T) + margin and ≥ 0 bar g + margin
+ 7 ``consumer_supply_temperature`` every consumer gets ≥ T_supply,min
+ 5 ``velocity``                    v ≤ v_max (DN ≤ 50, or d_inner ≤ 54.5 mm: smaller limit)
+11 ``balance``                     mass and energy balances close
+ 6 ``flow_reversal``               pipes whose flow reverses vs the base case (warning)
+ 5 ``pressure_gradient``           specific pressure loss ≤ R_max (warning if the feed-in adds)
+ 6 ``stagnant_pipes``              pipes that stop flowing when the feed-in runs (warning)
+== ============================== ============================================================
+
+Network-state checks (3, 4, 5, 7) judge the feed-in case against the base case: a failure with
+the feed-in is a violation — unless the network fails equally without it and the feed-in does
+not make it worse; then it is a warning ("pre-existing"), because it is no reason to refuse the
+feed-in. Criterion 1 is judged in both cases (the network must also work when the data centre is
+off). A solve that does not converge gives a ``convergence`` violation (never a crash, never
+PERMITTED); checks that need the missing result are skipped for that case.
+
+Required supply temperature of a unit: its ``required_supply_c`` or the plant's supply setpoint
+of the load case. The heat-pump stage does not depend on the local return temperature, so the
+feed-in's outlet and heat are fixed before solving; the local return the unit really sees is
+taken from the feed-in solve.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from .errors import CheckFailed, ConvergenceError, ScenarioError
+from .p2h import (
+    FeedinDesign,
+    P2HUnit,
+    design_feedin,
+    pump_head_needed_pa,
+    to_feedin_rows,
+    with_feedins,
+)
+from .report import Finding, Report, collect_conditions, decide, sort_findings
+from .units import BAR, ZERO_CELSIUS_K
+
+__all__ = ["Thresholds", "CaseContext", "register", "REGISTRY", "check_integration",
+           "Finding", "Report", "priorities"]
+
+
+class Thresholds(BaseModel):
+    """Limits of the checker (edge units; defaults from DOMAIN.md §4)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    dp_min_bar: float | None = Field(
+        None, ge=0.0, description="consumer Δp_min; default: each consumer's dp_min (0.5 bar)")
+    pn_bar: float = Field(16.0, gt=0.0, description="pressure rating (PN16 steel, PN6 plastic)")
+    p_sat_margin_bar: float = Field(0.5, ge=0.0, description="margin above saturation pressure")
+    p_min_bar: float = Field(0.5, description="minimum gauge pressure (atmospheric + margin)")
+    v_max_m_s: float = Field(2.0, gt=0.0, description="velocity limit")
+    v_max_small_m_s: float = Field(1.5, gt=0.0, description="velocity limit for DN ≤ small_dn")
+    small_dn: float = Field(50.0, gt=0.0, description="largest DN of the small-pipe limit")
+    small_d_inner_m: float = Field(0.0545, gt=0.0,
+                                   description="inner diameter counted as ≤ small_dn when the "
+                                               "pipe has no DN")
+    r_max_pa_per_m: float = Field(200.0, gt=0.0, description="specific pressure loss (warning)")
+    v_stagnant_m_s: float = Field(0.005, ge=0.0, description="below this a pipe is stagnant")
+    reversal_needs_action: bool = Field(
+        False, description="true: flow reversal is a condition (check valves, meters)")
+    t_supply_min_c: float = Field(65.0, description="lowest supply temperature at a consumer")
+    t_outlet_tolerance_k: float = Field(0.1, ge=0.0,
+                                        description="tolerance of the feed-in outlet check")
+    plant_min_flow_fraction: float = Field(0.10, ge=0.0, le=1.0,
+                                           description="plant minimum flow / design flow")
+    balance_rel_tol: float = Field(1e-6, gt=0.0, description="mass and energy balance residual")
+    standard_pump_head_bar: float = Field(
+        2.0, ge=0.0, description="pump head of a standard feed-in station; more is a condition")
+    cop_min: float | None = Field(None, gt=1.0,
+                                  description="overrides every unit's heat_pump.cop_min")
+
+
+@dataclass
+class CaseContext:
+    """Everything the checks see for one load case."""
+
+    load_case: str
+    thresholds: Thresholds
+    units: list[P2HUnit]
+    designs: dict[str, FeedinDesign]
+    network_base: object
+    network_feedin: object
+    base: object | None = None  # Result without the feed-in
+    feedin: object | None = None  # Result with the feed-in
+    base_error: Exception | None = None
+    feedin_error: Exception | None = None
+    design_flow_kg_s: dict[str, float] = field(default_factory=dict)
+    design_flow_source: dict[str, str] = field(default_factory=dict)
+
+    def finding(self, code: str, severity: str, message: str, **kw) -> Finding:
+        spec = REGISTRY[code]
+        return Finding(code=code, severity=severity, message=message,
+                       load_case=self.load_case, criterion=spec.criterion, **kw)
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    code: str
+    criterion: int
+    func: Callable[[CaseContext], list[Finding]]
+    title: str
+
+
+REGISTRY: dict[str, CheckSpec] = {}
+
+
+def register(code: str, criterion: int, title: str = ""):
+    """Register a check function ``(ctx) -> list[Finding]`` under ``code`` (order = priority)."""
+    def deco(func):
+        if code in REGISTRY:
+            raise ValueError(f"check {code!r} registered twice")
+        REGISTRY[code] = CheckSpec(code, criterion, func, title or (func.__doc__ or "").strip())
+        return func
+    return deco
+
+
+def priorities() -> dict[str, int]:
+    """Decisive-first order of the check codes."""
+    return {c: i for i, c in enumerate(REGISTRY)}
+
+
+# ------------------------------------------------------------------------------------------
+# helpers
+
+
+def _sev(ok: bool) -> str:
+    return "ok" if ok else "violation"
+
+
+def _active_consumers(res):
+    c = res.consumers
+    return c[c["mdot_kg_s"] > 0] if len(c) else c
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _pipe_vmax(ctx: CaseContext, pipe_ids) -> np.ndarray:
+    th = ctx.thresholds
+    pipes = ctx.network_base.pipes.reindex(pipe_ids)
+    dn = pipes["dn"].to_numpy(dtype=float)
+    d = pipes["d_inner_m"].to_numpy(dtype=float)
+    small = np.where(np.isfinite(dn), dn <= th.small_dn, d <= th.small_d_inner_m)
+    return np.where(small, th.v_max_small_m_s, th.v_max_m_s)
+
+
+# ------------------------------------------------------------------------------------------
+# checks, in decisive-first order
+
+
+@register("heat_pump", 9, "heat-pump stage: lift, COP, electricity; COP ≥ COP_min")
+def check_heat_pump(ctx: CaseContext) -> list[Finding]:
+    out = []
+    for u in ctx.units:
+        d = ctx.designs[u.id]
+        req = d.required_supply_k - ZERO_CELSIUS_K
+        if d.mode == "direct":
+            out.append(ctx.finding(
+                "heat_pump", "ok", element=u.id, case="design", value=d.t_direct_k -
+                ZERO_CELSIUS_K, limit=req, margin=d.t_direct_k - d.required_supply_k,
+                unit="°C", message=f"no heat pump needed: {u.id} delivers "
+                f"{d.t_direct_k - ZERO_CELSIUS_K:.1f} °C directly (required {req:.1f} °C)"))
+            continue
+        if d.mode == "too_cold":
+            out.append(ctx.finding(
+                "heat_pump", "ok", element=u.id, case="design",
+                message=f"{u.id} has no heat-pump stage (not allowed in its settings); see the "
+                        "outlet-temperature finding"))
+            continue
+        text = (f"heat-pump stage of {u.id}: {d.t_cold_k - ZERO_CELSIUS_K:.1f} → "
+                f"{d.t_hot_k - ZERO_CELSIUS_K:.1f} °C, lift {d.lift_k:.1f} K, COP {d.cop:.2f}, "
+                f"{d.p_el_w / 1e3:.0f} kW electricity for {d.q_out_w / 1e3:.0f} kW heat "
+                f"({d.q_source_w / 1e3:.0f} kW from the data centre)")
+        if d.cop < d.cop_min:
+            out.append(ctx.finding(
+                "heat_pump", "violation", element=u.id, case="design", value=d.cop,
+                limit=d.cop_min, margin=d.cop - d.cop_min, unit="",
+                message=f"{text}: the COP is below the minimum {d.cop_min:.2f}, so the stage "
+                        f"is refused (required supply {req:.1f} °C is too hot for a "
+                        f"{d.t_source_k - ZERO_CELSIUS_K:.0f} °C source)"))
+        else:
+            out.append(ctx.finding(
+                "heat_pump", "warning", element=u.id, case="design", value=d.cop,
+                limit=d.cop_min, margin=d.cop - d.cop_min, unit="", message=text,
+                condition=f"{u.id} needs a heat-pump stage with COP {d.cop:.1f} "
+                          f"(lift {d.lift_k:.0f} K) and {d.p_el_w / 1e3:.0f} kW electricity"))
+    return out
+
+
+@register("feedin_outlet_temperature", 7, "feed-in outlet ≥ required supply temperature")
+def check_outlet(ctx: CaseContext) -> list[Finding]:
+    out = []
+    tol = ctx.thresholds.t_outlet_tolerance_k
+    for u in ctx.units:
+        d = ctx.designs[u.id]
+        t_out = d.t_out_k
+        if ctx.feedin is not None and u.id in ctx.feedin.feedins.index:
+            t_out = float(ctx.feedin.feedins.at[u.id, "t_out_k"])
+        margin = t_out - d.required_supply_k
+        val, lim = t_out - ZERO_CELSIUS_K, d.required_supply_k - ZERO_CELSIUS_K
+        ok = margin >= -tol
+        msg = (f"{u.id} feeds at {val:.1f} °C, required {lim:.1f} °C" if ok else
+               f"{u.id} can only feed at {val:.1f} °C (source "
+               f"{d.t_source_k - ZERO_CELSIUS_K:.0f} °C − {u.hx_approach_k:g} K approach), "
+               f"{-margin:.1f} K below the required supply temperature {lim:.1f} °C"
+               + ("; a heat-pump stage is not allowed" if d.mode == "too_cold" else ""))
+        out.append(ctx.finding("feedin_outlet_temperature", _sev(ok), element=u.id,
+                               case="design", value=val, limit=lim, margin=margin, unit="°C",
+                               message=msg))
+    return out
+
+
+@register("convergence", 11, "both solves (without and with the feed-in) converged")
+def check_convergence(ctx: CaseContext) -> list[Finding]:
+    out = []
+    for case, res, err in (("base", ctx.base, ctx.base_error),
+                           ("feedin", ctx.feedin, ctx.feedin_error)):
+        label = "without the feed-in" if case == "base" else "with the feed-in"
+        if err is not None or res is None:
+            out.append(ctx.finding(
+                "convergence", "violation", case=case,
+                message=f"the solve {label} did not converge, so the network state cannot be "
+                        f"judged: {err}"))
+        else:
+            out.append(ctx.finding("convergence", "ok", case=case,
+                                   value=float(res.convergence.iterations), unit="iterations",
+                                   message=f"solve {label} converged in "
+                                           f"{res.convergence.iterations} iterations"))
+    return out
+
+
+def _local_return_c(ctx: CaseContext, u: P2HUnit) -> tuple[float, str]:
+    if ctx.feedin is not None and u.id in ctx.feedin.feedins.index:
+        return float(ctx.feedin.feedins.at[u.id, "t_in_k"]) - ZERO_CELSIUS_K, "feedin"
+    if ctx.base is not None:
+        return float(ctx.base.junctions.at[u.junctions[1], "t_k"]) - ZERO_CELSIUS_K, "base"
+    return math.nan, "design"
+
+
+@register("feedin_return_temperature", 8, "local return temperature ≤ the unit's max inlet")
+def check_return(ctx: CaseContext) -> list[Finding]:
+    out = []
+    for u in ctx.units:
+        d = ctx.designs[u.id]
+        t_in, case = _local_return_c(ctx, u)
+        if not math.isfinite(t_in):
+            continue
+        lim = d.max_inlet_k - ZERO_CELSIUS_K
+        margin = lim - t_in
+        what = ("heat-pump condenser" if d.mode == "heat_pump" else "cooling loop")
+        clamped = (ctx.feedin is not None and u.id in ctx.feedin.feedins.index
+                   and bool(ctx.feedin.feedins.at[u.id, "inlet_clamped"]))
+        if margin >= 0 and not clamped:
+            msg = (f"return water reaches {u.id} at {t_in:.1f} °C, within the {lim:.1f} °C the "
+                   f"{what} accepts")
+            sev = "ok"
+        else:
+            msg = (f"return water reaches {u.id} at {t_in:.1f} °C, {max(-margin, 0):.1f} K "
+                   f"above the {lim:.1f} °C its {what} accepts: the return at "
+                   f"{u.location} is too warm to cool the data centre")
+            if clamped:
+                msg += ("; the return is within 1 K of the outlet temperature, so the unit "
+                        "cannot transfer its heat")
+            sev = "violation"
+        out.append(ctx.finding("feedin_return_temperature", sev, element=u.id, case=case,
+                               value=t_in, limit=lim, margin=margin, unit="°C", message=msg))
+    return out
+
+
+@register("plant_min_flow", 10, "the plant keeps ≥ the minimum share of its design flow")
+def check_plant_flow(ctx: CaseContext) -> list[Finding]:
+    if ctx.feedin is None:
+        return []
+    out = []
+    frac = ctx.thresholds.plant_min_flow_fraction
+    for pid, row in ctx.feedin.plant.iterrows():
+        design = ctx.design_flow_kg_s.get(str(pid), math.nan)
+        m = float(row["mdot_kg_s"])
+        if not math.isfinite(design) or design <= 0:
+            continue
+        share = m / design
+        base_m = (float(ctx.base.plant.at[pid, "mdot_kg_s"]) if ctx.base is not None
+                  and pid in ctx.base.plant.index else math.nan)
+        src = ctx.design_flow_source.get(str(pid), "")
+        ok = share >= frac and m > 0
+        if m <= 0:
+            msg = (f"with the feed-in plant '{pid}' would have to take "
+                   f"{-m:.2f} kg/s back into its supply outlet (base case {base_m:.2f} kg/s): "
+                   "the network cannot absorb the feed-in")
+        else:
+            msg = (f"the flow of plant '{pid}' drops from {base_m:.2f} to {m:.2f} kg/s = "
+                   f"{100 * share:.1f} % of its design flow {design:.2f} kg/s{src} "
+                   f"(minimum {100 * frac:.0f} %)")
+            if not ok:
+                msg += ": the network cannot absorb this much feed-in at this load"
+        out.append(ctx.finding("plant_min_flow", _sev(ok), element=str(pid), case="feedin",
+                               value=100 * share, limit=100 * frac,
+                               margin=100 * (share - frac), unit="% of design flow",
+                               message=msg))
+    return out
+
+
+@register("feedin_pump_head", 2, "pump head needed ≤ the unit's available head")
+def check_pump_head(ctx: CaseContext) -> list[Finding]:
+    if ctx.feedin is None:
+        return []
+    out = []
+    std = ctx.thresholds.standard_pump_head_bar
+    for u in ctx.units:
+        if u.id not in ctx.feedin.feedins.index:
+            continue
+        head = float(ctx.feedin.feedins.at[u.id, "head_pa"])
+        need = pump_head_needed_pa(u, head) / BAR
+        avail = u.pump_head_bar
+        margin = avail - need
+        base = (f" (base case Δp at the node {_base_head(ctx, u):.2f} bar)"
+                if ctx.base is not None else "")
+        text = (f"{u.id} must lift {head / BAR:.2f} bar (supply − return at {u.location})"
+                f"{base} + {u.station_losses_bar:g} bar station losses = {need:.2f} bar")
+        if need > avail:
+            out.append(ctx.finding(
+                "feedin_pump_head", "violation", element=u.id, case="feedin", value=need,
+                limit=avail, margin=margin, unit="bar",
+                message=f"{text}, more than its {avail:g} bar pump can deliver"))
+        elif need > std:
+            out.append(ctx.finding(
+                "feedin_pump_head", "warning", element=u.id, case="feedin", value=need,
+                limit=avail, margin=margin, unit="bar",
+                message=f"{text}: within its {avail:g} bar, but above the {std:g} bar of a "
+                        "standard feed-in station",
+                condition=f"{u.id} needs a feed-in pump with ≥ {need:.1f} bar head"))
+        else:
+            msg = f"{text}, within its {avail:g} bar pump"
+            if need < 0:
+                msg += "; the unit needs a control valve instead of a pump at this load"
+            out.append(ctx.finding("feedin_pump_head", "ok", element=u.id, case="feedin",
+                                   value=need, limit=avail, margin=margin, unit="bar",
+                                   message=msg))
+    return out
+
+
+def _base_head(ctx: CaseContext, u: P2HUnit) -> float:
+    s, r = u.junctions
+    j = ctx.base.junctions
+    return float(j.at[s, "p_pa"] - j.at[r, "p_pa"]) / BAR
+
+
+def _dp_limits_bar(ctx, cons) -> np.ndarray:
+    if ctx.thresholds.dp_min_bar is not None:
+        return np.full(len(cons), ctx.thresholds.dp_min_bar)
+    return cons["dp_min_pa"].to_numpy(dtype=float) / BAR
+
+
+@register("consumer_dp", 1, "every consumer's Δp ≥ Δp_min, with and without the feed-in")
+def check_consumer_dp(ctx: CaseContext) -> list[Finding]:
+    out = []
+    for case, res in (("base", ctx.base), ("feedin", ctx.feedin)):
+        if res is None:
+            continue
+        cons = _active_consumers(res)
+        label = "without the feed-in" if case == "base" else "with the feed-in"
+        if cons.empty:
+            out.append(ctx.finding("consumer_dp", "ok", case=case,
+                                   message=f"no consumer draws heat {label}"))
+            continue
+        dp = cons["dp_pa"].to_numpy(dtype=float) / BAR
+        lim = _dp_limits_bar(ctx, cons)
+        margin = dp - lim
+        i = int(np.argmin(margin))
+        bad = int(np.sum(margin < -1e-4))
+        cid = str(cons.index[i])
+        if bad:
+            msg = (f"{_plural(bad, 'consumer')} get less than their minimum differential "
+                   f"pressure {label}; worst {cid}: {dp[i]:.2f} bar < {lim[i]:.2f} bar")
+        else:
+            msg = (f"every consumer gets its minimum differential pressure {label}; "
+                   f"critical consumer {cid}: {dp[i]:.2f} bar (≥ {lim[i]:.2f} bar)")
+        out.append(ctx.finding("consumer_dp", _sev(bad == 0), element=cid, case=case,
+                               value=float(dp[i]), limit=float(lim[i]),
+                               margin=float(margin[i]), unit="bar", count=bad, message=msg))
+    return out
+
+
+@dataclass(frozen=True)
+class _Measure:
+    """One network-state quantity per element: value, limit, margin (≥ 0 is fine)."""
+
+    ids: np.ndarray
+    value: np.ndarray
+    limit: np.ndarray
+    margin: np.ndarray
+
+    @property
+    def worst(self) -> int:
+        return int(np.argmin(self.margin))
+
+    @property
+    def bad(self) -> int:
+        return int(np.sum(self.margin < 0))
+
+
+def _state_finding(ctx: CaseContext, code: str, measure, unit: str, tol: float,
+                   bad_text, ok_text, noun: str) -> list[Finding]:
+    """A feed-in-case finding for a network-state criterion, judged against the base case.
+
+    Fails with the feed-in → violation; unless it fails equally without the feed-in and the
+    feed-in does not make it worse (worst margin within ``tol``, no more failing elements):
+    then a warning (pre-existing, not a reason to refuse the feed-in).
+    """
+    if ctx.feedin is None:
+        return []
+    m = measure(ctx, ctx.feedin)
+    if m is None or len(m.ids) == 0:
+        return []
+    i = m.worst
+    kw = dict(element=str(m.ids[i]), case="feedin", value=float(m.value[i]),
+              limit=float(m.limit[i]), margin=float(m.margin[i]), unit=unit, count=m.bad)
+    if m.bad == 0:
+        return [ctx.finding(code, "ok", message=ok_text(m, i), **kw)]
+    b = measure(ctx, ctx.base) if ctx.base is not None else None
+    msg = bad_text(m, i)
+    if b is not None and len(b.ids) and b.bad:
+        worse = (m.margin[i] < b.margin[b.worst] - tol) or m.bad > b.bad
+        if not worse:
+            msg += (f" The same holds without the feed-in ({_plural(b.bad, noun)}, worst "
+                    f"{b.ids[b.worst]}: {b.value[b.worst]:.2f} {unit}) and the feed-in does "
+                    "not make it worse: a pre-existing problem of the network, not a reason to "
+                    "refuse the feed-in.")
+            return [ctx.finding(code, "warning", message=msg, **kw)]
+        msg += (f" Already without the feed-in {_plural(b.bad, noun)} fail (worst "
+                f"{b.value[b.worst]:.2f} {unit}); the feed-in makes it worse.")
+    return [ctx.finding(code, "violation", message=msg, **kw)]
+
+
+def _measure_p_max(ctx, res):
+    p = res.junctions["p_bar"].to_numpy(dtype=float)
+    lim = np.full(len(p), ctx.thresholds.pn_bar)
+    return _Measure(res.junctions.index.to_numpy(), p, lim, lim - p)
+
+
+@register("pressure_max", 3, "max pressure ≤ pressure rating")
+def check_pressure_max(ctx: CaseContext) -> list[Finding]:
+    pn = ctx.thresholds.pn_bar
+    return _state_finding(
+        ctx, "pressure_max", _measure_p_max, "bar g", 0.01,
+        lambda m, i: (f"{_plural(m.bad, 'junction')} above the PN{pn:g} rating; highest "
+                      f"{m.value[i]:.2f} bar g at {m.ids[i]}."),
+        lambda m, i: f"highest pressure {m.value[i]:.2f} bar g at {m.ids[i]}, within PN{pn:g}",
+        "junction")
+
+
+def _measure_p_min(ctx, res):
+    th = ctx.thresholds
+    j = res.junctions
+    p = j["p_pa"].to_numpy(dtype=float) / BAR
+    sat = j["p_sat_pa"].to_numpy(dtype=float) / BAR + th.p_sat_margin_bar
+    lim = np.maximum(sat, th.p_min_bar)
+    return _Measure(j.index.to_numpy(), p, lim, p - lim)
+
+
+@register("pressure_min", 4, "min pressure ≥ p_sat(T) + margin and ≥ atmospheric + margin")
+def check_pressure_min(ctx: CaseContext) -> list[Finding]:
+    th = ctx.thresholds
+
+    def why(m, i):
+        t_c = float(ctx.feedin.junctions.at[m.ids[i], "t_k"]) - ZERO_CELSIUS_K
+        boil = m.limit[i] > th.p_min_bar
+        return (f"{t_c:.1f} °C water, limit set by "
+                + ("boiling: saturation pressure" if boil else "air ingress: atmospheric")
+                + f" + {th.p_sat_margin_bar if boil else th.p_min_bar:g} bar")
+
+    return _state_finding(
+        ctx, "pressure_min", _measure_p_min, "bar g", 0.01,
+        lambda m, i: (f"{_plural(m.bad, 'junction')} below the minimum pressure; worst "
+                      f"{m.ids[i]}: {m.value[i]:.2f} bar g < {m.limit[i]:.2f} bar g "
+                      f"({why(m, i)})."),
+        lambda m, i: (f"lowest margin at {m.ids[i]}: {m.value[i]:.2f} bar g ≥ "
+                      f"{m.limit[i]:.2f} bar g ({why(m, i)})"), "junction")
+
+
+def _measure_t_supply(ctx, res):
+    cons = _active_consumers(res)
+    t = cons["t_supply_c"].to_numpy(dtype=float)
+    lim = np.full(len(t), ctx.thresholds.t_supply_min_c)
+    return _Measure(cons.index.to_numpy(), t, lim, t - lim)
+
+
+@register("consumer_supply_temperature", 7, "every consumer gets ≥ T_supply,min")
+def check_consumer_supply_t(ctx: CaseContext) -> list[Finding]:
+    if ctx.feedin is not None and _active_consumers(ctx.feedin).empty:
+        return [ctx.finding("consumer_supply_temperature", "ok", case="feedin",
+                            message="no consumer draws heat")]
+    lim = ctx.thresholds.t_supply_min_c
+
+    def base_txt():
+        if ctx.base is None or _active_consumers(ctx.base).empty:
+            return ""
+        return f" (without the feed-in {_measure_t_supply(ctx, ctx.base).value.min():.1f} °C)"
+
+    return _state_finding(
+        ctx, "consumer_supply_temperature", _measure_t_supply, "°C", 0.05,
+        lambda m, i: (f"{_plural(m.bad, 'consumer')} get supply water below {lim:g} °C; "
+                      f"coldest {m.ids[i]}: {m.value[i]:.1f} °C{base_txt()}."),
+        lambda m, i: (f"coldest supply at a consumer: {m.value[i]:.1f} °C at {m.ids[i]}"
+                      f"{base_txt()} ≥ {lim:g} °C"), "consumer")
+
+
+def _measure_velocity(ctx, res):
+    pipes = res.pipes
+    v = np.abs(pipes["v_m_s"].to_numpy(dtype=float))
+    vmax = _pipe_vmax(ctx, pipes.index)
+    return _Measure(pipes.index.to_numpy(), v, vmax, vmax - v)
+
+
+@register("velocity", 5, "pipe velocity ≤ v_max (DN ≤ 50: smaller limit)")
+def check_velocity(ctx: CaseContext) -> list[Finding]:
+    return _state_finding(
+        ctx, "velocity", _measure_velocity, "m/s", 0.01,
+        lambda m, i: (f"{_plural(m.bad, 'pipe')} faster than allowed; worst {m.ids[i]}: "
+                      f"{m.value[i]:.2f} m/s > {m.limit[i]:.1f} m/s."),
+        lambda m, i: (f"closest to its limit: {m.ids[i]} at {m.value[i]:.2f} m/s "
+                      f"(limit {m.limit[i]:.1f} m/s)"), "pipe")
+
+
+@register("balance", 11, "mass and energy balances close")
+def check_balance(ctx: CaseContext) -> list[Finding]:
+    out = []
+    tol = ctx.thresholds.balance_rel_tol
+    for case, res in (("base", ctx.base), ("feedin", ctx.feedin)):
+        if res is None:
+            continue
+        b = res.balance or {}
+        flow = float(np.abs(res.plant["mdot_kg_s"]).sum()) if len(res.plant) else 0.0
+        flow += float(res.feedins["mdot_kg_s"].abs().sum()) if len(res.feedins) else 0.0
+        mass = b.get("mass_max_kg_s", math.nan)
+        mass_rel = abs(mass) / max(flow, 1e-9) if mass is not None else math.nan
+        energy = b.get("energy_rel", math.nan)
+        worst = max(x for x in (mass_rel, energy) if x is not None)
+        if not math.isfinite(worst):
+            out.append(ctx.finding("balance", "warning", case=case,
+                                   message="the backend reports no mass/energy balance"))
+            continue
+        ok = worst < tol
+        msg = (f"relative residuals: mass {mass_rel:.1e}, energy {energy:.1e} "
+               + ("(closed)" if ok else f"(above {tol:.0e}: the solution is not trustworthy)"))
+        out.append(ctx.finding("balance", _sev(ok), case=case, value=worst, limit=tol,
+                               margin=tol - worst, unit="relative", message=msg))
+    return out
+
+
+@register("flow_reversal", 6, "pipes whose flow direction reverses when the feed-in runs")
+def check_flow_reversal(ctx: CaseContext) -> list[Finding]:
+    if ctx.base is None or ctx.feedin is None:
+        return []
+    th = ctx.thresholds
+    vb = ctx.base.pipes["v_m_s"]
+    vf = ctx.feedin.pipes["v_m_s"].reindex(vb.index)
+    moving = (vb.abs() >= th.v_stagnant_m_s) & (vf.abs() >= th.v_stagnant_m_s)
+    rev = moving & (np.sign(vb) != np.sign(vf))
+    n = int(rev.sum())
+    if n == 0:
+        return [ctx.finding("flow_reversal", "ok", case="feedin", count=0,
+                            message="no pipe reverses its flow direction")]
+    worst = (vf[rev].abs()).idxmax()
+    examples = ", ".join(map(str, list(vf[rev].abs().sort_values(ascending=False).index[:5])))
+    cond = None
+    if th.reversal_needs_action:
+        cond = (f"{_plural(n, 'pipe')} reverse their flow: check non-return valves, heat meters "
+                "and direction-dependent controls")
+    return [ctx.finding("flow_reversal", "warning", element=str(worst), case="feedin",
+                        count=n, value=float(n), unit="pipes", condition=cond,
+                        message=f"{_plural(n, 'pipe')} reverse their flow direction when the "
+                                f"feed-in runs (e.g. {examples}); heat meters, non-return "
+                                "valves and flow-direction-dependent controls need checking")]
+
+
+@register("pressure_gradient", 5, "specific pressure loss ≤ R_max (warning)")
+def check_pressure_gradient(ctx: CaseContext) -> list[Finding]:
+    res = ctx.feedin
+    if res is None or res.pipes.empty:
+        return []
+    rmax = ctx.thresholds.r_max_pa_per_m
+    r = res.pipes["r_pa_per_m"]
+    pid = str(r.idxmax())
+    worst = float(r.max())
+    bad = r > rmax
+    n = int(bad.sum())
+    if n == 0:
+        return [ctx.finding("pressure_gradient", "ok", element=pid, case="feedin",
+                            value=worst, limit=rmax, margin=rmax - worst, unit="Pa/m", count=0,
+                            message=f"highest specific pressure loss {worst:.0f} Pa/m in {pid}")]
+    new = n
+    if ctx.base is not None:
+        rb = ctx.base.pipes["r_pa_per_m"].reindex(r.index)
+        new = int((bad & ~(rb > rmax)).sum())
+    if new == 0:
+        return [ctx.finding("pressure_gradient", "ok", element=pid, case="feedin",
+                            value=worst, limit=rmax, margin=rmax - worst, unit="Pa/m", count=n,
+                            message=f"{_plural(n, 'pipe')} above {rmax:g} Pa/m already without "
+                                    f"the feed-in, none added by it; worst {pid}: "
+                                    f"{worst:.0f} Pa/m")]
+    return [ctx.finding("pressure_gradient", "warning", element=pid, case="feedin",
+                        value=worst, limit=rmax, margin=rmax - worst, unit="Pa/m", count=n,
+                        message=f"{_plural(n, 'pipe')} above {rmax:g} Pa/m ({new} because of "
+                                f"the feed-in); worst {pid}: {worst:.0f} Pa/m")]
+
+
+@register("stagnant_pipes", 6, "pipes that stop flowing when the feed-in runs")
+def check_stagnant(ctx: CaseContext) -> list[Finding]:
+    if ctx.base is None or ctx.feedin is None:
+        return []
+    vs = ctx.thresholds.v_stagnant_m_s
+    vb = ctx.base.pipes["v_m_s"].abs()
+    vf = ctx.feedin.pipes["v_m_s"].abs().reindex(vb.index)
+    new = (vf < vs) & (vb >= vs)
+    n = int(new.sum())
+    if n == 0:
+        return [ctx.finding("stagnant_pipes", "ok", case="feedin", count=0,
+                            message="no pipe becomes stagnant")]
+    ids = ", ".join(map(str, list(new[new].index[:5])))
+    return [ctx.finding("stagnant_pipes", "warning", element=str(new[new].index[0]),
+                        case="feedin", count=n, value=float(n), unit="pipes",
+                        message=f"{_plural(n, 'pipe')} nearly stop flowing (< {vs:g} m/s) when "
+                                f"the feed-in runs (e.g. {ids}); their water cools down")]
+
+
+# ------------------------------------------------------------------------------------------
+# running the check
+
+
+def _required_supply_c(net) -> float:
+    from .model.graph import active
+
+    pl = active(net.plants)
+    if pl.empty:
+        raise ScenarioError("the network has no plant in service: the required supply "
+                            "temperature of the feed-in is unknown", file=net.source)
+    return float(pl["t_supply_k"].max()) - ZERO_CELSIUS_K
+
+
+def validate_units(network, units) -> None:
+    """ScenarioError naming every unit whose node/junctions do not exist (or duplicate ids)."""
+    from .errors import Problem
+
+    probs = []
+    seen = set()
+    junctions = set(network.junctions.index)
+    nodes = sorted({j[:-2] for j in junctions if j.endswith("_s")})
+    for u in units:
+        if u.id in seen:
+            probs.append(Problem("duplicate unit id", file=network.source, table="units",
+                                 element=u.id, field="id"))
+        seen.add(u.id)
+        if u.id in set(network.feedins.index):
+            probs.append(Problem("the network already has a feed-in with this id",
+                                 file=network.source, table="units", element=u.id, field="id"))
+        missing = [j for j in u.junctions if j not in junctions]
+        if missing:
+            import difflib
+
+            what = (f"node '{u.node}' does not exist in the network" if u.node is not None
+                    else f"junction(s) {', '.join(missing)} do not exist in the network")
+            close = difflib.get_close_matches(str(u.node), nodes, n=3) if u.node else []
+            hint = f"did you mean {', '.join(close)}?" if close else None
+            probs.append(Problem(what, file=network.source, table="units", element=u.id,
+                                 field="node" if u.node is not None else "supply_junction",
+                                 value=u.node if u.node is not None else missing, hint=hint))
+    if probs:
+        raise ScenarioError(probs)
+
+
+def _solve(net, backend, warm=None):
+    from .solver import solve
+
+    try:
+        if backend == "native":
+            return solve(net, backend=backend, warm=warm), None
+        return solve(net, backend=backend), None
+    except ConvergenceError as exc:
+        return None, exc
+
+
+def _figures(res) -> dict:
+    if res is None:
+        return {}
+    s = res.summary()
+    keys = ("plant_mdot_kg_s", "plant_head_bar", "plant_heat_kw", "consumer_heat_kw",
+            "feedin_heat_kw", "heat_loss_kw", "p_min_bar", "p_min_junction", "p_max_bar",
+            "p_max_junction", "dp_min_consumer_bar", "dp_min_consumer",
+            "t_supply_min_consumer_c", "t_supply_min_consumer", "iterations")
+    out = {k: s.get(k) for k in keys}
+    if len(res.plant):
+        out["plant_t_return_c"] = float(res.plant["t_return_c"].iloc[0])
+    if len(res.pipes):
+        out["v_max_m_s"] = float(res.pipes["v_m_s"].abs().max())
+    return out
+
+
+def _unit_figures(ctx: CaseContext, u: P2HUnit) -> dict:
+    d = ctx.designs[u.id]
+    out = {"mode": d.mode, "q_out_kw": d.q_out_w / 1e3, "t_out_c": d.t_out_k - ZERO_CELSIUS_K,
+           "required_supply_c": d.required_supply_k - ZERO_CELSIUS_K,
+           "max_inlet_c": d.max_inlet_k - ZERO_CELSIUS_K,
+           "cop": d.cop if d.needs_heat_pump else None,
+           "lift_k": d.lift_k if d.needs_heat_pump else None,
+           "p_el_kw": d.p_el_w / 1e3, "q_source_kw": d.q_source_w / 1e3}
+    t_in, _ = _local_return_c(ctx, u)
+    out["t_in_c"] = t_in
+    if ctx.feedin is not None and u.id in ctx.feedin.feedins.index:
+        f = ctx.feedin.feedins.loc[u.id]
+        out.update(mdot_kg_s=float(f["mdot_kg_s"]), head_bar=float(f["head_pa"]) / BAR,
+                   head_needed_bar=pump_head_needed_pa(u, float(f["head_pa"])) / BAR,
+                   q_network_kw=float(f["q_w"]) / 1e3, inlet_clamped=bool(f["inlet_clamped"]))
+    return out
+
+
+def _validated(model, value, where: str):
+    """``value`` as a ``model`` instance; pydantic errors become one ScenarioError."""
+    from pydantic import ValidationError
+
+    from .errors import Problem
+
+    if isinstance(value, model):
+        return value
+    try:
+        return model.model_validate(value)
+    except ValidationError as exc:
+        probs = [Problem(e["msg"], field=".".join([where, *map(str, e["loc"])]),
+                         value=e.get("input") if not isinstance(e.get("input"), dict) else None)
+                 for e in exc.errors()]
+        raise ScenarioError(probs) from None
+
+
+def _resolve(scenario_or_network, units, load_cases, thresholds, backend):
+    """(network, units, load cases, thresholds, backend, name, description, plant defaults)."""
+    from .scenario import LoadCase, Scenario, load_scenario
+
+    obj = scenario_or_network
+    if isinstance(obj, (str, Path)):
+        obj = load_scenario(obj)
+    if isinstance(obj, Scenario):
+        net, name, desc, plant = obj.load_network(), obj.name, obj.description, obj.plant
+        units = units if units is not None else obj.units
+        load_cases = load_cases if load_cases is not None else obj.load_cases
+        thresholds = thresholds if thresholds is not None else obj.thresholds
+        backend = backend or obj.backend
+    else:
+        net, name, desc, plant = obj, str(obj.settings.get("name", "")), "", None
+    if not units:
+        raise ScenarioError("check_integration needs at least one P2H unit (units=[...])")
+    units = [_validated(P2HUnit, u, f"units[{i}]") for i, u in enumerate(units)]
+    load_cases = [_validated(LoadCase, lc, f"load_cases[{i}]")
+                  for i, lc in enumerate(load_cases or [LoadCase(name="design")])]
+    if backend not in (None, "native", "pandapipes"):
+        raise ScenarioError(f"unknown backend {backend!r}; choose native or pandapipes")
+    return net, units, load_cases, thresholds, backend or "native", name, desc, plant
+
+
+def check_integration(scenario_or_network, units=None, load_cases=None, thresholds=None,
+                      backend: str | None = None, strict: bool = False) -> Report:
+    """Can the network take the P2H unit(s)? Runs every check in every load case.
+
+    ``scenario_or_network``: a ``Scenario``, a path to a scenario YAML, or a ``Network`` (then
+    ``units`` is required; ``load_cases`` default to one "design" case with the network as is).
+    ``thresholds``: a ``Thresholds`` or a dict of overrides. ``backend``: "native" (default, or
+    the scenario's) or "pandapipes". ``strict=True`` raises ``CheckFailed`` (carrying the
+    report) unless the verdict is PERMITTED. The input network is never modified.
+    """
+    from .scenario import apply_load_case
+
+    net, units, cases, th, backend, name, desc, plant = _resolve(
+        scenario_or_network, units, load_cases, thresholds, backend)
+    th = Thresholds() if th is None else _validated(Thresholds, th, "thresholds")
+    if th.cop_min is not None:
+        units = [u.model_copy(update={"heat_pump": u.heat_pump.model_copy(
+            update={"cop_min": th.cop_min})}) for u in units]
+    validate_units(net, units)
+    names = [lc.name for lc in cases]
+    if len(set(names)) != len(names):
+        raise ScenarioError("load case names must be unique")
+
+    contexts: list[CaseContext] = []
+    for lc in cases:
+        base_net = apply_load_case(net, lc, plant)
+        req = _required_supply_c(base_net)
+        base, base_err = _solve(base_net, backend)
+        t_ret = None
+        designs = {}
+        for u in units:
+            if base is not None:
+                t_ret = float(base.junctions.at[u.junctions[1], "t_k"]) - ZERO_CELSIUS_K
+            designs[u.id] = design_feedin(u, req, t_ret)
+        fnet = with_feedins(base_net, to_feedin_rows(units, list(designs.values())))
+        feed, feed_err = _solve(fnet, backend, warm=base)
+        if feed is not None:  # record the local return the unit really sees
+            designs = {u.id: design_feedin(u, req, float(feed.feedins.at[u.id, "t_in_k"])
+                                           - ZERO_CELSIUS_K) for u in units}
+        contexts.append(CaseContext(lc.name, th, units, designs, base_net, fnet, base, feed,
+                                    base_err, feed_err))
+    _design_flows(contexts)
+
+    findings: list[Finding] = []
+    for ctx in contexts:
+        for spec in REGISTRY.values():
+            findings += spec.func(ctx)
+    findings = sort_findings(findings, priorities(), names)
+    load_figs = []
+    for ctx in contexts:
+        load_figs.append({
+            "name": ctx.load_case,
+            "required_supply_c": _required_supply_c(ctx.network_base),
+            "base": _figures(ctx.base), "feedin": _figures(ctx.feedin),
+            "converged": {"base": ctx.base is not None, "feedin": ctx.feedin is not None},
+            "design_flow_kg_s": ctx.design_flow_kg_s,
+            "units": {u.id: _unit_figures(ctx, u) for u in units},
+        })
+    report = Report(
+        verdict=decide(findings), findings=findings, conditions=collect_conditions(findings),
+        load_cases=load_figs, units=[u.model_dump() for u in units], scenario=name,
+        description=desc, network=str(net.source or net.settings.get("name", "")),
+        backend=backend, thresholds=th.model_dump())
+    if strict and report.verdict != "PERMITTED":
+        first = report.decisive[0].message if report.decisive else ""
+        raise CheckFailed(f"feed-in check: {report.verdict}: {first}", report=report)
+    return report
+
+
+def _design_flows(contexts: list[CaseContext]) -> None:
+    """Plant design flow per plant: its mdot_design, else the base-case flow of the load case
+    with the highest consumer demand."""
+    from .model.graph import active
+
+    def demand(ctx):
+        c = active(ctx.network_base.consumers)
+        return float(c["q_w"].sum()) if len(c) else 0.0
+
+    ranked = sorted(contexts, key=demand, reverse=True)
+    for ctx in contexts:
+        pl = active(ctx.network_base.plants)
+        for pid, row in pl.iterrows():
+            d = float(row["mdot_design_kg_s"])
+            src = ""
+            if not math.isfinite(d):
+                d = math.nan
+                for r in ranked:
+                    if r.base is not None and pid in r.base.plant.index:
+                        d = float(r.base.plant.at[pid, "mdot_kg_s"])
+                        src = f" (base-case flow of load case '{r.load_case}')"
+                        break
+            ctx.design_flow_kg_s[str(pid)] = d
+            ctx.design_flow_source[str(pid)] = src

@@ -1,0 +1,26 @@
+"""``p2h convert IN OUT``: convert between network formats (JSON, CSV, GeoJSON, pandapipes)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from . import app
+from .output import console
+
+
+@app.command("convert")
+def convert_command(
+    source: Path = typer.Argument(..., help="input network (.json, .geojson, CSV folder, "
+                                            "pandapipes .json)"),
+    target: Path = typer.Argument(..., help="output path"),
+    to: str = typer.Option(None, "--to", help="json | csv | geojson | pandapipes "
+                                              "(default: from the extension)"),
+) -> None:
+    """Convert a network file; the input is never overwritten."""
+    from .. import load_network, save_network
+
+    net = load_network(source)
+    path = save_network(net, target, fmt=to, inputs=[source])
+    console.print(f"wrote {path} ({net!r})")

@@ -1,0 +1,359 @@
+"""Findings, the verdict and the integration report (JSON + Markdown).
+
+A ``Finding`` is data: which criterion (``code``), how bad (``severity``: ok | warning |
+violation), where (element id, load case, base or feed-in case), the number, its limit and the
+margin (positive = on the safe side), and a message in plain words. A finding may carry a
+``condition``: something the operator must provide for the feed-in to be permitted (a heat-pump
+stage, a stronger pump, …).
+
+Verdict rules (``decide``):
+
+* any violation → ``NOT_PERMITTED``;
+* else any finding with a condition → ``PERMITTED_WITH_CONDITIONS``;
+* else ``PERMITTED`` (warnings without a condition are reported but do not change the verdict).
+
+Findings are sorted decisive-first: violations, then warnings with a condition, warnings, ok;
+within a severity by the priority of the check (the order of ``checks.REGISTRY``: can the unit
+make the temperature at all, can its cooling loop take the return, can the network absorb it,
+can its pump push it, then network safety), then by margin (worst first).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+PERMITTED = "PERMITTED"
+PERMITTED_WITH_CONDITIONS = "PERMITTED_WITH_CONDITIONS"
+NOT_PERMITTED = "NOT_PERMITTED"
+VERDICTS = (PERMITTED, PERMITTED_WITH_CONDITIONS, NOT_PERMITTED)
+SEVERITIES = ("violation", "warning", "ok")
+
+__all__ = ["Finding", "Report", "decide", "sort_findings", "PERMITTED",
+           "PERMITTED_WITH_CONDITIONS", "NOT_PERMITTED", "VERDICTS"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One result of one check (values in the edge unit named by ``unit``)."""
+
+    code: str
+    severity: str  # "ok" | "warning" | "violation"
+    message: str
+    element: str | None = None
+    load_case: str | None = None
+    case: str | None = None  # "base" (no feed-in) | "feedin" | "design"
+    value: float | None = None
+    limit: float | None = None
+    margin: float | None = None  # positive: on the safe side of the limit
+    unit: str = ""
+    criterion: int | None = None  # number in DOMAIN.md §4
+    condition: str | None = None  # what the operator must provide (→ PERMITTED_WITH_CONDITIONS)
+    count: int | None = None  # how many elements fail (when the finding summarises many)
+
+    def __post_init__(self):
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"severity must be one of {SEVERITIES}, got {self.severity!r}")
+
+    def to_dict(self) -> dict:
+        return {k: _clean(v) for k, v in asdict(self).items()}
+
+
+def _clean(v):
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if hasattr(v, "item") and not isinstance(v, (str, bytes)):
+        v = v.item()
+        if isinstance(v, float) and not math.isfinite(v):
+            return None
+    return v
+
+
+def _rank(f: Finding, priority: dict[str, int], case_order: dict[str, int]):
+    sev = {"violation": 0, "warning": 1 if f.condition else 2, "ok": 3}[f.severity]
+    margin = f.margin if f.margin is not None and math.isfinite(f.margin) else math.inf
+    rel = margin / abs(f.limit) if f.limit not in (None, 0) and math.isfinite(f.limit) \
+        else margin
+    return (sev, priority.get(f.code, 999), rel, case_order.get(f.load_case, 999),
+            f.element or "")
+
+
+def sort_findings(findings, priority: dict[str, int] | None = None,
+                  load_cases: list[str] | None = None) -> list[Finding]:
+    """Decisive first (see the module docstring)."""
+    if priority is None:
+        from .checks import priorities
+
+        priority = priorities()
+    order = {n: i for i, n in enumerate(load_cases or [])}
+    return sorted(findings, key=lambda f: _rank(f, priority, order))
+
+
+def decide(findings) -> str:
+    """The verdict from the findings."""
+    if any(f.severity == "violation" for f in findings):
+        return NOT_PERMITTED
+    if any(f.condition for f in findings):
+        return PERMITTED_WITH_CONDITIONS
+    return PERMITTED
+
+
+def collect_conditions(findings) -> list[str]:
+    """One condition per (check, element): the one with the smallest margin, worst case named."""
+    best: dict[tuple, Finding] = {}
+    for f in findings:
+        if not f.condition or f.severity == "violation":
+            continue
+        key = (f.code, f.element)
+        m = f.margin if f.margin is not None else math.inf
+        old = best.get(key)
+        if old is None or m < (old.margin if old.margin is not None else math.inf):
+            best[key] = f
+    out = []
+    for f in best.values():
+        text = f.condition
+        if f.load_case:
+            text += f" (worst case: {f.load_case})"
+        out.append(text)
+    return out
+
+
+@dataclass
+class Report:
+    """The answer of ``check_integration``: verdict, sorted findings, conditions, key figures."""
+
+    verdict: str
+    findings: list[Finding]
+    conditions: list[str] = field(default_factory=list)
+    load_cases: list[dict] = field(default_factory=list)
+    units: list[dict] = field(default_factory=list)
+    scenario: str = ""
+    description: str = ""
+    network: str = ""
+    backend: str = "native"
+    thresholds: dict = field(default_factory=dict)
+
+    # -- summary ----------------------------------------------------------------------------
+    @property
+    def permitted(self) -> bool:
+        return self.verdict != NOT_PERMITTED
+
+    @property
+    def violations(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "violation"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "warning"]
+
+    @property
+    def decisive(self) -> list[Finding]:
+        """The findings that decide the verdict (violations, else findings with conditions)."""
+        if self.verdict == NOT_PERMITTED:
+            return self.violations
+        return [f for f in self.findings if f.condition]
+
+    @property
+    def decisive_code(self) -> str | None:
+        """Code of the first decisive finding (None when PERMITTED)."""
+        d = self.decisive
+        return d[0].code if d else None
+
+    @property
+    def not_converged_only(self) -> bool:
+        """True when every violation is a non-converged solve."""
+        v = self.violations
+        return bool(v) and all(f.code == "convergence" for f in v)
+
+    @property
+    def exit_code(self) -> int:
+        """CLI contract: 0 permitted (with or without conditions), 1 not permitted,
+        4 when non-convergence is the only reason."""
+        if self.verdict != NOT_PERMITTED:
+            return 0
+        return 4 if self.not_converged_only else 1
+
+    def finding(self, code: str, load_case: str | None = None) -> list[Finding]:
+        """Findings of one check (optionally of one load case)."""
+        return [f for f in self.findings
+                if f.code == code and (load_case is None or f.load_case == load_case)]
+
+    def load_case(self, name: str) -> dict:
+        """Key figures of one load case."""
+        for lc in self.load_cases:
+            if lc["name"] == name:
+                return lc
+        raise KeyError(name)
+
+    # -- output -----------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        return _clean_tree({
+            "scenario": self.scenario, "description": self.description,
+            "network": self.network, "backend": self.backend,
+            "verdict": self.verdict, "exit_code": self.exit_code,
+            "decisive": [f.to_dict() for f in self.decisive],
+            "conditions": list(self.conditions),
+            "findings": [f.to_dict() for f in self.findings],
+            "load_cases": self.load_cases, "units": self.units,
+            "thresholds": self.thresholds,
+        })
+
+    def to_json(self, indent: int | None = 1) -> str:
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False, default=str,
+                          ensure_ascii=False)
+
+    def to_markdown(self) -> str:
+        return render_markdown(self)
+
+    def write_markdown(self, path, inputs=()) -> Path:
+        """Write the Markdown report atomically (never over an input file)."""
+        from .io.atomic import write_text_atomic
+
+        return write_text_atomic(path, self.to_markdown(), inputs)
+
+    def write_json(self, path, inputs=()) -> Path:
+        """Write the JSON report atomically (never over an input file)."""
+        from .io.atomic import write_text_atomic
+
+        return write_text_atomic(path, self.to_json() + "\n", inputs)
+
+
+def _clean_tree(o):
+    if isinstance(o, dict):
+        return {str(k): _clean_tree(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_clean_tree(v) for v in o]
+    return _clean(o)
+
+
+# ------------------------------------------------------------------------------------------
+# Markdown
+
+_CASE_ROWS = (
+    ("consumer heat", "consumer_heat_kw", "kW", 0),
+    ("plant flow", "plant_mdot_kg_s", "kg/s", 2),
+    ("plant head", "plant_head_bar", "bar", 2),
+    ("plant heat", "plant_heat_kw", "kW", 0),
+    ("min consumer Δp", "dp_min_consumer_bar", "bar", 2),
+    ("critical consumer", "dp_min_consumer", "", None),
+    ("coldest consumer supply", "t_supply_min_consumer_c", "°C", 1),
+    ("min pressure", "p_min_bar", "bar g", 2),
+    ("max pressure", "p_max_bar", "bar g", 2),
+    ("max velocity", "v_max_m_s", "m/s", 2),
+    ("plant return temperature", "plant_t_return_c", "°C", 1),
+)
+
+_UNIT_ROWS = (
+    ("mode", "mode", "", None),
+    ("heat to the network", "q_out_kw", "kW", 0),
+    ("outlet temperature", "t_out_c", "°C", 1),
+    ("local return temperature", "t_in_c", "°C", 1),
+    ("max inlet", "max_inlet_c", "°C", 1),
+    ("feed-in flow", "mdot_kg_s", "kg/s", 2),
+    ("local Δp supply − return", "head_bar", "bar", 2),
+    ("pump head needed", "head_needed_bar", "bar", 2),
+    ("heat-pump COP", "cop", "", 2),
+    ("heat-pump lift", "lift_k", "K", 1),
+    ("heat-pump electricity", "p_el_kw", "kW", 0),
+)
+
+
+def _fmt(v, digits) -> str:
+    if v is None:
+        return "–"
+    if digits is None or isinstance(v, str):
+        return str(v)
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return str(v)
+    if not math.isfinite(x):
+        return "–"
+    return f"{x:.{digits}f}"
+
+
+def _md_escape(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def finding_value_text(f: Finding) -> str:
+    """'0.32 bar (limit 0.50, margin −0.18)' for tables."""
+    if f.value is None:
+        return ""
+    unit = f" {f.unit}" if f.unit else ""
+    text = f"{_num(f.value)}{unit}"
+    if f.limit is not None:
+        text += f" (limit {_num(f.limit)}"
+        if f.margin is not None:
+            text += f", margin {_num(f.margin)}"
+        text += ")"
+    return text
+
+
+def _num(x) -> str:
+    if x is None:
+        return "–"
+    x = float(x)
+    if not math.isfinite(x):
+        return "–"
+    if x != 0 and (abs(x) < 0.01 or abs(x) >= 1e5):
+        return f"{x:.3g}"
+    return f"{x:.2f}"
+
+
+def render_markdown(r: Report) -> str:
+    lines = [f"# Feed-in check: {r.scenario or r.network}", ""]
+    if r.description:
+        lines += [r.description.strip(), ""]
+    lines += [f"**Verdict: {r.verdict}**", "",
+              f"- network: `{r.network}`", f"- backend: {r.backend}",
+              f"- load cases: {', '.join(lc['name'] for lc in r.load_cases) or '–'}", ""]
+    if r.conditions:
+        lines += ["## Conditions", ""] + [f"- {c}" for c in r.conditions] + [""]
+    dec = r.decisive
+    lines += ["## Decisive findings", ""]
+    if dec:
+        lines += _findings_table(dec)
+    else:
+        lines.append("None: every criterion is met in every load case.")
+    lines.append("")
+    if r.load_cases:
+        lines += ["## Load cases: without (base) and with the feed-in", ""]
+        for lc in r.load_cases:
+            lines += [f"### {lc['name']}", ""]
+            lines += ["| quantity | base | with feed-in | unit |", "|---|---|---|---|"]
+            b, f = lc.get("base") or {}, lc.get("feedin") or {}
+            for label, key, unit, digits in _CASE_ROWS:
+                lines.append(f"| {label} | {_fmt(b.get(key), digits)} | "
+                             f"{_fmt(f.get(key), digits)} | {unit} |")
+            lines.append("")
+            units = lc.get("units") or {}
+            if units:
+                ids = list(units)
+                lines += ["| unit | " + " | ".join(ids) + " | unit |",
+                          "|---|" + "---|" * len(ids) + "---|"]
+                for label, key, unit, digits in _UNIT_ROWS:
+                    vals = " | ".join(_fmt(units[i].get(key), digits) for i in ids)
+                    lines.append(f"| {label} | {vals} | {unit} |")
+                lines.append("")
+    lines += ["## All findings", ""] + _findings_table(r.findings) + [""]
+    if r.thresholds:
+        lines += ["## Thresholds", "", "| threshold | value |", "|---|---|"]
+        lines += [f"| `{k}` | {v} |" for k, v in r.thresholds.items()]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _findings_table(findings) -> list[str]:
+    out = ["| severity | check | load case | element | value | message |",
+           "|---|---|---|---|---|---|"]
+    for f in findings:
+        case = f.load_case or ""
+        if f.case and f.case != "feedin":
+            case += f" ({f.case})"
+        out.append(f"| {f.severity} | {f.code} | {_md_escape(case)} | "
+                   f"{_md_escape(f.element or '')} | {_md_escape(finding_value_text(f))} | "
+                   f"{_md_escape(f.message)} |")
+    return out

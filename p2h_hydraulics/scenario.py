@@ -1,0 +1,452 @@
+"""Scenario files: a network, load cases, P2H units and thresholds in one YAML file.
+
+```yaml
+name: norderstedt_air_hp
+description: Air-cooled data centre into a 3G network (81 °C) — heat pump needed.
+network: ../networks/3g_norderstedt_like.json   # relative to this file
+backend: native                                  # or pandapipes
+plant: {t_supply_c: 81, control: critical_point} # defaults for every load case
+load_cases:
+  - {name: winter, demand_scale: 1.0, t_soil_c: 8}
+  - {name: summer, demand_scale: 0.2, t_supply_c: 75, t_return_offset_k: 5}
+units:
+  - {id: dc1, node: T3, q_kw: 1500, cooling: air}
+thresholds: {t_supply_min_c: 65}
+expected: {verdict: PERMITTED_WITH_CONDITIONS, decisive: heat_pump}
+```
+
+The file is parsed with a safe YAML loader that keeps the line of every key; validation is
+pydantic with unknown keys forbidden, and every problem is reported as ``file:line`` with the
+offending key (``ScenarioError``, exit code 3). The network path is resolved relative to the
+scenario file; units on nodes that do not exist, and load-case overrides of unknown consumers,
+are rejected with the node/consumer and the file named. ``expected`` documents the verdict the
+author expects (used by the tests); the checker never reads it.
+
+``apply_load_case(network, load_case, plant)`` returns a new network (the input is never
+modified): consumer demands scaled (``demand_scale``) or set per consumer (``q_kw``), return
+setpoints shifted (``t_return_offset_k``), soil temperature and plant settings replaced.
+``scenario_json_schema()`` is the JSON Schema of the file format.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+
+from .checks import Thresholds
+from .errors import InputFileError, Problem, ScenarioError
+from .p2h import HeatPumpSpec, P2HUnit
+from .units import BAR, ZERO_CELSIUS_K
+
+__all__ = ["PlantSettings", "LoadCase", "Expected", "Scenario", "load_scenario",
+           "apply_load_case", "scenario_json_schema", "parse_scenario_text"]
+
+
+class PlantSettings(BaseModel):
+    """Overrides of the central plant(s) (applied to every plant in service)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    t_supply_c: float | None = Field(None, gt=0.0, lt=200.0, description="supply setpoint")
+    control: Literal["lift", "p_supply", "critical_point"] | None = Field(
+        None, description="pump control")
+    lift_bar: float | None = Field(None, ge=0.0, le=100.0, description="pump lift (control lift)")
+    p_return_bar: float | None = Field(None, ge=-1.0, le=100.0,
+                                       description="pressurisation (gauge) at the return")
+    p_supply_bar: float | None = Field(None, ge=-1.0, le=100.0,
+                                       description="supply gauge pressure (control p_supply)")
+    mdot_design_kg_s: float | None = Field(None, gt=0.0,
+                                           description="design flow for the minimum-flow check")
+
+    def merged(self, other: PlantSettings | None) -> PlantSettings:
+        """These settings overridden by the non-empty fields of ``other``."""
+        if other is None:
+            return self
+        return self.model_copy(update=other.model_dump(exclude_none=True))
+
+
+class LoadCase(BaseModel):
+    """One operating point of the network (winter, transition, summer, …)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(..., min_length=1)
+    description: str = ""
+    demand_scale: float = Field(1.0, ge=0.0, le=10.0,
+                                description="factor on every consumer's heat demand")
+    q_kw: dict[str, float] = Field(default_factory=dict,
+                                   description="heat demand per consumer id [kW] (after scaling)")
+    t_supply_c: float | None = Field(None, gt=0.0, lt=200.0,
+                                     description="plant supply temperature in this load case")
+    t_soil_c: float | None = Field(None, gt=-50.0, lt=70.0,
+                                   description="soil temperature of every pipe")
+    t_return_offset_k: float = Field(0.0, ge=-60.0, le=60.0,
+                                     description="shift of every consumer's return setpoint")
+    plant: PlantSettings | None = Field(None, description="plant overrides in this load case")
+
+    @field_validator("q_kw")
+    @classmethod
+    def _non_negative(cls, v: dict[str, float]) -> dict[str, float]:
+        bad = [k for k, q in v.items() if not (q >= 0.0 and math.isfinite(q))]
+        if bad:
+            raise ValueError(f"heat demands must be finite and ≥ 0 kW (consumers {bad})")
+        return v
+
+
+class Expected(BaseModel):
+    """What the scenario's author expects (documentation and regression tests only)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    verdict: Literal["PERMITTED", "PERMITTED_WITH_CONDITIONS", "NOT_PERMITTED"]
+    decisive: str | None = Field(None, description="code of the first decisive finding")
+    load_case: str | None = Field(None, description="load case of the decisive finding")
+    note: str = ""
+
+
+class Scenario(BaseModel):
+    """A feed-in question: network + load cases + units + thresholds."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(..., min_length=1)
+    description: str = ""
+    network: Path = Field(..., description="network file, relative to the scenario file")
+    backend: Literal["native", "pandapipes"] = "native"
+    plant: PlantSettings = Field(default_factory=PlantSettings,
+                                 description="plant settings for every load case")
+    load_cases: list[LoadCase] = Field(default_factory=lambda: [LoadCase(name="design")],
+                                       min_length=1)
+    units: list[P2HUnit] = Field(..., min_length=1)
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+    expected: Expected | None = None
+
+    _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
+    _source: str | None = PrivateAttr(default=None)
+    _network: Any = PrivateAttr(default=None)
+
+    @field_validator("load_cases")
+    @classmethod
+    def _unique_cases(cls, v: list[LoadCase]) -> list[LoadCase]:
+        names = [lc.name for lc in v]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"load case names must be unique (repeated: {', '.join(dup)})")
+        return v
+
+    @field_validator("units")
+    @classmethod
+    def _unique_units(cls, v: list[P2HUnit]) -> list[P2HUnit]:
+        ids = [u.id for u in v]
+        dup = sorted({n for n in ids if ids.count(n) > 1})
+        if dup:
+            raise ValueError(f"unit ids must be unique (repeated: {', '.join(dup)})")
+        return v
+
+    @property
+    def network_path(self) -> Path:
+        """The network file (relative paths resolved against the scenario file's folder)."""
+        p = Path(self.network).expanduser()
+        return Path(os.path.normpath(p if p.is_absolute() else (self._base_dir / p)))
+
+    @property
+    def source(self) -> str | None:
+        """The scenario file this was read from."""
+        return self._source
+
+    def load_network(self):
+        """The network (read once, then cached)."""
+        if self._network is None:
+            from .io import load_network
+
+            path = self.network_path
+            if not path.exists():
+                raise ScenarioError(Problem(f"network file not found: {path}", file=self._source,
+                                            field="network", value=str(self.network)))
+            self._network = load_network(path)
+        return self._network
+
+
+# ------------------------------------------------------------------------------------------
+# YAML with line numbers
+
+
+class _Lines:
+    """Line (1-based) of every key / list item of a composed YAML document, by path."""
+
+    def __init__(self):
+        self.lines: dict[tuple, int] = {}
+
+    def line(self, loc: tuple) -> int | None:
+        loc = tuple(loc)
+        while loc:
+            if loc in self.lines:
+                return self.lines[loc]
+            loc = loc[:-1]
+        return self.lines.get((), None)
+
+
+def _build(node, loader, path: tuple, lines: _Lines, problems: list, file: str, depth=0):
+    """Python data from a composed node (keys kept as their text), recording lines."""
+    if depth > 50:
+        raise InputFileError([Problem("YAML nested too deeply (recursive alias?)", file=file,
+                                      line=node.start_mark.line + 1)])
+    if isinstance(node, yaml.MappingNode):
+        loader.flatten_mapping(node)
+        out: dict = {}
+        for knode, vnode in node.value:
+            if not isinstance(knode, yaml.ScalarNode):
+                problems.append(Problem("keys must be plain text", file=file,
+                                        line=knode.start_mark.line + 1))
+                continue
+            key = knode.value
+            if key in out:
+                problems.append(Problem(f"key '{key}' is given twice", file=file,
+                                        line=knode.start_mark.line + 1,
+                                        field=".".join(map(str, (*path, key)))))
+            lines.lines[(*path, key)] = knode.start_mark.line + 1
+            out[key] = _build(vnode, loader, (*path, key), lines, problems, file, depth + 1)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        items = []
+        for i, item in enumerate(node.value):
+            lines.lines[(*path, i)] = item.start_mark.line + 1
+            items.append(_build(item, loader, (*path, i), lines, problems, file, depth + 1))
+        return items
+    return loader.construct_object(node, deep=True)
+
+
+def _known_keys() -> list[str]:
+    keys = set()
+    for model in (Scenario, LoadCase, PlantSettings, P2HUnit, HeatPumpSpec, Thresholds,
+                  Expected):
+        keys |= set(model.model_fields)
+    return sorted(keys)
+
+
+def _loc_text(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _yaml_loc(loc: tuple, data) -> tuple:
+    """The part of a pydantic error location that exists in the YAML data."""
+    keep = []
+    cur = data
+    for part in loc:
+        if isinstance(cur, dict) and part in cur:
+            cur = cur[part]
+        elif isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
+            cur = cur[part]
+        elif isinstance(cur, dict) and isinstance(part, str):
+            keep.append(part)  # a missing or unknown key: still name it
+            break
+        else:
+            continue  # pydantic-internal parts (union member tags …)
+        keep.append(part)
+    return tuple(keep)
+
+
+def _validation_problems(exc: ValidationError, data, lines: _Lines, file: str) -> list[Problem]:
+    probs = []
+    for err in exc.errors():
+        loc = _yaml_loc(tuple(err["loc"]), data)
+        where = _loc_text(loc)
+        line = lines.line(loc)
+        typ = err["type"]
+        if typ == "extra_forbidden":
+            key = str(loc[-1]) if loc else "?"
+            close = difflib.get_close_matches(key, _known_keys(), n=1)
+            probs.append(Problem(f"unknown key '{key}'", file=file, line=line, field=where,
+                                 hint=f"did you mean '{close[0]}'?" if close else None))
+        elif typ == "missing":
+            probs.append(Problem("required key is missing", file=file, line=line, field=where))
+        else:
+            msg = err["msg"]
+            if msg.startswith("Value error, "):
+                msg = msg[len("Value error, "):]
+            value = err.get("input")
+            probs.append(Problem(msg, file=file, line=line, field=where,
+                                 value=value if not isinstance(value, (dict, list)) else None))
+    return probs
+
+
+def parse_scenario_text(text: str, file: str = "<scenario>",
+                        base_dir: Path | None = None) -> tuple[Scenario, _Lines]:
+    """Validate scenario YAML text; returns (scenario, line map). Raises ScenarioError."""
+    loader = yaml.SafeLoader(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            raise InputFileError([Problem(f"malformed YAML: {getattr(exc, 'problem', exc)}",
+                                          file=file,
+                                          line=mark.line + 1 if mark else None)]) from None
+        if node is None:
+            raise ScenarioError(Problem("the scenario file is empty", file=file))
+        lines = _Lines()
+        lines.lines[()] = node.start_mark.line + 1
+        problems: list[Problem] = []
+        try:
+            data = _build(node, loader, (), lines, problems, file)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            raise InputFileError([Problem(f"malformed YAML: {getattr(exc, 'problem', exc)}",
+                                          file=file,
+                                          line=mark.line + 1 if mark else None)]) from None
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        raise ScenarioError(Problem("a scenario must be a mapping of keys (name, network, "
+                                    "units, …)", file=file, line=lines.line(())))
+    try:
+        scen = Scenario.model_validate(data)
+    except ValidationError as exc:
+        problems += _validation_problems(exc, data, lines, file)
+        scen = None
+    if problems:
+        raise ScenarioError(sorted(problems, key=lambda p: p.line or 0))
+    scen._base_dir = Path(base_dir) if base_dir is not None else Path.cwd()
+    scen._source = file
+    return scen, lines
+
+
+def load_scenario(path, load_network: bool = True) -> Scenario:
+    """Read, validate and (by default) resolve a scenario file against its network.
+
+    Raises ``ScenarioError`` with ``file:line`` for unknown keys, wrong values, a missing network
+    file, units on nodes that do not exist and load-case overrides of unknown consumers.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputFileError(f"{path}: scenario file not found") from None
+    except IsADirectoryError:
+        raise InputFileError(f"{path}: is a directory, expected a YAML scenario file") from None
+    except UnicodeDecodeError as exc:
+        raise InputFileError(f"{path}: not UTF-8 text ({exc.reason})") from None
+    except OSError as exc:
+        raise InputFileError(f"{path}: cannot be read ({exc.strerror})") from None
+    scen, lines = parse_scenario_text(text, file=str(path), base_dir=path.parent)
+    if not load_network:
+        return scen
+    if not scen.network_path.exists():
+        raise ScenarioError(Problem(f"network file not found: {scen.network_path}",
+                                    file=str(path), line=lines.line(("network",)),
+                                    field="network", value=str(scen.network)))
+    net = scen.load_network()
+    _check_references(scen, net, lines, str(path))
+    return scen
+
+
+def _check_references(scen: Scenario, net, lines: _Lines, file: str) -> None:
+    junctions = set(net.junctions.index)
+    nodes = sorted({j[:-2] for j in junctions if j.endswith("_s")})
+    consumers = set(net.consumers.index)
+    probs = []
+    for i, u in enumerate(scen.units):
+        for key in ("node", "supply_junction", "return_junction"):
+            val = getattr(u, key)
+            if val is None:
+                continue
+            exists = ({f"{val}_s", f"{val}_r"} <= junctions) if key == "node" else \
+                val in junctions
+            if exists:
+                continue
+            pool = nodes if key == "node" else sorted(junctions)
+            close = difflib.get_close_matches(str(val), pool, n=3)
+            what = "node" if key == "node" else "junction"
+            probs.append(Problem(
+                f"unit '{u.id}': {what} '{val}' does not exist in the network {net.source}",
+                file=file, line=lines.line(("units", i, key)), field=f"units[{i}].{key}",
+                hint=f"did you mean {', '.join(close)}?" if close else None))
+    for i, lc in enumerate(scen.load_cases):
+        for cid in lc.q_kw:
+            if cid not in consumers:
+                close = difflib.get_close_matches(cid, sorted(consumers), n=3)
+                probs.append(Problem(
+                    f"load case '{lc.name}': consumer '{cid}' does not exist in the network "
+                    f"{net.source}", file=file, line=lines.line(("load_cases", i, "q_kw", cid)),
+                    field=f"load_cases[{i}].q_kw.{cid}",
+                    hint=f"did you mean {', '.join(close)}?" if close else None))
+    if probs:
+        raise ScenarioError(probs)
+
+
+def scenario_json_schema() -> dict:
+    """JSON Schema of the scenario file format."""
+    schema = Scenario.model_json_schema()
+    schema.setdefault("title", "p2h_hydraulics scenario")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return schema
+
+
+# ------------------------------------------------------------------------------------------
+# load cases
+
+
+def apply_load_case(network, load_case: LoadCase | dict, plant: PlantSettings | None = None):
+    """A new network for ``load_case`` (``plant``: scenario-wide plant defaults first)."""
+    if isinstance(load_case, dict):
+        load_case = LoadCase.model_validate(load_case)
+    cons = network.consumers.copy()
+    if len(cons):
+        cons["q_w"] = cons["q_w"] * load_case.demand_scale
+        unknown = sorted(set(load_case.q_kw) - set(cons.index))
+        if unknown:
+            raise ScenarioError(f"load case '{load_case.name}': unknown consumer(s) "
+                                f"{', '.join(unknown)}", file=network.source)
+        for cid, q in load_case.q_kw.items():
+            cons.at[cid, "q_w"] = float(q) * 1e3
+        if load_case.t_return_offset_k:
+            cons["t_return_k"] = cons["t_return_k"] + load_case.t_return_offset_k
+    elif load_case.q_kw:
+        raise ScenarioError(f"load case '{load_case.name}': the network has no consumers",
+                            file=network.source)
+    settings = {}
+    if load_case.t_soil_c is not None:
+        settings["t_soil_k"] = load_case.t_soil_c + ZERO_CELSIUS_K
+    ps = (plant or PlantSettings()).merged(load_case.plant)
+    if load_case.t_supply_c is not None:
+        ps = ps.model_copy(update={"t_supply_c": load_case.t_supply_c})
+    plants = _apply_plant(network.plants, ps)
+    tables = {"consumers": cons, "plants": plants}
+    if settings:
+        tables["settings"] = settings
+        pipes = network.pipes.copy()
+        pipes["t_soil_k"] = float("nan")  # every pipe takes the load case's soil temperature
+        tables["pipes"] = pipes
+    return network.replace(**tables)
+
+
+def _apply_plant(plants, ps: PlantSettings):
+    pl = plants.copy()
+    if pl.empty:
+        return pl
+    mask = pl["in_service"].to_numpy(dtype=bool)
+    updates = {
+        "t_supply_k": None if ps.t_supply_c is None else ps.t_supply_c + ZERO_CELSIUS_K,
+        "control": ps.control,
+        "lift_pa": None if ps.lift_bar is None else ps.lift_bar * BAR,
+        "p_return_pa": None if ps.p_return_bar is None else ps.p_return_bar * BAR,
+        "p_supply_pa": None if ps.p_supply_bar is None else ps.p_supply_bar * BAR,
+        "mdot_design_kg_s": ps.mdot_design_kg_s,
+    }
+    for col, val in updates.items():
+        if val is not None:
+            pl.loc[mask, col] = val
+    if ps.control == "p_supply" and pl.loc[mask, "p_supply_pa"].isna().any():
+        raise ScenarioError("plant control 'p_supply' needs p_supply_bar")
+    if ps.control == "lift" and pl.loc[mask, "lift_pa"].isna().any():
+        raise ScenarioError("plant control 'lift' needs lift_bar")
+    return pl
