@@ -1,8 +1,8 @@
 """One exception tree for everything the project raises on purpose.
 
 ``P2HError`` is the root. Library code never prints and never asserts for control flow; it
-raises one of these with a message that names the thing (file, element id, field, value, what is allowed).
-The CLI maps each class to a documented exit code (see ``EXIT_CODES``).
+raises one of these with a message that names the thing (file, element id, field, value, what
+is allowed). The CLI maps each class to a documented exit code (see ``EXIT_CODES``).
 """
 
 from __future__ import annotations
