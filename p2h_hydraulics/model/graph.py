@@ -74,21 +74,53 @@ def reference_junctions(net) -> set:
     return out
 
 
+def pipe_components(net) -> np.ndarray:
+    """Component label per junction (order of ``net.junctions``) of the pipe/valve graph.
+
+    Uses scipy's sparse connected components: fast enough for 100k-junction networks.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    index = net.junctions.index
+    n = len(index)
+    rows, cols = [], []
+    for table in PIPE_LIKE:
+        df = active(net.table(table))
+        if df.empty:
+            continue
+        a = index.get_indexer(df["from_junction"])
+        b = index.get_indexer(df["to_junction"])
+        ok = (a >= 0) & (b >= 0)
+        rows.append(a[ok])
+        cols.append(b[ok])
+    r = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    c = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
+    adj = coo_matrix((np.ones(len(r)), (r, c)), shape=(n, n))
+    return connected_components(adj, directed=False)[1]
+
+
 def islands(net) -> list[Island]:
     """Pipe/valve-connected components; each needs a held pressure to be solvable."""
-    g = to_graph(net, kinds=PIPE_LIKE)
+    index = net.junctions.index
+    labels = pipe_components(net)
     refs = reference_junctions(net)
+    ref_labels = set(labels[index.get_indexer(list(refs))]) if refs else set()
+    ref_labels.discard(-1)
     cons = active(net.consumers)
-    by_j: dict = {}
-    for cid, s, r in zip(cons.index, cons["supply_junction"], cons["return_junction"],
-                         strict=True):
-        by_j.setdefault(s, []).append(cid)
-        by_j.setdefault(r, []).append(cid)
+    by_label: dict = {}
+    for col in ("supply_junction", "return_junction"):
+        pos = index.get_indexer(cons[col]) if not cons.empty else np.zeros(0, dtype=int)
+        for cid, p in zip(cons.index, pos, strict=True):
+            if p >= 0:
+                by_label.setdefault(labels[p], set()).add(cid)
     out = []
-    for comp in nx.connected_components(g):
-        members = sorted(comp, key=str)
-        consumers = sorted({c for jn in members for c in by_j.get(jn, [])}, key=str)
-        out.append(Island(members, consumers, bool(refs & comp)))
+    bad = sorted(set(np.unique(labels)) - ref_labels)
+    for lab in bad:
+        members = sorted(index[labels == lab], key=str)
+        out.append(Island(members, sorted(by_label.get(lab, ()), key=str), False))
+    if ref_labels:
+        out.append(Island([], [], True))  # the supplied part (not listed junction by junction)
     return out
 
 
@@ -98,22 +130,20 @@ def junction_sides(net) -> dict:
     Supply: connected by pipes/valves to a plant or feed-in outlet or a consumer inlet; return:
     to a plant or feed-in inlet or a consumer outlet. A junction touching both is 'other'.
     """
-    g = to_graph(net, kinds=PIPE_LIKE)
-    sup, ret = set(), set()
-    for table, (a, b) in (("consumers", ("supply_junction", "return_junction")),
-                          ("plants", ("supply_junction", "return_junction")),
-                          ("feedins", ("supply_junction", "return_junction"))):
+    index = net.junctions.index
+    labels = pipe_components(net)
+    n_lab = int(labels.max()) + 1 if len(labels) else 0
+    sup = np.zeros(n_lab, dtype=bool)
+    ret = np.zeros(n_lab, dtype=bool)
+    for table in ("consumers", "plants", "feedins"):
         df = active(net.table(table))
-        if not df.empty:
-            sup |= set(df[a])
-            ret |= set(df[b])
-    side = {}
-    for comp in nx.connected_components(g):
-        s, r = bool(comp & sup), bool(comp & ret)
-        label = "supply" if s and not r else "return" if r and not s else "other"
-        for jn in comp:
-            side[jn] = label
-    return side
+        if df.empty:
+            continue
+        for col, flag in (("supply_junction", sup), ("return_junction", ret)):
+            pos = index.get_indexer(df[col])
+            flag[labels[pos[pos >= 0]]] = True
+    side = np.where(sup & ~ret, "supply", np.where(ret & ~sup, "return", "other"))
+    return dict(zip(index, side[labels], strict=True)) if n_lab else {}
 
 
 def loops(net) -> list[list]:

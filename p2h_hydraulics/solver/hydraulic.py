@@ -20,6 +20,7 @@ import scipy.sparse.linalg as spla
 
 from ..physics.friction import pressure_drop_pipe
 from ..units import G
+from .linear import ReusedLU
 
 
 @dataclass
@@ -67,6 +68,7 @@ class HydraulicSystem:
             np.int32)
         self._nnz = len(uniq)
         self.n_free = nf
+        self.linear = ReusedLU(permc_spec="MMD_AT_PLUS_A", tol=1e-10)
 
     def _matrix(self, w: np.ndarray) -> sp.csc_matrix:
         data = np.bincount(self._inv, weights=w[self._bidx] * self._sign, minlength=self._nnz)
@@ -101,9 +103,9 @@ class HydraulicSystem:
             rhs = mass + self.a_free_t @ (w * head)
             mat = self._matrix(w)
             try:
-                dpf = spla.splu(mat, permc_spec="MMD_AT_PLUS_A").solve(rhs)
-            except RuntimeError:
-                dpf = spla.spsolve(mat, rhs)
+                dpf = self.linear.solve(mat, rhs)
+            except RuntimeError:  # singular: an island without a held pressure
+                dpf = spla.lsqr(mat, rhs)[0]
             dm = w * (self.a_free @ dpf - head)
             step = 1.0
             merit0 = _merit(head, mass, scale_m)

@@ -19,6 +19,7 @@ from ..errors import ConvergenceError, ConvergenceInfo, ModelError, Problem
 from ..physics import water
 from .compile import Compiled, compile_network
 from .hydraulic import HydraulicSystem
+from .linear import ReusedLU
 from .thermal import solve_enthalpy
 
 DT_MIN_K = 1.0
@@ -28,7 +29,7 @@ DT_MIN_K = 1.0
 class SolverOptions:
     """Tolerances and limits of the native solver (SI)."""
 
-    tol_t_k: float = 1e-6
+    tol_t_k: float = 1e-5
     # fluid properties (ρ, μ) may lag the converged temperatures by this much; 1e-3 K changes
     # ρ by < 1e-6 relative. Relaxed property updates damp thermosiphon oscillations in
     # near-stagnant loops with elevation differences.
@@ -161,6 +162,7 @@ def solve_compiled(comp: Compiled, warm: State | None = None,
     lift = np.where(comp.pl_control == 1, comp.pl_p_supply_pa - comp.pl_p_return_pa, lift)
     fixed, p_fixed = _fixed_pressures(comp, lift)
     hyd = HydraulicSystem(comp, fixed)
+    thermal_lu = ReusedLU(tol=1e-13, max_refine=12)
     history = []
     t = water.temperature_from_enthalpy(h)
     fl = element_flows(comp, t, h)
@@ -188,7 +190,7 @@ def solve_compiled(comp: Compiled, warm: State | None = None,
                      r_t_k=np.where(np.isfinite(comp.r_t_k), comp.r_t_k, comp.t_initial_k),
                      m_t_k=np.where(np.isfinite(comp.m_t_k), comp.m_t_k, comp.t_initial_k))
         t_before = t
-        h_new = solve_enthalpy(comp, mdot_b, t, flows)
+        h_new = solve_enthalpy(comp, mdot_b, t, flows, thermal_lu)
         t_new = water.temperature_from_enthalpy(h_new)
         dt = _temperature_change(comp, t_new - t, h_new - h, mdot_b, fl, opt)
         h, t = h_new, t_new
@@ -197,10 +199,22 @@ def solve_compiled(comp: Compiled, warm: State | None = None,
         # directions (an oscillation), and speed up again while they do not.
         delta = t_new - t_before
         turn = float(np.dot(delta, delta_prev)) if it > 1 else 1.0
-        omega = max(0.05, 0.5 * omega) if turn < 0 else min(1.0, 1.5 * omega)
-        delta_prev = delta
-        dt_prop = float(np.max(np.abs(t - t_prop))) if t.size else 0.0
+        if dt < 10 * opt.tol_t_k:
+            omega = 1.0  # settled: keep the properties exactly at the solution temperatures
+        elif turn < 0:
+            omega = max(0.05, 0.5 * omega)
+        else:
+            omega = min(1.0, 1.5 * omega)
+        dt_prop = _temperature_change(comp, t - t_prop, None, mdot_b, fl, opt)
         t_prop = t_prop + omega * (t - t_prop)
+        # Steady, aligned changes (a slowly contracting mode, e.g. viscosity-driven loop
+        # flows): Aitken extrapolation of the property temperatures towards the fixed point.
+        n_prev = float(np.linalg.norm(delta_prev))
+        ratio = float(np.linalg.norm(delta)) / n_prev if n_prev > 0 else 0.0
+        if (omega == 1.0 and dt >= 10 * opt.tol_t_k and turn > 0.95 * np.linalg.norm(delta)
+                * n_prev and 0.3 < ratio < 0.95):
+            t_prop = t + delta * min(ratio / (1.0 - ratio), 10.0)
+        delta_prev = delta
         fl_new = element_flows(comp, t, h)
         dm = _rel_change(fl_new["m_c"], fl["m_c"]) + _rel_change(fl_new["m_f"], fl["m_f"])
         fl = fl_new

@@ -66,7 +66,7 @@ def _mean_cp(t_in, t_soil, decay):
     return out
 
 
-def solve_enthalpy(comp, mdot_b, t_node_k, flows) -> np.ndarray:
+def solve_enthalpy(comp, mdot_b, t_node_k, flows, linear=None) -> np.ndarray:
     """Node enthalpies [J/kg] for branch flows ``mdot_b`` and element flows ``flows``.
 
     ``flows`` (from the coupling loop) holds per element arrays: consumer flows ``m_c`` and
@@ -118,4 +118,6 @@ def solve_enthalpy(comp, mdot_b, t_node_k, flows) -> np.ndarray:
     c = np.concatenate([np.arange(n), *cols])
     v = np.concatenate([diag, *vals])
     mat = sp.csc_matrix((v, (r, c)), shape=(n, n))
-    return spla.spsolve(mat, rhs)
+    if linear is None:
+        return spla.spsolve(mat, rhs)
+    return linear.solve(mat, rhs)
