@@ -6,7 +6,10 @@ solve. Converged when temperatures, element flows, hydraulics and the control al
 
 Consumers (return-setpoint control) draw ṁ = Q / (h(T_supply) − h(T_return,set)); when the
 supply arrives at less than ``DT_MIN_K`` above the setpoint, the return is clamped to
-T_supply − DT_MIN_K (flagged in the result). Feed-ins likewise: ṁ = Q / (h(T_out) − h(T_ret)).
+T_supply − DT_MIN_K (flagged in the result). Feed-ins likewise: ṁ = Q / (h(T_out) − h(T_ret));
+when the local return comes within ``FEEDIN_DT_MIN_K`` of the outlet temperature (the network
+cannot absorb the heat there) the flow is capped at Q / (h(T_out) − h(T_out − FEEDIN_DT_MIN_K)),
+the unit then delivers less than its nominal heat, and the result flags ``inlet_clamped``.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from .linear import ReusedLU
 from .thermal import solve_enthalpy
 
 DT_MIN_K = 1.0
+FEEDIN_DT_MIN_K = 5.0
 
 
 @dataclass
@@ -101,8 +105,8 @@ def element_flows(comp: Compiled, t_k: np.ndarray, h: np.ndarray) -> dict:
                        0.0)
     m_c = np.where(np.isfinite(m_c), m_c, 0.0)
     t_fr = t_k[comp.f_ret]
-    f_clamped = (comp.f_control == 0) & (comp.f_t_out_k - t_fr < DT_MIN_K)
-    h_in = water.enthalpy(np.where(f_clamped, comp.f_t_out_k - DT_MIN_K, t_fr))
+    f_clamped = (comp.f_control == 0) & (comp.f_t_out_k - t_fr < FEEDIN_DT_MIN_K)
+    h_in = water.enthalpy(np.where(f_clamped, comp.f_t_out_k - FEEDIN_DT_MIN_K, t_fr))
     with np.errstate(divide="ignore", invalid="ignore"):
         m_f = np.where(comp.f_control == 0,
                        comp.f_q_w / (water.enthalpy(comp.f_t_out_k) - h_in), comp.f_mdot_kg_s)
