@@ -159,3 +159,24 @@ def pipe_path(net, source, target) -> list:
         if not g.has_edge(u, v) or g[u][v]["weight"] > d["weight"]:
             g.add_edge(u, v, **d)
     return nx.shortest_path(g, source, target, weight="weight")
+
+
+def critical_consumer(result) -> str | None:
+    """Id of the consumer with the smallest Δp margin (supply − return − Δp_min) in ``result``."""
+    c = result.consumers
+    c = c[c["mdot_kg_s"] > 0] if len(c) else c
+    if c.empty:
+        return None
+    return str((c["dp_pa"] - c["dp_min_pa"]).idxmin())
+
+
+def critical_path(net, result, plant: str | None = None) -> list:
+    """Supply-side junction path from the plant outlet to the critical consumer's inlet."""
+    cid = critical_consumer(result)
+    plants = active(net.plants)
+    if cid is None or plants.empty:
+        return []
+    pid = plant if plant is not None else plants.index[0]
+    start = plants.at[pid, "supply_junction"]
+    target = net.consumers.at[cid, "supply_junction"]
+    return pipe_path(net, start, target)
