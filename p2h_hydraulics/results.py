@@ -121,7 +121,7 @@ def build_result(comp, state, fl, info: ConvergenceInfo, hyd_iters: int = 0,
     """Assemble the Result of the native solver from the final state."""
     from .physics.friction import pressure_drop_pipe
     from .solver.native import nodal_demand, node_injection
-    from .solver.thermal import pipe_decay
+    from .solver.thermal import pipe_decay, property_temperature
 
     p, h, m = state.p, state.h, state.mdot_b
     t = water.temperature_from_enthalpy(h)
@@ -136,7 +136,7 @@ def build_result(comp, state, fl, info: ConvergenceInfo, hyd_iters: int = 0,
     h_in = h[up]
     h_out = h_soil + a * (h_in - h_soil)
     t_out = water.temperature_from_enthalpy(h_out)
-    t_b = 0.5 * (t[comp.b_from] + t[comp.b_to])
+    t_b = property_temperature(comp, t)
     rho, mu = water.density(t_b), water.viscosity(t_b)
     area = np.pi * comp.d_m**2 / 4
     dp_fric, _ = pressure_drop_pipe(m, comp.length_m, comp.d_m, comp.roughness_m, rho, mu,
@@ -220,7 +220,10 @@ def energy_mass_balance(comp, state, fl, inj, h_out, branch, plant, feedins, con
                + float(np.sum(r_in * h_r)) - float(np.sum(comp.m_mdot_kg_s * h_m)))
     cons = float(consumers["q_w"].sum())
     losses = float(branch["q_loss_w"].sum())
-    scale = max(abs(heat_in), cons + abs(losses), 1.0)
+    # scale: heat delivered, or for pure water networks the enthalpy flow through the network
+    gross = (float(np.sum(np.maximum(r_in, 0.0) * h_r))
+             + float(np.sum(np.maximum(-comp.m_mdot_kg_s, 0.0) * h_m)))
+    scale = max(abs(heat_in), cons + abs(losses), gross, 1.0)
     return {"mass_max_kg_s": float(mass.max()) if mass.size else 0.0,
             "heat_in_w": heat_in, "consumers_w": cons, "losses_w": losses,
             "energy_residual_w": heat_in - cons - losses,

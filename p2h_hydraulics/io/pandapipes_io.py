@@ -23,7 +23,10 @@ settings         ``net["p2h_settings"]``; soil temperature also as the ``ambient
 Fields pandapipes does not know (dp_min of consumers, plant control mode, feed-in control and
 heat output, DN/series, …) are kept in extra columns named like our SI fields. On import they
 fill in what pandapipes cannot say; everything pandapipes computes with comes from its own
-columns, so an edited pandapipes net is imported as edited.
+columns, so an edited pandapipes net is imported as edited. Converted quantities (lengths in km,
+diameters in mm, U per m², pressures in bar at the junction's height) are also stored in SI and
+used on import when they agree with pandapipes' column to 1e-9, so that
+``from_pandapipes(to_pandapipes(net)).equals(net)`` holds exactly.
 
 Pressures: ours are gauge relative to the standard atmosphere ``units.P_ATM_PA``; pandapipes'
 are relative to the ambient pressure at the junction's height (barometric formula), so every
@@ -54,10 +57,13 @@ from .atomic import write_text_atomic
 
 # extra columns written next to pandapipes' own (our canonical field names)
 EXTRA = {
-    "pipe": ("dn", "series", "t_soil_k"),
+    "pipe": ("dn", "series", "t_soil_k", "length_m", "d_inner_m", "roughness_m", "u_w_per_mk"),
+    "valve": ("d_inner_m",),
     "heat_consumer": ("control", "t_return_k", "delta_t_k", "mdot_kg_s", "dp_min_pa"),
-    "circ_pump_pressure": ("control", "lift_pa", "p_supply_pa", "mdot_design_kg_s"),
+    "circ_pump_pressure": ("control", "lift_pa", "p_supply_pa", "p_return_pa",
+                           "mdot_design_kg_s"),
     "circ_pump_mass": ("control", "q_w", "mdot_kg_s"),
+    "ext_grid": ("p_pa",),
     "sink": ("t_k",),
     "source": ("t_k",),
 }
@@ -158,6 +164,7 @@ def to_pandapipes(network):
                          "ju", inner_diameter_mm=v["d_inner_m"].to_numpy(float) * 1e3,
                          opened=v["opened"].to_numpy(bool),
                          loss_coefficient=v["zeta"].to_numpy(float), name=list(v.index))
+        _add_extra(net, "valve", v)
     _consumers_to(pp, net, network, pos)
     for pid, r in pl.iterrows():
         js, jr = pos[r["supply_junction"]], pos[r["return_junction"]]
@@ -180,6 +187,7 @@ def to_pandapipes(network):
         pp.create_ext_grid(net, k, p_bar=(r["p_pa"] - off[k]) / 1e5,
                            t_k=float(r["t_k"]) if has_t else None, type="pt" if has_t else "p",
                            name=rid, in_service=bool(r["in_service"]))
+    _add_extra(net, "ext_grid", network.pressure_refs)
     m = network.mass_flows
     for table, sel in (("sink", m["mdot_kg_s"] >= 0), ("source", m["mdot_kg_s"] < 0)):
         part = m[sel.to_numpy(bool)]
@@ -276,6 +284,16 @@ def _v(x):
 
 def _extra(df: pd.DataFrame, col: str, i, default=None):
     return _v(df.at[i, col]) if col in df.columns else default
+
+
+def _exact(df: pd.DataFrame, col: str, i, derived: float) -> float:
+    """The stored SI value of ``col`` when it agrees with the value derived from pandapipes'
+    columns to 1e-9 (undoes unit round-off), else the derived value."""
+    stored = _extra(df, col, i)
+    if isinstance(stored, (int, float)) and math.isclose(stored, derived, rel_tol=1e-9,
+                                                         abs_tol=1e-9):
+        return float(stored)
+    return derived
 
 
 def _table(net, name: str) -> pd.DataFrame:
@@ -387,7 +405,8 @@ def _valves_from(net, jid, recs, problems, where) -> dict:
                                     element=vid, **where))
             continue
         recs["valves"].append({"id": vid, "from_junction": jid.get(a), "to_junction": b,
-                               "d_inner_m": float(v.at[i, "inner_diameter_mm"]) / 1e3,
+                               "d_inner_m": _exact(v, "d_inner_m", i,
+                                                   float(v.at[i, "inner_diameter_mm"]) / 1e3),
                                "zeta": _v(v.at[i, "loss_coefficient"]) or 0.0,
                                "opened": bool(v.at[i, "opened"])})
     return ends
@@ -411,9 +430,11 @@ def _pipes_from(net, jid, ends, recs) -> None:
         recs["pipes"].append({
             "id": pid, "from_junction": ends.get((i, fj), jid.get(fj)),
             "to_junction": ends.get((i, tj), jid.get(tj)),
-            "length_m": float(p.at[i, "length_km"]) * 1e3, "d_inner_m": float(d_in[k]),
-            "roughness_m": float(p.at[i, "k_mm"]) / 1e3,
-            "zeta": _v(p.at[i, "loss_coefficient"]) or 0.0, "u_w_per_mk": float(u[k]),
+            "length_m": _exact(p, "length_m", i, float(p.at[i, "length_km"]) * 1e3),
+            "d_inner_m": _exact(p, "d_inner_m", i, float(d_in[k])),
+            "roughness_m": _exact(p, "roughness_m", i, float(p.at[i, "k_mm"]) / 1e3),
+            "zeta": _v(p.at[i, "loss_coefficient"]) or 0.0,
+            "u_w_per_mk": _exact(p, "u_w_per_mk", i, float(u[k])),
             "t_soil_k": text, "dn": _extra(p, "dn", i), "series": _extra(p, "series", i),
             "in_service": bool(p.at[i, "in_service"])})
 
@@ -497,9 +518,13 @@ def _plants_from(net, jid, off, junc, recs, problems, where) -> None:
         js, jr = cp.at[i, "flow_junction"], cp.at[i, "return_junction"]
         p_sup = float(cp.at[i, "p_flow_bar"]) * 1e5 + float(off[js])
         lift = float(cp.at[i, "plift_bar"]) * 1e5 + water.density(t) * G * (h[jr] - h[js])
+        p_ret = _exact(cp, "p_return_pa", i, p_sup - lift)
         ctrl = _extra(cp, "control", i, "lift")
+        if ctrl == "p_supply":
+            p_sup = _exact(cp, "p_supply_pa", i, p_sup)
+        lift = _exact(cp, "lift_pa", i, p_sup - p_ret) if ctrl == "lift" else lift
         rec = {"id": pid, "return_junction": jid.get(jr), "supply_junction": jid.get(js),
-               "t_supply_k": float(t), "p_return_pa": p_sup - lift, "control": ctrl,
+               "t_supply_k": float(t), "p_return_pa": p_ret, "control": ctrl,
                "lift_pa": lift if ctrl == "lift" else _extra(cp, "lift_pa", i, lift),
                "p_supply_pa": p_sup if ctrl == "p_supply" else _extra(cp, "p_supply_pa", i),
                "mdot_design_kg_s": _extra(cp, "mdot_design_kg_s", i),
@@ -518,7 +543,8 @@ def _feedins_refs_from(net, jid, off, recs, problems, where) -> None:
                                     **where))
             continue
         recs["pressure_refs"].append({
-            "id": rid, "junction": jid.get(k), "p_pa": float(eg.at[i, "p_bar"]) * 1e5 + off[k],
+            "id": rid, "junction": jid.get(k),
+            "p_pa": _exact(eg, "p_pa", i, float(eg.at[i, "p_bar"]) * 1e5 + off[k]),
             "t_k": _v(eg.at[i, "t_k"]) if typ == "pt" else None,
             "in_service": bool(eg.at[i, "in_service"])})
     cm = _table(net, "circ_pump_mass")

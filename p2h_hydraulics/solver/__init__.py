@@ -25,5 +25,9 @@ def solve(network, backend: str = "native", warm=None, options=None, **kwargs):
     if backend == "pandapipes":
         from .pandapipes_backend import solve_pandapipes
 
+        if warm is not None or options is not None:
+            raise BackendError("the pandapipes backend takes neither 'warm' nor 'options' (they "
+                               "belong to the native solver); pass pandapipes options as "
+                               "keyword arguments")
         return solve_pandapipes(network, **kwargs)
     raise BackendError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")

@@ -177,7 +177,9 @@ def compile_network(net) -> Compiled:
                             valves["d_inner_m"].to_numpy(float)]),
         roughness_m=np.concatenate([pipes["roughness_m"].to_numpy(float),
                                     np.zeros(len(valves))]),
-        zeta=np.concatenate([pipes["zeta"].to_numpy(float), valves["zeta"].to_numpy(float)]),
+        # an ideal (ζ = 0) valve gets ζ = 1e-6: a negligible loss that keeps the Jacobian regular
+        zeta=np.concatenate([pipes["zeta"].to_numpy(float),
+                             np.maximum(valves["zeta"].to_numpy(float), 1e-6)]),
         u_w_per_mk=np.concatenate([pipes["u_w_per_mk"].to_numpy(float), np.zeros(len(valves))]),
         t_soil_k=np.concatenate([t_soil_pipe, np.full(len(valves), t_soil)]),
         dz_m=elev[b_to] - elev[b_from] if nb else np.zeros(0),

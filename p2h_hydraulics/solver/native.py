@@ -23,7 +23,7 @@ from ..physics import water
 from .compile import Compiled, compile_network
 from .hydraulic import HydraulicSystem
 from .linear import ReusedLU
-from .thermal import solve_enthalpy
+from .thermal import property_temperature, solve_enthalpy
 
 DT_MIN_K = 1.0
 FEEDIN_DT_MIN_K = 5.0
@@ -176,7 +176,7 @@ def solve_compiled(comp: Compiled, warm: State | None = None,
     t_prop = t.copy()  # temperatures the fluid properties are taken at (relaxed)
     omega, delta_prev = 1.0, np.zeros_like(t)
     for it in range(1, opt.max_outer + 1):
-        t_b = 0.5 * (t_prop[comp.b_from] + t_prop[comp.b_to])
+        t_b = property_temperature(comp, t_prop)
         rho, mu = water.density(t_b), water.viscosity(t_b)
         demand = nodal_demand(comp, fl)
         _, p_fixed = _fixed_pressures(comp, lift)

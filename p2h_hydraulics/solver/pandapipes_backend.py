@@ -11,8 +11,8 @@ Two native controls pandapipes lacks are emulated by an outer loop of pipeflow r
   max over consumers (Δp_min − (p_supply − p_return)) until the shift is below
   ``tol_control_pa`` (with one plant and fixed consumer flows two runs suffice);
 - feed-in control ``q``: ṁ = q / (h(T_out) − h(T_return,local)) from the last run's temperature at
-  the feed-in's return junction (clamped to T_out − 1 K like the native solver), until the relative
-  change is below ``tol_feedin_rel``.
+  the feed-in's return junction (capped at T_out − ``FEEDIN_DT_MIN_K`` like the native solver),
+  until the relative change is below ``tol_feedin_rel``.
 
 The same loop holds the plant's return pressure when its two junctions differ in height
 (pandapipes' pump adds ρ g Δz with the actual density). Pressures are converted between
@@ -25,12 +25,16 @@ circulation pump over-determines pandapipes' system), a plant together with pres
 free pressure holds), and injections (mass_flows < 0) in a heat calculation (pandapipes' sources
 carry no temperature).
 
-Known small differences to the native solver (see ``tests/crossval``): pandapipes' water table
-(ρ, μ, c_p within 0.1 % of IAPWS-IF97), its Colebrook constant 3.71 (ours 3.7) and Colebrook
-also in laminar flow (ours 64/Re), c_p-based consumer flows (ours enthalpy-based), and
-stagnant junctions at the ambient temperature option (= soil temperature) — as in the native
-solver. Consumers whose supply arrives less than 1 K above their return setpoint are clamped by
-the native solver but not by pandapipes.
+Known differences to the native solver (quantified in ``tests/crossval``): pandapipes' water
+table (ρ, μ, c_p within 0.1 % of IAPWS-IF97; ``fluid="if97"`` swaps in the native table) and
+its c_p-based consumer law ṁ = Q / (c̄_p ΔT) (flows 0.1–0.2 % apart), g = 9.81 m/s², the
+density of a pipe's water column from its inlet and outlet temperatures (native: from its two
+junction temperatures), Colebrook with 3.71 and also in laminar flow (native: 3.7, 64/Re below
+Re 2300), and stagnant junctions at the ambient-temperature option (= soil temperature, as in
+the native solver). Consumers whose supply arrives less than 1 K above their return setpoint
+are clamped by the native solver but not by pandapipes. When the bidirectional iteration does
+not converge (it can cycle on loop closures carrying almost no flow) the run is repeated once
+with damped steps (``DAMPED_RETRY``) before ``ConvergenceError`` is raised.
 """
 
 from __future__ import annotations
@@ -52,7 +56,14 @@ from ..physics import water
 from ..physics.friction import pressure_drop_pipe
 from ..results import Result, _add_edge_units, energy_mass_balance
 from .compile import compile_network
-from .native import DT_MIN_K, State, critical_point_update, nodal_demand, node_injection
+from .native import (
+    DT_MIN_K,
+    FEEDIN_DT_MIN_K,
+    State,
+    critical_point_update,
+    nodal_demand,
+    node_injection,
+)
 
 PIPEFLOW_DEFAULTS = {
     "friction_model": "colebrook",
@@ -227,8 +238,8 @@ class _OuterLoop:
         q_ctrl = c.f_control == 0
         if np.any(q_ctrl):
             t_in = t[c.f_ret]
-            self.f_clamped = q_ctrl & (c.f_t_out_k - t_in < DT_MIN_K)
-            t_in = np.where(self.f_clamped, c.f_t_out_k - DT_MIN_K, t_in)
+            self.f_clamped = q_ctrl & (c.f_t_out_k - t_in < FEEDIN_DT_MIN_K)
+            t_in = np.where(self.f_clamped, c.f_t_out_k - FEEDIN_DT_MIN_K, t_in)
             m_new = np.where(q_ctrl, c.f_q_w / (water.enthalpy(c.f_t_out_k) - water.enthalpy(t_in)),
                              self.m_f)
             d_m = float(np.max(np.abs(m_new - self.m_f) / np.maximum(np.abs(self.m_f), 1e-9)))

@@ -66,6 +66,19 @@ def _mean_cp(t_in, t_soil, decay):
     return out
 
 
+def property_temperature(comp, t_node_k):
+    """Temperature [K] at which a branch's ρ and μ are taken: the mean of its end junctions.
+
+    Known limitation: for near-stagnant pipes the water inside is colder than this (it tends
+    to soil temperature), which changes the weight of the water column in hilly terrain
+    (pandapipes uses the pipe's own inlet/outlet temperatures). Using the pipe content makes
+    the steady state a natural-convection problem with no robust fixed point in meshed parts;
+    the junction mean keeps the solve well-posed and is exact for flowing pipes to within the
+    temperature drop along them.
+    """
+    return 0.5 * (t_node_k[comp.b_from] + t_node_k[comp.b_to])
+
+
 def solve_enthalpy(comp, mdot_b, t_node_k, flows, linear=None) -> np.ndarray:
     """Node enthalpies [J/kg] for branch flows ``mdot_b`` and element flows ``flows``.
 

@@ -44,7 +44,9 @@ def report(name: str):
 
 
 def test_every_shipped_scenario_is_covered():
-    assert sorted(p.name for p in SCENARIOS.glob("*.yaml")) == sorted(EXPECTED)
+    # annual_*.yaml are year-long analyses, covered by tests/unit/test_annual.py
+    shipped = [p.name for p in SCENARIOS.glob("*.yaml") if not p.name.startswith("annual_")]
+    assert sorted(shipped) == sorted(EXPECTED)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
