@@ -39,7 +39,8 @@ class SolverOptions:
     # near-stagnant loops with elevation differences.
     tol_prop_k: float = 1e-3
     tol_m_rel: float = 1e-9
-    tol_p_pa: float = 1e-3
+    tol_flow_rel: float = 1e-7  # consumer / feed-in flows between outer iterations
+    tol_p_pa: float = 1e-6
     tol_dp_control_pa: float = 0.01
     max_outer: int = 300
     max_hydraulic: int = 60
@@ -203,7 +204,7 @@ def solve_compiled(comp: Compiled, warm: State | None = None,
         # directions (an oscillation), and speed up again while they do not.
         delta = t_new - t_before
         turn = float(np.dot(delta, delta_prev)) if it > 1 else 1.0
-        if dt < 10 * opt.tol_t_k:
+        if dt < opt.tol_t_k:
             omega = 1.0  # settled: keep the properties exactly at the solution temperatures
         elif turn < 0:
             omega = max(0.05, 0.5 * omega)
@@ -227,7 +228,8 @@ def solve_compiled(comp: Compiled, warm: State | None = None,
                         "head_residual_pa": out.history[-1][1] if out.history else 0.0,
                         "max_dt_k": dt, "rel_flow_change": dm, "lift_change_pa": d_lift,
                         "relaxation": omega, "dt_prop_k": dt_prop})
-        if (out.converged and dt < opt.tol_t_k and dm < 1e-9 and dt_prop < opt.tol_prop_k
+        if (out.converged and dt < opt.tol_t_k and dm < opt.tol_flow_rel
+                and dt_prop < opt.tol_prop_k
                 and abs(d_lift) <= opt.tol_dp_control_pa):
             converged = True
             break
@@ -276,7 +278,7 @@ def _diagnose(comp, out, history) -> str:
                      f"'{comp.branch_ids[out.worst_branch]}')")
     if last.get("max_dt_k", 0) > 1e-6:
         parts.append(f"temperatures still change by {last['max_dt_k']:.3g} K")
-    if last.get("rel_flow_change", 0) > 1e-9:
+    if last.get("rel_flow_change", 0) > 1e-7:
         parts.append(f"consumer/feed-in flows still change by {last['rel_flow_change']:.3g}")
     if abs(last.get("lift_change_pa", 0)) > 0.01:
         parts.append("critical-point control has not settled")
