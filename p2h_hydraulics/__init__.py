@@ -24,6 +24,7 @@ from .p2h import P2HUnit, design_feedin
 from .report import Report
 from .results import Result
 from .scenario import load_scenario
+from .sites import SitesResult, compare_sites
 from .solver import solve
 
 __version__ = "0.1.0"
@@ -32,5 +33,5 @@ __all__ = [
     "load_network", "save_network", "solve", "Network", "network_from_records",
     "validate_network", "Result", "P2HError", "ModelError", "InputFileError", "ConvergenceError",
     "ScenarioError", "BackendError", "check_integration", "Thresholds", "P2HUnit",
-    "design_feedin", "Report", "load_scenario", "__version__",
+    "design_feedin", "Report", "load_scenario", "compare_sites", "SitesResult", "__version__",
 ]

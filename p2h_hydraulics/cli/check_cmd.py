@@ -33,6 +33,8 @@ def check_command(
                                 help="native or pandapipes (default: the scenario's)"),
     strict: bool = typer.Option(False, "--strict",
                                 help="exit 1 unless the verdict is PERMITTED"),
+    html: Path = typer.Option(None, "--html",
+                              help="write a self-contained HTML report (with figures)"),
 ) -> None:
     """Check whether the P2H unit(s) of SCENARIO may feed into its network."""
     from ..checks import check_integration
@@ -54,6 +56,10 @@ def check_command(
                                           inputs=[scenario, scen.network_path]))
         written.append(rep.write_json(report_dir / f"{stem}.json",
                                       inputs=[scenario, scen.network_path]))
+    if html is not None:
+        from ..html_report import write_check_html
+
+        written.append(write_check_html(html, rep, scen, inputs=[scenario, scen.network_path]))
     if as_json:
         data = rep.to_dict()
         if written:

@@ -68,7 +68,7 @@ class HydraulicSystem:
             np.int32)
         self._nnz = len(uniq)
         self.n_free = nf
-        self.linear = ReusedLU(permc_spec="MMD_AT_PLUS_A", tol=1e-10)
+        self.linear = ReusedLU(permc_spec="MMD_AT_PLUS_A", tol=1e-10, symmetric=True)
 
     def _matrix(self, w: np.ndarray) -> sp.csc_matrix:
         data = np.bincount(self._inv, weights=w[self._bidx] * self._sign, minlength=self._nnz)

@@ -1,0 +1,222 @@
+"""Executors for sweeps (site comparison, annual analysis): any ``concurrent.futures.Executor``.
+
+Sweeps split their work into chunks and hand each chunk to an executor; every chunk function is
+a plain module-level function whose arguments pickle (a scenario path or a picklable scenario,
+a list of node ids, …), so the same code runs
+
+* ``"serial"``: in the calling thread (``SerialExecutor``; debugging, tests, tiny jobs),
+* ``"thread"``: a ``ThreadPoolExecutor`` (numpy/scipy release the GIL only partly),
+* ``"process"``: a local ``ProcessPoolExecutor`` — the default, one worker per core,
+* ``"dask"``: a Dask ``distributed`` cluster — ``scheduler="tcp://host:8786"`` connects to a
+  running scheduler, ``scheduler=None`` starts a ``LocalCluster``. Dask is an optional extra
+  (``pip install 'p2h_hydraulics[dist]'``), imported only here and only when asked for.
+
+``make_executor`` returns an executor that owns what it started (pool, Dask client and local
+cluster) and releases it on ``shutdown()`` / leaving its ``with`` block. ``executor_scope``
+accepts either a kind or a ready executor (which it leaves open, since the caller owns it).
+``run_chunks`` submits the chunks, reports progress as they finish and returns the results in
+chunk order, so the outcome never depends on the executor or on the finishing order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import (
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    as_completed,
+)
+
+from .errors import BackendError, P2HError
+
+__all__ = ["KINDS", "SerialExecutor", "DaskExecutor", "make_executor", "executor_scope",
+           "default_workers", "chunked", "run_chunks", "executor_kind"]
+
+KINDS = ("process", "thread", "serial", "dask")
+
+
+def default_workers() -> int:
+    """Cores this process may use (CPU affinity), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class SerialExecutor(Executor):
+    """Runs every task immediately in the calling thread (same interface as the pools)."""
+
+    def __init__(self):
+        self._shutdown = False
+        self._lock = threading.Lock()
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        with self._lock:
+            if self._shutdown:
+                raise RuntimeError("cannot submit to a SerialExecutor after shutdown")
+        fut: Future = Future()
+        fut.set_running_or_notify_cancel()
+        try:
+            fut.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # delivered through the future, like the pools do
+            fut.set_exception(exc)
+        return fut
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        with self._lock:
+            self._shutdown = True
+
+
+class DaskExecutor(Executor):
+    """A Dask ``distributed`` client's executor that closes the client (and the local cluster
+    it started, if any) on ``shutdown``."""
+
+    def __init__(self, client, cluster=None):
+        self.client = client
+        self.cluster = cluster
+        self._inner = client.get_executor()
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        return self._inner.submit(fn, *args, **kwargs)
+
+    def map(self, fn, *iterables, timeout=None, chunksize=1):
+        return self._inner.map(fn, *iterables, timeout=timeout)
+
+    @property
+    def n_workers(self) -> int:
+        return len(self.client.scheduler_info().get("workers", {}))
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        with contextlib.suppress(Exception):
+            self._inner.shutdown(wait=wait)
+        with contextlib.suppress(Exception):
+            self.client.close()
+        if self.cluster is not None:
+            with contextlib.suppress(Exception):
+                self.cluster.close()
+
+
+def _import_distributed():
+    try:
+        import distributed
+    except ImportError as exc:
+        raise BackendError(
+            "the Dask executor needs the optional 'distributed' package, which is not "
+            f"installed ({exc}); install it with: pip install 'p2h_hydraulics[dist]' — or use "
+            "the local process pool (no --scheduler / --dask-local)") from None
+    return distributed
+
+
+def make_executor(kind: str = "process", workers: int | None = None,
+                  scheduler: str | None = None, **options) -> Executor:
+    """A new executor of ``kind`` ("process" | "thread" | "serial" | "dask").
+
+    ``workers``: pool size (default: the usable cores); for Dask the number of local workers
+    when a ``LocalCluster`` is started. ``scheduler``: address of a running Dask scheduler
+    (``tcp://host:8786``), implies ``kind="dask"``. ``options`` go to ``LocalCluster`` (e.g.
+    ``processes=False, threads_per_worker=1``) or to the process pool (``mp_context``).
+    The caller shuts the executor down (or uses it as a context manager).
+    """
+    if scheduler is not None:
+        kind = "dask"
+    if kind not in KINDS:
+        raise P2HError(f"unknown executor kind {kind!r}; choose one of {', '.join(KINDS)}")
+    if workers is not None and int(workers) < 1:
+        raise P2HError(f"workers must be at least 1, got {workers}")
+    n = int(workers) if workers is not None else default_workers()
+    if kind == "serial":
+        return SerialExecutor()
+    if kind == "thread":
+        return ThreadPoolExecutor(max_workers=n)
+    if kind == "process":
+        return ProcessPoolExecutor(max_workers=n, **options)
+    distributed = _import_distributed()
+    if scheduler is not None:
+        options.setdefault("timeout", "20s")
+        try:
+            client = distributed.Client(scheduler, **options)
+        except OSError as exc:
+            raise BackendError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+        return DaskExecutor(client)
+    cluster_opts = {"n_workers": n, "threads_per_worker": 1, "dashboard_address": None,
+                    **options}
+    cluster = distributed.LocalCluster(**cluster_opts)
+    try:
+        client = distributed.Client(cluster)
+    except BaseException:
+        cluster.close()
+        raise
+    return DaskExecutor(client, cluster)
+
+
+def executor_kind(executor) -> str:
+    """A short name of an executor for reports ("process", "dask", …)."""
+    if isinstance(executor, SerialExecutor):
+        return "serial"
+    if isinstance(executor, DaskExecutor):
+        return "dask"
+    if isinstance(executor, ProcessPoolExecutor):
+        return "process"
+    if isinstance(executor, ThreadPoolExecutor):
+        return "thread"
+    return type(executor).__name__
+
+
+@contextlib.contextmanager
+def executor_scope(executor=None, workers: int | None = None,
+                   scheduler: str | None = None, **options) -> Iterator[Executor]:
+    """Use ``executor`` if it is an ``Executor`` (left open: the caller owns it); else make one
+    of that kind (default: "serial" when ``workers == 1``, otherwise "process") and shut it
+    down afterwards."""
+    if isinstance(executor, Executor):
+        yield executor
+        return
+    if executor is None:
+        executor = "dask" if scheduler else ("serial" if workers == 1 else "process")
+    ex = make_executor(executor, workers=workers, scheduler=scheduler, **options)
+    try:
+        yield ex
+    finally:
+        ex.shutdown(wait=True)
+
+
+def chunked(items: Sequence, n_chunks: int | None = None,
+            size: int | None = None) -> list[list]:
+    """``items`` cut into contiguous chunks: ``n_chunks`` of near-equal size, or of ``size``."""
+    items = list(items)
+    if not items:
+        return []
+    if size is None:
+        n = max(1, min(len(items), int(n_chunks or 1)))
+        size = -(-len(items) // n)
+    size = max(1, int(size))
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def run_chunks(executor: Executor, fn: Callable, chunks: Iterable[Sequence], *args,
+               progress: Callable[[int], None] | None = None, **kwargs) -> list:
+    """``fn(chunk, *args, **kwargs)`` for every chunk on ``executor``; results in chunk order.
+
+    ``progress(n)`` is called in the calling thread with the number of items of each finished
+    chunk. The first failing chunk's exception is raised (after cancelling what has not
+    started).
+    """
+    chunks = [list(c) for c in chunks]
+    futures = {executor.submit(fn, c, *args, **kwargs): i for i, c in enumerate(chunks)}
+    out: list = [None] * len(chunks)
+    try:
+        for fut in as_completed(futures):
+            i = futures[fut]
+            out[i] = fut.result()
+            if progress is not None:
+                progress(len(chunks[i]))
+    except BaseException:
+        for fut in futures:
+            fut.cancel()
+        raise
+    return out

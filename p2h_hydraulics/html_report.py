@@ -1,0 +1,347 @@
+"""Self-contained HTML reports for ``p2h check`` and ``p2h sites``.
+
+One file, no external resources: figures are embedded as base64 PNG (``<img src="data:…">``),
+styles inline, every text HTML-escaped. Written atomically (``io.atomic.write_text_atomic``),
+never over an input file.
+
+* ``check_html(report, scenario)``: verdict, conditions, decisive and all findings, key figures
+  per load case (without → with the feed-in), the unit's figures, the pressure diagram, the
+  temperature profile and the network map of one load case (default: the load case of the
+  decisive finding, else the first), and the assumptions (water properties IAPWS-IF97, friction
+  Darcy–Weisbach with Colebrook–White, heat loss, solver tolerances, thresholds).
+* ``sites_html(sites_result, network)``: the ranking table and the map of capacities.
+
+The figures of a check are drawn from fresh solves of that load case (``case_results``): the
+checker's report carries key figures, not the full results.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+from dataclasses import dataclass
+
+from .report import finding_value_text
+
+__all__ = ["check_html", "sites_html", "write_check_html", "write_sites_html",
+           "case_results", "CaseResults", "figure_png_base64"]
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;
+max-width:1100px;color:#222;line-height:1.4;padding:0 1em}
+h1{font-size:1.6em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.6em}
+table{border-collapse:collapse;margin:.6em 0;font-size:.9em}
+th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}
+th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}
+.verdict{display:inline-block;padding:.3em .8em;border-radius:.3em;font-weight:bold;color:#fff}
+.PERMITTED{background:#27ae60}.PERMITTED_WITH_CONDITIONS{background:#e67e22}
+.NOT_PERMITTED{background:#c0392b}.violation{color:#c0392b;font-weight:bold}
+.warning{color:#d35400}.ok{color:#27ae60}figure{margin:1em 0}img{max-width:100%}
+.small{font-size:.85em;color:#555}
+"""
+
+
+def _e(x) -> str:
+    return html.escape("" if x is None else str(x))
+
+
+def _num(x, digits: int = 2) -> str:
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return _e(x)
+    if not math.isfinite(v):
+        return "–"
+    return f"{v:.{digits}f}"
+
+
+def figure_png_base64(fig, dpi: int = 110) -> str:
+    """A matplotlib figure as base64-encoded PNG."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _img(ax_or_fig, alt: str) -> str:
+    fig = getattr(ax_or_fig, "figure", ax_or_fig)
+    data = figure_png_base64(fig)
+    return (f'<figure><img alt="{_e(alt)}" src="data:image/png;base64,{data}">'
+            f"<figcaption class='small'>{_e(alt)}</figcaption></figure>")
+
+
+def _page(title: str, body: list[str]) -> str:
+    return ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+            f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>\n"
+            + "\n".join(body) + "\n</body></html>\n")
+
+
+def _table(header: list[str], rows: list[list[str]], num_cols=()) -> str:
+    out = ["<table><thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in header)
+           + "</tr></thead><tbody>"]
+    for r in rows:
+        cells = "".join(f"<td class='num'>{c}</td>" if i in num_cols else f"<td>{c}</td>"
+                        for i, c in enumerate(r))
+        out.append(f"<tr>{cells}</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+# ------------------------------------------------------------------------------------------
+# results of one load case for the figures
+
+
+@dataclass
+class CaseResults:
+    """Networks and results of one load case: without (base) and with the feed-in."""
+
+    load_case: str
+    network_base: object
+    base: object
+    network_feedin: object
+    feedin: object
+    units: list
+
+
+def case_results(scenario, load_case: str | None = None) -> CaseResults:
+    """Solve one load case of ``scenario`` (a ``Scenario`` or path) without and with its units
+    (designed as the checker does), native backend. A non-converged solve gives ``None``."""
+    from .checks import _required_supply_c
+    from .errors import ConvergenceError, ScenarioError
+    from .p2h import design_feedin, to_feedin_rows, with_feedins
+    from .scenario import Scenario, apply_load_case, load_scenario
+    from .solver import solve
+
+    scen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    net = scen.load_network()
+    cases = {lc.name: lc for lc in scen.load_cases}
+    if load_case is None:
+        lc = scen.load_cases[0]
+    elif load_case in cases:
+        lc = cases[load_case]
+    else:
+        raise ScenarioError(f"unknown load case {load_case!r}; the scenario has "
+                            f"{', '.join(cases)}")
+    units = list(scen.units)
+    base_net = apply_load_case(net, lc, scen.plant)
+    req = _required_supply_c(base_net)
+    try:
+        base = solve(base_net)
+    except ConvergenceError:
+        base = None
+    designs = [design_feedin(u, req, None) for u in units]
+    fnet = with_feedins(base_net, to_feedin_rows(units, designs))
+    try:
+        feed = solve(fnet, warm=base)
+    except ConvergenceError:
+        feed = None
+    return CaseResults(lc.name, base_net, base, fnet, feed, units)
+
+
+def _figures(cr: CaseResults, thresholds) -> list[str]:
+    from .plotting import plot_network_map, plot_pressure_diagram, plot_temperature_profile
+
+    out = []
+    if cr.base is None and cr.feedin is None:
+        return ["<p>No converged solve to draw.</p>"]
+    if cr.base is None or cr.feedin is None:
+        out.append("<p class='small'>The solve " + ("without" if cr.base is None else "with")
+                   + " the feed-in did not converge and is not drawn.</p>")
+    try:
+        ax = plot_pressure_diagram(cr.network_feedin, cr.base, cr.feedin, thresholds=thresholds)
+        out.append(_img(ax, f"pressure diagram, load case {cr.load_case}: base case dashed, "
+                            "with the feed-in solid"))
+        ax = plot_temperature_profile(cr.network_feedin, cr.base, cr.feedin,
+                                      thresholds=thresholds)
+        out.append(_img(ax, f"temperature profile, load case {cr.load_case}"))
+    except Exception as exc:  # a path may not exist in odd networks: report, do not fail
+        out.append(f"<p class='small'>pressure diagram not drawn: {_e(exc)}</p>")
+    res = cr.feedin if cr.feedin is not None else cr.base
+    ax = plot_network_map(cr.network_feedin, res, column="p_bar", side="supply")
+    out.append(_img(ax, f"supply pressure with the feed-in, load case {cr.load_case}"))
+    return out
+
+
+# ------------------------------------------------------------------------------------------
+# check report
+
+
+_CASE_ROWS = (("consumer heat", "consumer_heat_kw", "kW", 0),
+              ("plant flow", "plant_mdot_kg_s", "kg/s", 2),
+              ("plant head", "plant_head_bar", "bar", 2),
+              ("min consumer Δp", "dp_min_consumer_bar", "bar", 2),
+              ("critical consumer", "dp_min_consumer", "", None),
+              ("coldest consumer supply", "t_supply_min_consumer_c", "°C", 1),
+              ("min pressure", "p_min_bar", "bar g", 2),
+              ("max pressure", "p_max_bar", "bar g", 2),
+              ("max velocity", "v_max_m_s", "m/s", 2),
+              ("plant return temperature", "plant_t_return_c", "°C", 1))
+
+_UNIT_ROWS = (("mode", "mode", "", None), ("heat to the network", "q_out_kw", "kW", 0),
+              ("outlet temperature", "t_out_c", "°C", 1),
+              ("local return temperature", "t_in_c", "°C", 1),
+              ("max inlet", "max_inlet_c", "°C", 1), ("feed-in flow", "mdot_kg_s", "kg/s", 2),
+              ("pump head needed", "head_needed_bar", "bar", 2), ("heat-pump COP", "cop", "", 2),
+              ("heat-pump electricity", "p_el_kw", "kW", 0))
+
+
+def _fmt(v, digits):
+    if digits is None or isinstance(v, str):
+        return _e(v if v is not None else "–")
+    return _num(v, digits)
+
+
+def _findings_table(findings) -> str:
+    rows = []
+    for f in findings:
+        case = (f.load_case or "") + (f" ({f.case})" if f.case and f.case != "feedin" else "")
+        rows.append([f"<span class='{_e(f.severity)}'>{_e(f.severity)}</span>", _e(f.code),
+                     _e(case), _e(f.element or ""), _e(finding_value_text(f)),
+                     _e(f.message) + (f"<br><i>condition: {_e(f.condition)}</i>"
+                                      if f.condition else "")])
+    return _table(["severity", "check", "load case", "element", "value", "message"], rows)
+
+
+def _assumptions(report) -> str:
+    from .solver.native import SolverOptions
+
+    o = SolverOptions()
+    items = [
+        "Water properties ρ, c_p, μ, h, p_sat tabulated from <b>IAPWS-IF97</b> (CoolProp IF97 "
+        "backend) for 0–200 °C and interpolated.",
+        "Friction: <b>Darcy–Weisbach</b> with <b>Colebrook–White</b> (turbulent, Re &gt; 4000), "
+        "64/Re (laminar, Re &lt; 2300) and a smooth blend between; minor losses ζ; "
+        "hydrostatic ρ g Δz.",
+        "Heat loss: exact exponential decay towards the soil temperature with the pipe's linear "
+        "heat-loss coefficient; enthalpy-weighted mixing at junctions.",
+        "Pressures are gauge (relative to 1.01325 bar); the boiling check compares the absolute "
+        "pressure with p_sat(T).",
+        f"Native solver ({_e(report.backend)} backend): global gradient algorithm coupled with "
+        f"the thermal solve; tolerances: temperatures {o.tol_t_k:g} K, relative mass flow "
+        f"{o.tol_m_rel:g}, pressure {o.tol_p_pa:g} Pa, critical-point control "
+        f"{o.tol_dp_control_pa:g} Pa; at most {o.max_outer} outer iterations.",
+    ]
+    out = ["<h2>Assumptions</h2><ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"]
+    if report.thresholds:
+        rows = [[f"<code>{_e(k)}</code>", _e(v)] for k, v in report.thresholds.items()]
+        out.append("<h3>Thresholds</h3>" + _table(["threshold", "value"], rows))
+    return "".join(out)
+
+
+def check_html(report, scenario=None, load_case: str | None = None,
+               figures: bool = True) -> str:
+    """The HTML page of a ``Report`` of ``check_integration``; with ``scenario`` (a
+    ``Scenario`` or path) the figures of ``load_case`` (default: the decisive one) are
+    drawn."""
+    title = f"Feed-in check: {report.scenario or report.network}"
+    body = [f"<h1>{_e(title)}</h1>"]
+    if report.description:
+        body.append(f"<p>{_e(report.description)}</p>")
+    body.append(f"<p><span class='verdict {_e(report.verdict)}'>{_e(report.verdict)}</span></p>")
+    body.append(f"<p class='small'>network <code>{_e(report.network)}</code> · backend "
+                f"{_e(report.backend)} · load cases "
+                f"{_e(', '.join(lc['name'] for lc in report.load_cases))}</p>")
+    if report.conditions:
+        body.append("<h2>Conditions</h2><ul>"
+                    + "".join(f"<li>{_e(c)}</li>" for c in report.conditions) + "</ul>")
+    body.append("<h2>Decisive findings</h2>")
+    body.append(_findings_table(report.decisive) if report.decisive else
+                "<p>None: every criterion is met in every load case.</p>")
+    for lc in report.load_cases:
+        body.append(f"<h2>Load case {_e(lc['name'])}</h2>")
+        b, f = lc.get("base") or {}, lc.get("feedin") or {}
+        rows = [[_e(lbl), _fmt(b.get(k), d), _fmt(f.get(k), d), _e(u)]
+                for lbl, k, u, d in _CASE_ROWS]
+        body.append(_table(["quantity", "without feed-in", "with feed-in", "unit"], rows,
+                           num_cols=(1, 2)))
+        units = lc.get("units") or {}
+        if units:
+            ids = list(units)
+            rows = [[_e(lbl)] + [_fmt(units[i].get(k), d) for i in ids] + [_e(u)]
+                    for lbl, k, u, d in _UNIT_ROWS]
+            body.append(_table(["unit", *ids, "unit"], rows,
+                               num_cols=tuple(range(1, len(ids) + 1))))
+    if figures and scenario is not None:
+        if load_case is None:
+            dec = report.decisive
+            load_case = dec[0].load_case if dec and dec[0].load_case else None
+        cr = case_results(scenario, load_case)
+        body.append(f"<h2>Figures (load case {_e(cr.load_case)})</h2>")
+        body += _figures(cr, report.thresholds or None)
+    body.append("<h2>All findings</h2>" + _findings_table(report.findings))
+    body.append(_assumptions(report))
+    return _page(title, body)
+
+
+def write_check_html(path, report, scenario=None, inputs=(), **kw):
+    """Write ``check_html`` atomically to ``path`` (never over an input file)."""
+    from .io.atomic import write_text_atomic
+
+    return write_text_atomic(path, check_html(report, scenario, **kw), inputs)
+
+
+# ------------------------------------------------------------------------------------------
+# sites report
+
+
+_SITE_COLS = (("rank", "rank", None), ("node", None, None), ("capacity [kW]", "capacity_kw", 0),
+              ("limited by", "limited_by", None), ("load case", "load_case", None),
+              ("element", "element", None), ("pump head [bar]", "pump_head_bar", 2),
+              ("heat pump", "heat_pump", None), ("COP", "cop", 2),
+              ("local return [°C]", "t_return_c", 1), ("verdict", "verdict", None),
+              ("method", "method", None))
+
+
+def sites_html(sites_result, network=None, max_rows: int = 500, top: int = 10) -> str:
+    """The HTML page of a ``SitesResult``: parameters, ranking table, capacity map."""
+    r = sites_result
+    title = f"Site comparison: {r.scenario}"
+    unit = r.unit or {}
+    body = [f"<h1>{_e(title)}</h1>",
+            f"<p>Largest heat output of the unit <code>{_e(unit.get('id'))}</code> "
+            f"({_e(unit.get('cooling'))} cooling) that is "
+            f"{'permitted (with or without conditions)' if r.allow_conditions else 'permitted'}"
+            f" in every load case ({_e(', '.join(r.load_cases))}), searched between 0 and "
+            f"{_num(r.q_max_kw, 0)} kW to {_num(r.tol_kw, 0)} kW or "
+            f"{_num(100 * r.tol_rel, 1)} %.</p>"]
+    st = r.stats or {}
+    if st:
+        body.append(f"<p class='small'>{_e(st.get('candidates'))} candidate nodes, "
+                    f"{_e(st.get('refined'))} refined by full solves "
+                    f"({_e(st.get('n_solves'))} solves, "
+                    f"{_num(1e3 * st.get('per_solve_s', math.nan), 0)} ms each), "
+                    f"executor {_e(st.get('executor'))} × {_e(st.get('workers'))}, "
+                    f"{_num(st.get('total_s'), 1)} s in total. Method 'screened': linear "
+                    "estimate only, not confirmed by full solves.</p>")
+    if r.global_findings:
+        bad = [f for f in r.global_findings if f.severity != "ok"]
+        if bad:
+            body.append("<h2>Findings that hold at every node</h2>" + _findings_table(bad))
+    if network is not None and len(r.table):
+        from .plotting import plot_site_ranking
+
+        ax = plot_site_ranking(network, r, top=top)
+        body.append(_img(ax, "largest permitted feed-in per node (numbers: rank)"))
+    tab = r.table.head(max_rows)
+    rows = []
+    for node, row in tab.iterrows():
+        cells = []
+        for _lbl, col, digits in _SITE_COLS:
+            v = node if col is None else row.get(col)
+            cells.append(_fmt(v, digits) if digits is not None else _e("–" if v is None or (
+                isinstance(v, float) and math.isnan(v)) else v))
+        rows.append(cells)
+    body.append("<h2>Ranking</h2>")
+    body.append(_table([c[0] for c in _SITE_COLS], rows, num_cols=(0, 2, 6, 8, 9)))
+    if len(r.table) > max_rows:
+        body.append(f"<p class='small'>… {len(r.table) - max_rows} more nodes in the CSV/JSON "
+                    "output.</p>")
+    return _page(title, body)
+
+
+def write_sites_html(path, sites_result, network=None, inputs=(), **kw):
+    """Write ``sites_html`` atomically to ``path`` (never over an input file)."""
+    from .io.atomic import write_text_atomic
+
+    return write_text_atomic(path, sites_html(sites_result, network, **kw), inputs)

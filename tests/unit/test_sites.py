@@ -1,0 +1,367 @@
+"""Site comparison: candidates, the capacity search, agreement with the full checker, the
+executors (serial, process pool, local Dask cluster give the same table), outputs and CLI."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from p2h_hydraulics import load_network
+from p2h_hydraulics.checks import check_integration
+from p2h_hydraulics.cli import main
+from p2h_hydraulics.errors import BackendError, P2HError, ScenarioError
+from p2h_hydraulics.executors import (
+    SerialExecutor,
+    chunked,
+    executor_scope,
+    make_executor,
+    run_chunks,
+)
+from p2h_hydraulics.report import PERMITTED, PERMITTED_WITH_CONDITIONS
+from p2h_hydraulics.scenario import load_scenario
+from p2h_hydraulics.sites import (
+    SitesResult,
+    _refine_node,
+    _Trial,
+    compare_sites,
+    select_candidates,
+    trench_nodes,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "networks" / "small_demo.json"
+NODES = ["H6", "S3", "plant"]  # a house on a thin service pipe, a street tee, the plant node
+
+SCENARIO = f"""
+name: sites_demo
+network: {DEMO}
+plant: {{t_supply_c: 70, control: critical_point}}
+load_cases:
+  - {{name: winter, demand_scale: 1.0, t_soil_c: 8}}
+  - {{name: summer, demand_scale: 0.3, t_soil_c: 14}}
+units:
+  - {{id: dc, node: M0, q_kw: 400, cooling: liquid, source_temperature_c: 75, max_inlet_c: 60}}
+thresholds: {{t_supply_min_c: 55}}
+"""
+
+
+@pytest.fixture(scope="module")
+def scen_path(tmp_path_factory) -> Path:
+    p = tmp_path_factory.mktemp("sites") / "sites_demo.yaml"
+    p.write_text(SCENARIO, encoding="utf-8")
+    return p
+
+
+@pytest.fixture(scope="module")
+def serial(scen_path) -> SitesResult:
+    return compare_sites(scen_path, candidates=NODES, executor="serial")
+
+
+def _feasible(verdict: str) -> bool:
+    return verdict in (PERMITTED, PERMITTED_WITH_CONDITIONS)
+
+
+# ------------------------------------------------------------------------------------------
+# candidates
+
+
+def test_trench_nodes_are_nodes_with_both_junctions():
+    net = load_network(DEMO)
+    nodes = trench_nodes(net)
+    assert len(nodes) == len(net.junctions) // 2
+    assert all(f"{n}_s" in net.junctions.index and f"{n}_r" in net.junctions.index
+               for n in nodes)
+    assert select_candidates(net) == nodes
+
+
+def test_candidates_by_list_pattern_and_predicate():
+    net = load_network(DEMO)
+    assert select_candidates(net, "S1, H2") == ["S1", "H2"]
+    assert select_candidates(net, ["S*"]) == [n for n in trench_nodes(net) if n.startswith("S")]
+    assert select_candidates(net, lambda n: n.startswith("H")) == \
+        [n for n in trench_nodes(net) if n.startswith("H")]
+    with pytest.raises(ScenarioError, match="S99.*did you mean"):
+        select_candidates(net, "S1,S99")
+    with pytest.raises(ScenarioError, match="matches no node"):
+        select_candidates(net, "Q*")
+
+
+# ------------------------------------------------------------------------------------------
+# the search on full solves agrees with the checker
+
+
+def test_table_columns_ranking_and_bounds(serial):
+    t = serial.table
+    assert list(t.index) == list(t.sort_values("capacity_kw", ascending=False).index)
+    assert list(t["rank"]) == [1, 2, 3]
+    assert set(t.index) == set(NODES)
+    assert (t["capacity_kw"] >= 0).all() and (t["capacity_kw"] <= 400.0 + 1e-9).all()
+    assert (t["method"] == "solved").all()
+    assert (t["n_solves"] > 0).all()
+    assert serial.q_max_kw == pytest.approx(400.0)
+    assert serial.load_cases == ["winter", "summer"]
+    net = load_network(DEMO)
+    assert t.at["S3", "x_m"] == net.junctions.at["S3_s", "x_m"]
+    st = serial.stats
+    assert st["candidates"] == 3 and st["refined"] == 3 and st["n_solves"] >= 3
+    assert st["per_solve_s"] > 0
+
+
+def test_plant_node_cannot_take_heat_its_pump_head_is_the_plant_lift(serial):
+    row = serial.table.loc["plant"]
+    assert row["capacity_kw"] == 0.0
+    assert row["limited_by"] == "feedin_pump_head"
+    assert row["verdict"] == "NOT_PERMITTED"
+    assert row["pump_head_bar"] > 3.0
+
+
+@pytest.mark.parametrize("node", ["H6", "S3"])
+def test_capacity_is_permitted_and_the_next_step_is_not_by_the_full_checker(serial, scen_path,
+                                                                            node):
+    """check_integration at the reported capacity is permitted; at the first capacity found
+    not permitted it is not, with the reported decisive check; the bracket is within the
+    tolerance."""
+    row = serial.table.loc[node]
+    cap, bad = row["capacity_kw"], row["first_infeasible_kw"]
+    assert 0 < cap < bad <= 400.0
+    assert bad - cap <= max(25.0, 0.02 * bad) + 1e-9
+    scen = load_scenario(scen_path)
+    unit = scen.units[0].model_copy(update={"node": node})
+    ok = check_integration(scen, units=[unit.model_copy(update={"q_kw": cap})])
+    assert _feasible(ok.verdict)
+    no = check_integration(scen, units=[unit.model_copy(update={"q_kw": bad})])
+    assert no.verdict == "NOT_PERMITTED"
+    assert no.decisive_code == row["limited_by"]
+    lc = no.load_case(row["load_case"])["units"]["dc"]
+    assert lc["t_in_c"] == pytest.approx(serial.table.at[node, "t_return_c"], abs=3.0)
+
+
+def test_leaf_node_is_limited_by_its_service_pipe_and_the_screen_sees_it(serial):
+    row = serial.table.loc["H6"]
+    assert row["limited_by"] == "velocity"
+    assert row["element"].startswith("service")
+    # flows in a tree follow from mass balance: the linear screen is close there
+    assert row["screen_kw"] == pytest.approx(row["capacity_kw"], rel=0.25)
+
+
+def test_refine_subset_keeps_screened_estimates(scen_path):
+    res = compare_sites(scen_path, candidates=NODES, executor="serial", refine=1)
+    t = res.table
+    assert (t["method"] == "solved").sum() == 1
+    assert (t["method"] == "screened").sum() == 2
+    assert (t.loc[t["method"] == "screened", "n_solves"] == 0).all()
+    none = compare_sites(scen_path, candidates=NODES, executor="serial", refine=0)
+    assert (none.table["method"] == "screened").all()
+    assert none.stats["n_trial_solves"] == 0
+
+
+def test_node_independent_failure_gives_zero_without_trial_solves():
+    """old_hot_network: the heat-pump stage's COP is below its minimum at every node."""
+    res = compare_sites(ROOT / "scenarios" / "old_hot_network.yaml", candidates="S1,S2",
+                        executor="serial")
+    assert (res.table["capacity_kw"] == 0).all()
+    assert (res.table["limited_by"] == "heat_pump").all()
+    assert res.stats["n_trial_solves"] == 0
+    assert any(f.code == "heat_pump" and f.severity == "violation"
+               for f in res.global_findings)
+
+
+def test_conditions_not_allowed(tmp_path):
+    """A unit that needs a heat-pump stage is a condition: not allowed → capacity 0."""
+    text = SCENARIO.replace("source_temperature_c: 75", "source_temperature_c: 65")
+    p = tmp_path / "hp.yaml"
+    p.write_text(text, encoding="utf-8")
+    res = compare_sites(p, candidates=["S3"], executor="serial", allow_conditions=False)
+    assert res.table.at["S3", "capacity_kw"] == 0
+    assert res.table.at["S3", "limited_by"] == "heat_pump"
+    ok = compare_sites(p, candidates=["S3"], executor="serial", q_max_kw=60.0)
+    assert ok.table.at["S3", "capacity_kw"] > 0
+    assert bool(ok.table.at["S3", "heat_pump"]) is True
+    assert ok.table.at["S3", "cop"] > 2.5
+
+
+def test_bad_arguments(scen_path):
+    with pytest.raises(ScenarioError):
+        compare_sites(scen_path, candidates=["nope"], executor="serial")
+    with pytest.raises(ScenarioError):
+        compare_sites(scen_path, candidates=["S1"], executor="serial", q_max_kw=-1)
+    with pytest.raises(ScenarioError):
+        compare_sites(scen_path, candidates=["S1"], executor="serial", refine="some")
+
+
+# ------------------------------------------------------------------------------------------
+# the bracketing/bisection logic (stub trials, no solves)
+
+
+class _StubSetup:
+    """Feasible where ``ok(q_kw)``; records the capacities tried."""
+
+    def __init__(self, ok, q_max_kw=2000.0, tol_kw=25.0, tol_rel=0.02):
+        from types import SimpleNamespace
+
+        self.ok = ok
+        self.spec = SimpleNamespace(q_max_w=q_max_kw * 1e3, tol_w=tol_kw * 1e3, tol_rel=tol_rel,
+                                    confirm=False)
+        self.tried = []
+
+    def trial(self, node, q_w, order, warm):
+        self.tried.append(q_w / 1e3)
+        t = _Trial(q_w=q_w, feasible=bool(self.ok(q_w / 1e3)), n_solves=1)
+        if t.feasible:
+            t.verdicts = {"lc": PERMITTED}
+            t.figures = {"lc": {"pump_head_bar": 1.0, "t_return_c": 50.0, "heat_pump": False,
+                                "cop": math.nan, "p_el_kw": 0.0}}
+        else:
+            t.binding = {"code": "velocity", "load_case": "lc", "element": "p", "message": "m"}
+            t.failed_case = 0
+        return t
+
+    def base_figures(self, node):
+        return {"pump_head_bar": 1.0, "t_return_c": 50.0, "heat_pump": False,
+                "cop": math.nan, "p_el_kw": math.nan}
+
+
+@pytest.mark.parametrize("seed_kw", [10.0, 900.0, 1234.0, 1900.0])
+def test_search_converges_to_the_limit_from_any_seed(seed_kw):
+    stub = _StubSetup(lambda q: q <= 1234.0)
+    row = _refine_node(stub, "N", {"q_w": seed_kw * 1e3, "order": [0]})
+    assert row["capacity_kw"] <= 1234.0 < row["first_infeasible_kw"]
+    assert row["first_infeasible_kw"] - row["capacity_kw"] <= 0.02 * 1260 + 1e-9
+    assert row["limited_by"] == "velocity" and not row["non_monotone"]
+    assert row["n_trials"] < 16
+
+
+def test_search_limits():
+    row = _refine_node(_StubSetup(lambda q: True), "N", {"q_w": 500e3, "order": [0]})
+    assert row["capacity_kw"] == 2000.0 and row["limited_by"] == "q_max"
+    row = _refine_node(_StubSetup(lambda q: False), "N", {"q_w": 500e3, "order": [0]})
+    assert row["capacity_kw"] == 0.0 and row["first_infeasible_kw"] == pytest.approx(25.0)
+    assert row["verdict"] == "NOT_PERMITTED"
+
+
+def test_search_probes_below_a_non_monotone_verdict():
+    """Permitted up to 300 kW and again 800–1000 kW: the probe at half the capacity found
+    from the seed catches the gap and the search goes below it."""
+    stub = _StubSetup(lambda q: q <= 300.0 or 800.0 <= q <= 1000.0)
+    row = _refine_node(stub, "N", {"q_w": 900e3, "order": [0]})
+    assert row["non_monotone"]
+    assert row["capacity_kw"] <= 300.0 < row["first_infeasible_kw"] <= 500.0
+
+
+# ------------------------------------------------------------------------------------------
+# executors
+
+
+def test_same_table_on_process_pool_and_dask_and_confirm(serial, scen_path):
+    pytest.importorskip("distributed")
+    import distributed
+
+    cols = ["capacity_kw", "first_infeasible_kw", "pump_head_bar", "t_return_c", "screen_kw"]
+    proc = compare_sites(scen_path, candidates=NODES, executor="process", workers=2,
+                         chunk_size=1, confirm=True)
+    assert proc.stats["executor"] == "process"
+    # confirm=True re-runs check_integration at every capacity > 0
+    pos = proc.table["capacity_kw"] > 0
+    assert proc.table.loc[pos, "confirmed"].astype(bool).all()
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        dsk = compare_sites(scen_path, candidates=NODES, executor=client.get_executor())
+    for other in (proc, dsk):
+        t = other.table.loc[serial.table.index]
+        assert list(other.table.index) == list(serial.table.index)
+        np.testing.assert_allclose(t[cols].to_numpy(float),
+                                   serial.table[cols].to_numpy(float), rtol=1e-9)
+        assert list(t["limited_by"]) == list(serial.table["limited_by"])
+
+
+def test_make_executor_kinds():
+    for kind, cls in (("serial", SerialExecutor), ("thread", ThreadPoolExecutor)):
+        with make_executor(kind, workers=2) as ex:
+            assert isinstance(ex, cls)
+            assert ex.submit(pow, 2, 5).result() == 32
+    with pytest.raises(P2HError, match="unknown executor"):
+        make_executor("cloud")
+    with pytest.raises(P2HError):
+        make_executor("thread", workers=0)
+
+
+def test_dask_kind_without_distributed_is_a_clear_error(monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    with pytest.raises(BackendError, match=r"p2h_hydraulics\[dist\]"):
+        make_executor("dask")
+    with pytest.raises(BackendError):
+        make_executor(scheduler="tcp://127.0.0.1:8786")
+
+
+def test_dask_local_cluster_executor():
+    pytest.importorskip("distributed")
+    with make_executor("dask", workers=1, processes=False) as ex:
+        assert ex.submit(sum, [1, 2, 3]).result() == 6
+        assert run_chunks(ex, sum, [[1, 2], [3]]) == [3, 3]
+
+
+def test_serial_executor_delivers_exceptions_through_the_future():
+    ex = SerialExecutor()
+    fut = ex.submit(int, "x")
+    with pytest.raises(ValueError):
+        fut.result()
+    ex.shutdown()
+    with pytest.raises(RuntimeError):
+        ex.submit(int, "1")
+
+
+def test_chunked_and_run_chunks_keep_order_and_report_progress():
+    assert chunked(range(7), n_chunks=3) == [[0, 1, 2], [3, 4, 5], [6]]
+    assert chunked(range(5), size=2) == [[0, 1], [2, 3], [4]]
+    assert chunked([], 4) == []
+    seen = []
+    with executor_scope("thread", workers=3) as ex:
+        out = run_chunks(ex, sum, chunked(range(10), size=3), progress=seen.append)
+    assert out == [3, 12, 21, 9]
+    assert sorted(seen) == [1, 3, 3, 3]
+    given = SerialExecutor()
+    with executor_scope(given) as ex:
+        assert ex is given
+    assert given.submit(abs, -1).result() == 1  # the caller's executor stays open
+
+
+# ------------------------------------------------------------------------------------------
+# outputs and CLI
+
+
+def test_csv_and_json_outputs(serial, tmp_path):
+    p = serial.to_csv(tmp_path / "s.csv")
+    back = pd.read_csv(p, index_col="node")
+    assert list(back.index) == list(serial.table.index)
+    np.testing.assert_allclose(back["capacity_kw"], serial.table["capacity_kw"], rtol=1e-5)
+    j = json.loads(Path(serial.to_json(tmp_path / "s.json")).read_text())
+    assert [s["node"] for s in j["sites"]] == list(serial.table.index)
+    assert j["q_max_kw"] == 400.0 and "stats" in j
+    assert "NaN" not in serial.to_json()
+
+
+def test_cli_sites_json_and_outputs(scen_path, tmp_path, capsys):
+    out, html = tmp_path / "r.json", tmp_path / "r.html"
+    code = main(["sites", str(scen_path), "--candidates", "H6", "--workers", "1", "--json",
+                 "--out", str(out), "--html", str(html), "--map", str(tmp_path / "m.png")])
+    assert code == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["sites"][0]["node"] == "H6" and data["sites"][0]["capacity_kw"] > 0
+    assert out.exists() and html.exists() and (tmp_path / "m.png").stat().st_size > 1000
+    assert "<table" in html.read_text(encoding="utf-8")
+
+
+def test_cli_sites_usage_errors(scen_path, tmp_path):
+    assert main(["sites", str(scen_path), "--out", str(tmp_path / "x.txt")]) == 2
+    assert main(["sites", str(scen_path), "--dask-local", "--scheduler", "tcp://h:1"]) == 2
+    assert main(["sites", str(scen_path), "--candidates", "NOPE", "--workers", "1"]) == 3
+    assert main(["sites", str(scen_path), "--out", str(scen_path.with_suffix(".csv")),
+                 "--candidates", "S1", "--refine", "0", "--workers", "1"]) == 0
