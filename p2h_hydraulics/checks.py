@@ -436,12 +436,14 @@ class _Measure:
 
 
 def _state_finding(ctx: CaseContext, code: str, measure, unit: str, tol: float,
-                   bad_text, ok_text, noun: str) -> list[Finding]:
+                   bad_text, ok_text, noun: str, safety: bool = False) -> list[Finding]:
     """A feed-in-case finding for a network-state criterion, judged against the base case.
 
     Fails with the feed-in → violation; unless it fails equally without the feed-in and the
     feed-in does not make it worse (worst margin within ``tol``, no more failing elements):
-    then a warning (pre-existing, not a reason to refuse the feed-in).
+    then a warning (pre-existing, not a reason to refuse the feed-in). ``safety`` criteria
+    (pressure rating, vacuum, boiling) are never downgraded: a state that is unsafe or
+    unphysical with the feed-in running is not permitted, whoever caused it.
     """
     if ctx.feedin is None:
         return []
@@ -457,7 +459,10 @@ def _state_finding(ctx: CaseContext, code: str, measure, unit: str, tol: float,
     msg = bad_text(m, i)
     if b is not None and len(b.ids) and b.bad:
         worse = (m.margin[i] < b.margin[b.worst] - tol) or m.bad > b.bad
-        if not worse:
+        if not worse and safety:
+            msg += (f" The same holds without the feed-in ({_plural(b.bad, noun)}); the "
+                    "network must be fixed before any feed-in can be permitted.")
+        elif not worse:
             msg += (f" The same holds without the feed-in ({_plural(b.bad, noun)}, worst "
                     f"{b.ids[b.worst]}: {b.value[b.worst]:.2f} {unit}) and the feed-in does "
                     "not make it worse: a pre-existing problem of the network, not a reason to "
@@ -482,7 +487,7 @@ def check_pressure_max(ctx: CaseContext) -> list[Finding]:
         lambda m, i: (f"{_plural(m.bad, 'junction')} above the PN{pn:g} rating; highest "
                       f"{m.value[i]:.2f} bar g at {m.ids[i]}."),
         lambda m, i: f"highest pressure {m.value[i]:.2f} bar g at {m.ids[i]}, within PN{pn:g}",
-        "junction")
+        "junction", safety=True)
 
 
 def _measure_p_min(ctx, res):
@@ -511,7 +516,7 @@ def check_pressure_min(ctx: CaseContext) -> list[Finding]:
                       f"{m.ids[i]}: {m.value[i]:.2f} bar g < {m.limit[i]:.2f} bar g "
                       f"({why(m, i)})."),
         lambda m, i: (f"lowest margin at {m.ids[i]}: {m.value[i]:.2f} bar g ≥ "
-                      f"{m.limit[i]:.2f} bar g ({why(m, i)})"), "junction")
+                      f"{m.limit[i]:.2f} bar g ({why(m, i)})"), "junction", safety=True)
 
 
 def _measure_t_supply(ctx, res):

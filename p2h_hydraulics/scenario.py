@@ -39,6 +39,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
+from .annual.settings import AnnualSettings, SoilSettings
 from .checks import Thresholds
 from .errors import InputFileError, Problem, ScenarioError
 from .p2h import HeatPumpSpec, P2HUnit
@@ -126,6 +127,8 @@ class Scenario(BaseModel):
     units: list[P2HUnit] = Field(..., min_length=1)
     thresholds: Thresholds = Field(default_factory=Thresholds)
     expected: Expected | None = None
+    annual: AnnualSettings | None = Field(None, description="inputs of the hour-by-hour annual "
+                                                          "analysis (p2h annual)")
 
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
     _source: str | None = PrivateAttr(default=None)
@@ -182,6 +185,7 @@ class _Lines:
 
     def __init__(self):
         self.lines: dict[tuple, int] = {}
+        self.nodes = 0  # values built so far (aliases count each time they are expanded)
 
     def line(self, loc: tuple) -> int | None:
         loc = tuple(loc)
@@ -192,11 +196,31 @@ class _Lines:
         return self.lines.get((), None)
 
 
+_STD_TAG = "tag:yaml.org,2002:"
+_NOT_FINITE = "expected a finite number"
+_MAX_NODES = 100_000
+_MAX_BYTES = 1_000_000
+
+
 def _build(node, loader, path: tuple, lines: _Lines, problems: list, file: str, depth=0):
     """Python data from a composed node (keys kept as their text), recording lines."""
     if depth > 50:
         raise InputFileError([Problem("YAML nested too deeply (recursive alias?)", file=file,
                                       line=node.start_mark.line + 1)])
+    lines.nodes += 1
+    if lines.nodes > _MAX_NODES:
+        raise InputFileError([Problem(f"YAML expands to more than {_MAX_NODES} values (nested "
+                                      "aliases?); a scenario is a small file", file=file,
+                                      line=node.start_mark.line + 1)])
+    tag = str(node.tag or "")
+    if not tag.startswith(_STD_TAG) or tag.startswith(_STD_TAG + "python/"):
+        # refused before anything is constructed (the mapping/sequence branches below would
+        # otherwise silently drop the tag)
+        shown = "!!" + tag[len(_STD_TAG):] if tag.startswith(_STD_TAG) else tag
+        raise InputFileError([Problem(f"YAML tag '{shown}' is not allowed: scenario files are "
+                                      "plain data (no Python objects or custom tags)", file=file,
+                                      line=node.start_mark.line + 1,
+                                      field=_loc_text(path) or None)])
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
         out: dict = {}
@@ -219,13 +243,22 @@ def _build(node, loader, path: tuple, lines: _Lines, problems: list, file: str, 
             lines.lines[(*path, i)] = item.start_mark.line + 1
             items.append(_build(item, loader, (*path, i), lines, problems, file, depth + 1))
         return items
-    return loader.construct_object(node, deep=True)
+    try:
+        value = loader.construct_object(node, deep=True)
+    except ValueError as exc:  # e.g. an integer with more digits than Python converts
+        raise InputFileError([Problem(f"malformed YAML ({str(exc).split(';')[0]})", file=file,
+                                      line=node.start_mark.line + 1,
+                                      field=_loc_text(path) or None)]) from None
+    if isinstance(value, float) and not math.isfinite(value):  # .nan / .inf mean nothing here
+        problems.append(Problem(_NOT_FINITE, file=file, line=node.start_mark.line + 1,
+                                field=_loc_text(path) or None, value=value))
+    return value
 
 
 def _known_keys() -> list[str]:
     keys = set()
     for model in (Scenario, LoadCase, PlantSettings, P2HUnit, HeatPumpSpec, Thresholds,
-                  Expected):
+                  Expected, AnnualSettings, SoilSettings):
         keys |= set(model.model_fields)
     return sorted(keys)
 
@@ -282,7 +315,11 @@ def _validation_problems(exc: ValidationError, data, lines: _Lines, file: str) -
 def parse_scenario_text(text: str, file: str = "<scenario>",
                         base_dir: Path | None = None) -> tuple[Scenario, _Lines]:
     """Validate scenario YAML text; returns (scenario, line map). Raises ScenarioError."""
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)  # checks the characters: raises ReaderError
+    except yaml.YAMLError as exc:
+        raise InputFileError([Problem(f"malformed YAML: {_reader_text(exc)}", file=file)]) \
+            from None
     try:
         try:
             node = loader.get_single_node()
@@ -311,13 +348,23 @@ def parse_scenario_text(text: str, file: str = "<scenario>",
     try:
         scen = Scenario.model_validate(data)
     except ValidationError as exc:
-        problems += _validation_problems(exc, data, lines, file)
+        flagged = {p.field for p in problems if p.message == _NOT_FINITE}
+        problems += [p for p in _validation_problems(exc, data, lines, file)
+                     if p.field not in flagged]
         scen = None
     if problems:
         raise ScenarioError(sorted(problems, key=lambda p: p.line or 0))
     scen._base_dir = Path(base_dir) if base_dir is not None else Path.cwd()
     scen._source = file
     return scen, lines
+
+
+def _reader_text(exc: yaml.YAMLError) -> str:
+    if isinstance(exc, yaml.reader.ReaderError):
+        ch = exc.character
+        shown = f"#x{ch:04x}" if isinstance(ch, int) else repr(ch)
+        return f"character {shown} at position {exc.position}: {exc.reason}"
+    return str(getattr(exc, "problem", None) or exc)
 
 
 def load_scenario(path, load_network: bool = True) -> Scenario:
@@ -328,6 +375,11 @@ def load_scenario(path, load_network: bool = True) -> Scenario:
     """
     path = Path(path)
     try:
+        size = path.stat().st_size if path.is_file() else 0
+        if size > _MAX_BYTES:  # the YAML parser would take minutes; scenarios are small
+            raise InputFileError(f"{path}: {size / 1e6:.0f} MB is far too large for a scenario "
+                                 f"file (limit {_MAX_BYTES // 1_000_000} MB); the network "
+                                 "belongs in its own file, named by 'network:'")
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise InputFileError(f"{path}: scenario file not found") from None

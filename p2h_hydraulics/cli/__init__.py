@@ -29,6 +29,8 @@ def _register() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``p2h`` console script; returns the exit code."""
+    from rich.markup import escape
+
     from ..errors import P2HError
     from .output import error
 
@@ -36,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         rv = app(args=argv, standalone_mode=False)
     except P2HError as exc:
-        error(str(exc))
+        error(escape(str(exc)))  # ids and values from the input are text, not rich markup
         return exc.exit_code
     except typer.Exit as exc:
         return exc.exit_code
@@ -51,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         if type(exc).__name__ == "Abort":
             return 130
-        error(f"internal error ({type(exc).__name__}: {exc}); please report it with the input")
+        error(escape(f"internal error ({type(exc).__name__}: {exc}); please report it with "
+                     "the input"))
         return 70
     return rv if isinstance(rv, int) else 0
 

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from . import app
 from .output import console, fmt, print_json
@@ -84,25 +85,28 @@ def _safe_stem(name: str) -> str:
 
 
 def _print_report(rep) -> None:
+    """Terminal report; user text (names, ids, messages) is escaped, never read as markup."""
+    e = escape
     style = _STYLE.get(rep.verdict, "bold")
-    console.print(f"[{style}]{rep.verdict}[/]  {rep.scenario}", markup=True)
-    console.print(f"network {rep.network} · backend {rep.backend}")
+    console.print(f"[{style}]{rep.verdict}[/]  {e(str(rep.scenario))}", markup=True)
+    console.print(f"network {rep.network} · backend {rep.backend}", markup=False)
     for c in rep.conditions:
-        console.print(f"  [yellow]condition:[/] {c}", markup=True)
+        console.print(f"  [yellow]condition:[/] {e(str(c))}", markup=True)
     shown = [f for f in rep.findings if f.severity != "ok"]
     if shown:
         console.print("\n[bold]findings (decisive first)[/]", markup=True)
     for f in shown[:12]:
         where = " · ".join(x for x in (f.load_case, "base case" if f.case == "base" else "",
                                        f.element) if x)
-        console.print(f"  [{_SEV_STYLE[f.severity]}]{f.severity:9s}[/] {f.code} ({where}): "
-                      f"{f.message}", markup=True, soft_wrap=False)
+        console.print(f"  [{_SEV_STYLE[f.severity]}]{f.severity:9s}[/] {e(f.code)} "
+                      f"({e(where)}): {e(f.message)}", markup=True, soft_wrap=False)
     if len(shown) > 12:
-        console.print(f"  … and {len(shown) - 12} more (use --json or --report)")
+        console.print(f"  … and {len(shown) - 12} more (use --json or --report)", markup=False)
     console.print("\n[bold]load cases[/] (without → with the feed-in)", markup=True)
     for lc in rep.load_cases:
         b, f = lc.get("base") or {}, lc.get("feedin") or {}
-        console.print(f"  [bold]{lc['name']}[/]: plant {_arrow(b, f, 'plant_mdot_kg_s', 1)} kg/s, "
+        console.print(f"  [bold]{e(str(lc['name']))}[/]: plant "
+                      f"{_arrow(b, f, 'plant_mdot_kg_s', 1)} kg/s, "
                       f"head {_arrow(b, f, 'plant_head_bar', 2)} bar, min consumer Δp "
                       f"{_arrow(b, f, 'dp_min_consumer_bar', 2)} bar", markup=True)
         for uid, u in (lc.get("units") or {}).items():
@@ -111,7 +115,7 @@ def _print_report(rep) -> None:
             console.print(f"    {uid}: {fmt(u.get('q_out_kw'), 0)} kW at "
                           f"{fmt(u.get('t_out_c'), 1)} °C, {fmt(u.get('mdot_kg_s'), 2)} kg/s, "
                           f"local return {fmt(u.get('t_in_c'), 1)} °C, pump head "
-                          f"{fmt(u.get('head_needed_bar'), 2)} bar, {hp}")
+                          f"{fmt(u.get('head_needed_bar'), 2)} bar, {hp}", markup=False)
 
 
 def _arrow(b: dict, f: dict, key: str, digits: int) -> str:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from ..errors import P2HError
 from . import app
 from .output import console
 
@@ -22,5 +23,8 @@ def convert_command(
     from .. import load_network, save_network
 
     net = load_network(source)
-    path = save_network(net, target, fmt=to, inputs=[source])
-    console.print(f"wrote {path} ({net!r})")
+    try:
+        path = save_network(net, target, fmt=to, inputs=[source])
+    except OSError as exc:
+        raise P2HError(f"{target}: cannot write ({exc.strerror or exc})") from None
+    console.print(f"wrote {path} ({net!r})", markup=False)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
+from ..errors import P2HError
 from . import app
 from .output import console, fmt, print_json
 
@@ -23,17 +25,22 @@ def solve_command(
     from .. import load_network, solve
     from ..io.results_io import write_result
 
+    if out is not None:
+        _check_out(network, out)  # before the solve: fail fast, never touch the input
     net = load_network(network)
     result = solve(net, backend=backend)
     summary = result.summary()
     if out is not None:
-        write_result(result, out, inputs=[network])
+        try:
+            write_result(result, out, inputs=[network])
+        except OSError as exc:
+            raise P2HError(f"{out}: cannot write the results ({exc.strerror or exc})") from None
         summary["written"] = str(out)
     if as_json:
         print_json(summary)
         return
-    table = Table(title=f"{net.settings.get('name', network.name)} — {backend} solver",
-                  show_header=False)
+    title = escape(f"{net.settings.get('name', network.name)} — {backend} solver")
+    table = Table(title=title, show_header=False)
     rows = [
         ("converged", f"{summary['converged']} ({summary['iterations']} iterations)"),
         ("plant flow", f"{fmt(summary['plant_mdot_kg_s'], 2)} kg/s"),
@@ -54,7 +61,19 @@ def solve_command(
         ]
     rows.append(("energy balance", f"{summary['energy_balance_rel']:.1e} relative"))
     for k, v in rows:
-        table.add_row(k, v)
+        table.add_row(k, escape(v))  # element ids are text, not rich markup
     console.print(table)
     if out is not None:
-        console.print(f"results written to {out}")
+        console.print(f"results written to {out}", markup=False)
+
+
+def _check_out(network: Path, out: Path) -> None:
+    """Refuse an output path that is the input or lies directly in an input CSV folder (results
+    CSVs would replace its tables), or is an existing file where a folder is meant."""
+    src, dst = network.resolve(), out.resolve()
+    if dst == src or (src.is_dir() and dst.parent == src):
+        raise P2HError(f"{out}: refusing to overwrite the input network {network}; choose an "
+                       "output path outside it")
+    if out.suffix.lower() != ".json" and out.exists() and not out.is_dir():
+        raise P2HError(f"{out}: exists and is not a folder; results go to a .json file or a "
+                       "folder of CSV tables")

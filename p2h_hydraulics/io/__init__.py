@@ -21,6 +21,9 @@ def load_network(path, validate: bool = True):
     if path.is_dir():
         from .csv_tables import read_csv_network
 
+        if path.suffix.lower() in (".json", ".geojson") and not any(path.glob("*.[cC][sS][vV]")):
+            raise InputFileError(f"{path}: is a directory, expected a {path.suffix} file")
+
         return read_csv_network(path, validate=validate)
     suffix = path.suffix.lower()
     if suffix == ".geojson":

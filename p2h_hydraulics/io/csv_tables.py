@@ -263,6 +263,9 @@ def _decode(path: Path) -> str:
             return data.decode("utf-16")
         except UnicodeDecodeError as exc:
             raise InputFileError(f"{path}: broken UTF-16 text (byte {exc.start})") from None
+    if b"\x00" in data:
+        raise InputFileError(f"{path}: contains NUL bytes: a binary file, or UTF-16 text without "
+                             "a byte-order mark — save the file as 'CSV UTF-8'")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as utf8_exc:
@@ -418,10 +421,14 @@ def read_csv_network(path, validate: bool = True):
     problems: list[Problem] = []
     unknown: list[Path] = []
     for entry in sorted(folder.iterdir()):
-        if entry.name.startswith((".", "~$")) or entry.suffix.lower() != ".csv" or \
-                not entry.is_file():
+        if entry.name.startswith((".", "~$")) or entry.suffix.lower() != ".csv":
             continue
         stem = entry.stem.lower()
+        if not entry.is_file():
+            if stem in KNOWN_TABLES or stem == SETTINGS_FILE:  # silently skipping it misleads
+                problems.append(Problem("is not a regular file (a folder?), expected a CSV table",
+                                        file=str(entry), table=stem))
+            continue
         if stem in KNOWN_TABLES or stem == SETTINGS_FILE:
             if stem in files:
                 problems.append(Problem(f"two files for table '{stem}' "

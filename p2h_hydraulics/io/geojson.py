@@ -112,7 +112,7 @@ def _explicit_si(rec: dict, attr) -> float | None:
         return None
     try:
         v = float(raw)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     sfx = attr.accepted_names()[name]
     factor, offset = SUFFIXES[attr.unit][sfx] if attr.unit != "1" else (1.0, 0.0)
@@ -193,9 +193,15 @@ def _position(pos) -> tuple | None:
         return None
     out = []
     for c in pos[:3]:
-        if isinstance(c, bool) or not isinstance(c, (int, float)) or not math.isfinite(c):
+        if isinstance(c, bool) or not isinstance(c, (int, float)):
             return None
-        out.append(float(c))
+        try:
+            c = float(c)
+        except OverflowError:  # an integer too large for a float
+            return None
+        if not math.isfinite(c):
+            return None
+        out.append(c)
     return tuple(out)
 
 

@@ -17,6 +17,7 @@ SI fields so that ``read(write(net))`` reproduces the model exactly.
 
 from __future__ import annotations
 
+import codecs
 import json
 import math
 from pathlib import Path
@@ -24,6 +25,7 @@ from pathlib import Path
 from ..errors import InputFileError, Problem
 from ..model.build import network_from_records
 from ..model.schema import SETTINGS, TABLES
+from ..model.trench import is_trench_form
 from .atomic import write_text_atomic
 
 FORMAT = "p2h-network"
@@ -34,22 +36,51 @@ def read_json(path) -> object:
     """Parse a JSON file into Python objects, with a clear error (file:line:col) on failure."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise InputFileError(f"{path}: file not found") from None
     except IsADirectoryError:
         raise InputFileError(f"{path}: is a directory, expected a JSON file") from None
-    except UnicodeDecodeError as exc:
-        raise InputFileError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except OSError as exc:
         raise InputFileError(f"{path}: cannot be read ({exc.strerror})") from None
     try:
-        return json.loads(text)
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            text = data.decode("utf-16")
+        else:
+            text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputFileError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    if "\x00" in text:
+        raise InputFileError(f"{path}: contains NUL bytes: a binary file, or UTF-16/32 text "
+                             "without a byte-order mark; save it as UTF-8 JSON")
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicate_keys)
     except json.JSONDecodeError as exc:
         raise InputFileError([Problem(f"malformed JSON: {exc.msg} (column {exc.colno})",
                                       file=str(path), line=exc.lineno)]) from None
+    except _DuplicateKey as exc:
+        raise InputFileError([Problem(f"malformed JSON: key {exc.args[0]!r} appears twice in "
+                                      "one object (the second would silently replace the first)",
+                                      file=str(path), field=str(exc.args[0]))]) from None
     except RecursionError:
         raise InputFileError(f"{path}: JSON nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer with more digits than Python converts
+        raise InputFileError(f"{path}: malformed JSON ({str(exc).split(';')[0]})") from None
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+def _no_duplicate_keys(pairs: list) -> dict:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen = set()
+        for k, _ in pairs:
+            if k in seen:
+                raise _DuplicateKey(k)
+            seen.add(k)
+    return out
 
 
 def network_from_document(doc, file: str | None = None, validate: bool = True):
@@ -65,6 +96,12 @@ def network_from_document(doc, file: str | None = None, validate: bool = True):
         raise InputFileError(f"format version {version!r} is not supported (this version reads "
                              f"{VERSION})", file=file)
     tables = {k: v for k, v in doc.items() if k not in ("format", "version", "settings")}
+    if is_trench_form(tables):
+        # problems on the expanded pipes/junctions (T1_s, N_r) are reported on the trench/node
+        # the user wrote
+        from .csv_tables import SourceMap
+
+        return SourceMap(file, noun="entries").build(tables, doc.get("settings"), validate, [])
     return network_from_records(tables, doc.get("settings"), file=file, validate=validate)
 
 

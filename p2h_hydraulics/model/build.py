@@ -85,6 +85,8 @@ def convert_value(a: Attr, raw: Any, sfx: str, where: dict) -> tuple[Any, Proble
         v = float(raw)
     except (TypeError, ValueError):
         return None, Problem("expected a number", value=raw, **where)
+    except OverflowError:  # an integer too large for a float (e.g. 1e400 written out)
+        return None, Problem("expected a finite number (too large)", **where)
     if not math.isfinite(v):
         if a.required or not math.isnan(v) or not _nan_default(a):
             return None, Problem("expected a finite number", value=raw, **where)
@@ -116,10 +118,16 @@ def build_table(table: str, records: list[dict], file: str | None,
                                     table=table, value=rec))
             continue
         raw_id = rec.get("id")
-        eid = None if _is_missing(raw_id) else str(int(raw_id) if isinstance(raw_id, float)
-                                                   and raw_id.is_integer() else raw_id).strip()
+        bad_id = isinstance(raw_id, (bool, dict, list)) or (  # str() would invent an id
+            isinstance(raw_id, float) and not math.isfinite(raw_id))
+        eid = None if _is_missing(raw_id) or bad_id else \
+            str(int(raw_id) if isinstance(raw_id, float) and raw_id.is_integer()
+                else raw_id).strip()
         label = eid if eid is not None else f"#{i}"
-        if eid is None:
+        if bad_id:
+            problems.append(Problem("the id must be a text or a number", file=file, table=table,
+                                    element=label, field="id", value=raw_id))
+        elif eid is None:
             problems.append(Problem("missing id", file=file, table=table, element=label,
                                     field="id"))
         elif eid in seen:

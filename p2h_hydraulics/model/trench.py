@@ -27,6 +27,10 @@ def is_trench_form(tables: dict) -> bool:
 
 
 def _sides(node) -> tuple[str, str]:
+    if isinstance(node, float) and node.is_integer():
+        node = int(node)  # as model.build reads ids: node 3.0 is node 3
+    if isinstance(node, str):
+        node = node.strip()
     return f"{node}{SUPPLY_SUFFIX}", f"{node}{RETURN_SUFFIX}"
 
 
@@ -109,10 +113,32 @@ def _records(tables: dict, name: str, file, problems) -> list[dict]:
             missing = [k for k in _NEEDED.get(name, ()) if rec.get(k) in (None, "")]
             for k in missing:
                 problems.append(Problem("required field is missing", file=file, table=name,
-                                        element=rec.get("id") or f"#{i}", field=k))
-            if not missing:
+                                        element=_label(rec, i), field=k))
+            # ids and node references become junction/pipe ids by text: refuse what str()
+            # would turn into a made-up id (lists, objects, booleans, NaN)
+            bad = [k for k in _REF_KEYS if k in rec and not _scalar_id(rec[k])]
+            for k in bad:
+                problems.append(Problem("expected a text id or name", file=file, table=name,
+                                        element=_label(rec, i), field=k, value=rec[k]))
+            if not missing and not bad:
                 good.append({k: v for k, v in rec.items() if v is not None})
         else:
             problems.append(Problem(f"entry {i} must be an object with fields", file=file,
                                     table=name, value=rec))
     return good
+
+
+_REF_KEYS = ("id", "node", "from_node", "to_node")
+
+
+def _scalar_id(v) -> bool:
+    if v is None or isinstance(v, str):
+        return True
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return False
+    return not isinstance(v, float) or v == v and abs(v) != float("inf")
+
+
+def _label(rec: dict, i: int):
+    eid = rec.get("id")
+    return eid if _scalar_id(eid) and eid not in (None, "") else f"#{i}"

@@ -236,7 +236,8 @@ def solve_compiled(comp: Compiled, warm: State | None = None,
     state = State(mdot_b, p, h, lift)
     info = ConvergenceInfo(converged, len(history), history)
     if not converged:
-        info.message = _diagnose(comp, out, history)
+        info.worst_elements = _suspects(comp, fl, delta_prev)
+        info.message = _diagnose(comp, out, history, info.worst_elements)
     result = build_result(comp, state, fl, info, hyd_iters)
     if not converged:
         raise ConvergenceError(f"the native solver did not converge: {info.message}", info,
@@ -269,9 +270,24 @@ def _rel_change(a, b) -> float:
     return float(np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-9)))
 
 
-def _diagnose(comp, out, history) -> str:
+def _suspects(comp, fl, last_dt) -> list[str]:
+    """Elements most likely behind a failed solve: clamped feed-ins and consumers (their
+    temperatures left the physical range) and the junction whose temperature moved most."""
+    out = [f"feed-in '{f}' (local return within {FEEDIN_DT_MIN_K:g} K of its outlet "
+           "temperature)" for f in comp.f_ids[fl["f_clamped"]]]
+    out += [f"consumer '{c}' (supply below its return setpoint)"
+            for c in comp.c_ids[fl["c_clamped"]][:5]]
+    if last_dt.size and np.any(last_dt):
+        out.append(f"junction '{comp.node_ids[int(np.argmax(np.abs(last_dt)))]}' "
+                   "(largest temperature change)")
+    return out
+
+
+def _diagnose(comp, out, history, suspects=()) -> str:
     last = history[-1] if history else {}
     parts = [f"after {len(history)} outer iterations"]
+    if suspects:
+        parts.append("likely cause: " + ", ".join(suspects))
     if out is not None and not out.converged:
         parts.append("hydraulics did not converge (largest mass residual at junction "
                      f"'{comp.node_ids[out.worst_node]}', largest head residual in branch "

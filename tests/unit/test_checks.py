@@ -160,11 +160,13 @@ def test_3_pressure_max(branch):
     rep = check_integration(branch, units=[unit], thresholds={"pn_bar": 4.0})
     f = only(rep, "pressure_max")[0]
     assert f.severity == "violation" and f.value > 4.0 and f.element == "N2_s"
-    # exceeded equally without the feed-in, and not made worse: pre-existing warning
+    # exceeded equally without the feed-in: a safety limit is never downgraded (the network
+    # must be fixed first), unlike e.g. velocities, where a pre-existing excess is a warning
     rep = check_integration(branch, units=[direct_unit(node="N2", q_kw=50.0)],
                             thresholds={"pn_bar": 3.0})
     f = only(rep, "pressure_max")[0]
-    assert f.severity == "warning" and "pre-existing" in f.message
+    assert f.severity == "violation" and "without the feed-in" in f.message
+    assert rep.verdict == "NOT_PERMITTED"
 
 
 def test_4_pressure_min_atmospheric_and_boiling(branch):
