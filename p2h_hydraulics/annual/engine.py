@@ -1,0 +1,314 @@
+"""One hour of the annual analysis: solve, judge with the checker's criteria, search the limit.
+
+Runs inside the executor's workers (``solve_chunk`` is a module-level function whose arguments
+pickle). Every hour reuses the compiled network: consumer demands, the plant's supply setpoint,
+the soil temperature and the feed-in heat are swapped into a copy of the ``Compiled`` arrays
+(``dataclasses.replace``), and each solve is warm-started from the previous similar one
+(``solve_compiled(comp, warm=state)``).
+
+**Criteria** are the checker's own registered checks (``checks.REGISTRY``) run on a
+``CaseContext`` of the hour: a feed-in of λ·offer is *accepted* when no check reports a
+violation for the feed-in case. Checks that only ever warn (flow reversal, pressure gradient,
+stagnant pipes) are skipped; the design checks (heat-pump COP, outlet temperature) do not depend
+on the solve and are judged once per supply temperature by the caller; a solve that does not
+converge counts as a ``convergence`` violation; violations of the case without the feed-in
+(``case == "base"``) are pre-existing and never limit the feed-in. Network-state checks need
+the base case to tell a pre-existing problem from one the feed-in causes: the base case is the
+same hour with the units at zero heat (λ = 0), solved only when needed. (The checker solves
+the base case always and also refuses a feed-in when the base case does not converge; here an
+hour whose full offer passes is accepted without its base case.)
+
+**Search** (only when the full offer fails): λ = 0 must pass (else nothing can be absorbed);
+then the bracket [pass, fail] is narrowed until it is narrower than ``rel_tol`` by regula falsi
+on the margin of the criterion that fails at the upper end (aimed just below the estimated
+limit, then just above the best pass), with bisection when the margin is unknown (no
+convergence) or the bracket stops halving. The answer is the largest λ that was solved and
+passed — never an interpolated value. The search assumes that a criterion which fails at
+some feed-in also fails at every larger one; where a criterion is not monotone (the checker's
+pre-existing-problem rule counts failing elements, so a marginal pressure at a hilltop can flip
+back and forth) the answer is a passing feed-in next to a failing one, not necessarily the
+largest passing one.
+
+Cost per distinct hour: one solve when the full offer passes; otherwise 2 (full offer, base) +
+typically 2–4 search solves; a solve that does not converge costs ``max_outer`` iterations.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from ..checks import REGISTRY, CaseContext
+from ..errors import ConvergenceError
+from ..physics import water
+from ..report import Finding
+from ..solver.native import solve_compiled
+
+__all__ = ["HourCase", "Payload", "solve_chunk", "WARNING_ONLY", "DESIGN_CODES"]
+
+WARNING_ONLY = ("flow_reversal", "pressure_gradient", "stagnant_pipes")
+DESIGN_CODES = ("heat_pump", "feedin_outlet_temperature")
+
+
+@dataclass(frozen=True)
+class HourCase:
+    """The inputs of one distinct hour (SI)."""
+
+    key: int
+    q_scale: float  # φ: consumer demand / network load (when q_row is None)
+    q_row: np.ndarray | None  # consumer demands [W] (profiles)
+    t_supply_k: float
+    t_soil_k: float
+    offer_w: np.ndarray  # heat offered per unit at λ = 1
+    t_out_k: np.ndarray  # outlet temperature per unit
+    designs: tuple  # FeedinDesign per unit at λ = 1
+    design_limit: tuple | None = None  # (code, element, message) of a design violation
+
+
+@dataclass
+class Payload:
+    """What every chunk needs (pickled once per chunk)."""
+
+    comp: object  # Compiled, with the units' feed-in rows
+    network: object  # the network (the checks read pipe DN / diameters from it)
+    units: list
+    thresholds: object
+    design_flow_kg_s: dict
+    design_flow_source: dict
+    unit_pos: np.ndarray  # positions of the units in comp.f_ids
+    q_net_w: np.ndarray
+    t_initial_k: float  # nan: the hour's supply temperature (as compile_network does)
+    rel_tol: float = 0.005
+    options: object = None
+    warm: object = None  # State to start every chunk from
+
+
+@dataclass
+class _Eval:
+    lam: float
+    state: object = None
+    res: object = None
+    violations: list = field(default_factory=list)
+    findings: list = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.res is not None and not self.violations
+
+
+def _scaled(design, lam: float):
+    return replace(design, q_out_w=lam * design.q_out_w, q_source_w=lam * design.q_source_w,
+                   p_el_w=lam * design.p_el_w)
+
+
+class HourSolver:
+    """Solves hours one after the other, carrying warm starts."""
+
+    def __init__(self, payload: Payload):
+        self.p = payload
+        skip = set(WARNING_ONLY) | set(DESIGN_CODES) | {"convergence"}
+        self.specs = [s for c, s in REGISTRY.items() if c not in skip]
+        self.warm_full = payload.warm
+        self.warm_base = payload.warm
+        self.solves = 0
+        self.failed_solves = 0
+
+    # -- building blocks --------------------------------------------------------------------
+    def hour_comp(self, case: HourCase):
+        c = self.p.comp
+        q = case.q_row if case.q_row is not None else self.p.q_net_w * case.q_scale
+        t_out = c.f_t_out_k.copy()
+        t_out[self.p.unit_pos] = case.t_out_k
+        t_init = self.p.t_initial_k if math.isfinite(self.p.t_initial_k) else case.t_supply_k
+        return replace(c, c_q_w=np.asarray(q, dtype=float),
+                       pl_t_supply_k=np.full(len(c.pl_ids), case.t_supply_k),
+                       t_soil_k=np.full(c.n_branches, case.t_soil_k),
+                       t_soil_node_k=np.full(c.n_nodes, case.t_soil_k),
+                       t_soil_default_k=case.t_soil_k, t_initial_k=t_init, f_t_out_k=t_out)
+
+    def _with_lam(self, comp_h, case: HourCase, lam: float):
+        q = comp_h.f_q_w.copy()
+        q[self.p.unit_pos] = lam * case.offer_w
+        return replace(comp_h, f_q_w=q)
+
+    def judge(self, case: HourCase, lam: float, res, base) -> tuple[list, list]:
+        """(violations of the feed-in case, all findings) of the checks for ``res``."""
+        designs = {u.id: _scaled(d, lam) for u, d in zip(self.p.units, case.designs,
+                                                         strict=True)}
+        ctx = CaseContext("hour", self.p.thresholds, self.p.units, designs, self.p.network,
+                          None, base=base, feedin=res,
+                          design_flow_kg_s=dict(self.p.design_flow_kg_s),
+                          design_flow_source=dict(self.p.design_flow_source))
+        findings: list[Finding] = []
+        for spec in self.specs:
+            findings += spec.func(ctx)
+        viol = [f for f in findings if f.severity == "violation" and f.case != "base"]
+        return viol, findings
+
+    def evaluate(self, comp_h, case: HourCase, lam: float, warm, base=None,
+                 self_base: bool = False) -> _Eval:
+        self.solves += 1
+        try:
+            state, res = solve_compiled(self._with_lam(comp_h, case, lam), warm=warm,
+                                        options=self.p.options)
+        except ConvergenceError as exc:
+            self.failed_solves += 1
+            f = Finding(code="convergence", severity="violation", case="feedin",
+                        message=f"the solve did not converge at {100 * lam:.1f} % of the "
+                                f"offer: {exc}")
+            return _Eval(lam, violations=[f], findings=[f])
+        viol, findings = self.judge(case, lam, res, res if self_base else base)
+        return _Eval(lam, state, res, viol, findings)
+
+    # -- one hour ---------------------------------------------------------------------------
+    def run(self, case: HourCase) -> dict:
+        comp_h = self.hour_comp(case)
+        n0 = self.solves
+        offered = float(np.sum(case.offer_w))
+        ev1 = None
+        if case.design_limit is None and offered > 0:
+            ev1 = self.evaluate(comp_h, case, 1.0, self.warm_full)
+            if ev1.state is not None:
+                self.warm_full = ev1.state
+            if ev1.ok:
+                return self._record(case, ev1, None, n0)
+        warm0 = self.warm_base if self.warm_base is not None else (
+            ev1.state if ev1 is not None else None)
+        ev0 = self.evaluate(comp_h, case, 0.0, warm0, self_base=True)
+        if ev0.state is not None:
+            self.warm_base = ev0.state
+        if case.design_limit is not None:
+            return self._record(case, ev0, case.design_limit, n0)
+        if offered <= 0:
+            return self._record(case, ev0, None, n0, lam=1.0)
+        if ev1.res is not None and ev0.res is not None:  # judge again against the base case
+            ev1.violations, ev1.findings = self.judge(case, 1.0, ev1.res, ev0.res)
+            if ev1.ok:
+                return self._record(case, ev1, None, n0)
+        if not ev0.ok:
+            return self._record(case, ev0, _limit(ev0), n0)
+        lo, hi = self._search(comp_h, case, ev0, ev1)
+        return self._record(case, lo, _limit(hi), n0)
+
+    def _search(self, comp_h, case, lo: _Eval, hi: _Eval) -> tuple[_Eval, _Eval]:
+        tol = self.p.rel_tol
+        base = lo.res
+        misses = 0  # consecutive estimates the solve contradicted; two → bisect once
+        prev_lo = None  # the pass before ``lo``: with it the margin is extrapolated (secant)
+        while hi.lam - lo.lam > tol:
+            lam, expect_pass = None, None
+            if misses < 2:
+                root = _root_estimate(lo, hi, prev_lo)
+                if root is not None:
+                    if root - lo.lam > tol:  # aim just below the estimated limit
+                        lam, expect_pass = root - 0.5 * tol, True
+                    else:  # the best pass is within tol of it: close the bracket above
+                        lam, expect_pass = lo.lam + 0.99 * tol, False
+            if lam is None:
+                lam, misses = 0.5 * (lo.lam + hi.lam), 0
+            lam = min(max(lam, lo.lam + 0.01 * tol), hi.lam - 0.01 * tol)
+            near = lo if (lam - lo.lam <= hi.lam - lam or hi.state is None) else hi
+            ev = self.evaluate(comp_h, case, lam, near.state, base=base)
+            if ev.ok:
+                prev_lo, lo = lo, ev
+            else:
+                hi = ev
+            if expect_pass is not None:
+                misses = misses + 1 if ev.ok != expect_pass else 0
+        return lo, hi
+
+    # -- the record of an hour --------------------------------------------------------------
+    def _record(self, case: HourCase, ev: _Eval, limit, n0: int, lam: float | None = None) -> dict:
+        lam = ev.lam if lam is None else lam
+        out = {"key": case.key, "lam": lam, "solves": self.solves - n0,
+               "converged": ev.res is not None,
+               "limited_by": limit[0] if limit else "",
+               "limit_element": (limit[1] or "") if limit else "",
+               "limit_message": limit[2] if limit else ""}
+        u_ids = [u.id for u in self.p.units]
+        for u, d, q in zip(self.p.units, case.designs, case.offer_w, strict=True):
+            out[f"{u.id}:offered_w"] = float(q)
+            out[f"{u.id}:absorbed_w"] = lam * float(q) if ev.res is not None else 0.0
+            s = 1.0 if ev.res is not None else 0.0
+            out[f"{u.id}:p_el_w"] = s * lam * d.p_el_w
+            out[f"{u.id}:q_source_w"] = s * lam * d.q_source_w
+            out[f"{u.id}:cop"] = d.cop if d.mode == "heat_pump" else math.nan
+            out[f"{u.id}:mode"] = d.mode
+        res = ev.res
+        if res is None:
+            return out
+        pl = res.plant
+        frac = self.p.thresholds.plant_min_flow_fraction
+        design = np.array([self.p.design_flow_kg_s.get(str(i), math.nan) for i in pl.index])
+        dh = water.enthalpy(pl["t_supply_k"].to_numpy()) - water.enthalpy(
+            pl["t_return_k"].to_numpy())
+        fe = res.feedins
+        mine = fe.index.isin(u_ids)
+        cons = res.consumers
+        act = cons[cons["mdot_kg_s"] > 0]
+        out.update({
+            "plant_w": float(pl["q_w"].sum()),
+            "plant_mdot_kg_s": float(pl["mdot_kg_s"].sum()),
+            "plant_min_w": float(np.nansum(frac * design * dh)),
+            "plant_flow_share": float(pl["mdot_kg_s"].sum() / np.nansum(design))
+            if np.nansum(design) > 0 else math.nan,
+            "plant_t_return_c": float(pl["t_return_c"].iloc[0]) if len(pl) else math.nan,
+            "plant_head_bar": float(pl["head_bar"].max()) if len(pl) else math.nan,
+            "consumer_w": float(cons["q_w"].sum()),
+            "loss_w": float(res.balance.get("losses_w", math.nan)),
+            "feedin_network_w": float(fe.loc[mine, "q_w"].sum()),
+            "other_feedin_w": float(fe.loc[~mine, "q_w"].sum()),
+            "energy_rel": float(res.balance.get("energy_rel", math.nan)),
+            "dp_min_consumer_bar": float(act["dp_bar"].min()) if len(act) else math.nan,
+            "t_supply_min_consumer_c": float(act["t_supply_c"].min()) if len(act) else math.nan,
+            "iterations": int(res.convergence.iterations),
+        })
+        for u in self.p.units:
+            if u.id in fe.index:
+                out[f"{u.id}:t_in_c"] = float(fe.at[u.id, "t_in_c"])
+                out[f"{u.id}:mdot_kg_s"] = float(fe.at[u.id, "mdot_kg_s"])
+                out[f"{u.id}:head_needed_bar"] = float(fe.at[u.id, "head_bar"]) + \
+                    u.station_losses_bar
+        return out
+
+
+def _limit(ev: _Eval) -> tuple:
+    f = ev.violations[0]
+    return (f.code, f.element, f.message)
+
+
+def _margin(findings, code: str) -> float | None:
+    ms = [f.margin for f in findings if f.code == code and f.case != "base"
+          and f.margin is not None and math.isfinite(f.margin)]
+    return min(ms) if ms else None
+
+
+def _root_estimate(lo: _Eval, hi: _Eval, prev_lo: _Eval | None = None) -> float | None:
+    """Smallest λ where the margin of a criterion failing at ``hi`` crosses zero: extrapolated
+    from the two best passes (secant) when there are two, else linear between ``lo`` and
+    ``hi`` (regula falsi). None when no failing criterion has the margins it needs."""
+    if hi.res is None:
+        return None
+    roots = []
+    for code in dict.fromkeys(f.code for f in hi.violations):
+        m_lo = _margin(lo.findings, code)
+        if m_lo is None or m_lo <= 0:
+            continue
+        m_prev = _margin(prev_lo.findings, code) if prev_lo is not None else None
+        if m_prev is not None and m_prev > m_lo and lo.lam > prev_lo.lam:
+            slope = (m_lo - m_prev) / (lo.lam - prev_lo.lam)
+            roots.append(min(lo.lam - m_lo / slope, hi.lam))
+            continue
+        m_hi = _margin(hi.findings, code)
+        if m_hi is not None and m_hi < 0:
+            roots.append(lo.lam + (hi.lam - lo.lam) * m_lo / (m_lo - m_hi))
+    return min(roots) if roots else None
+
+
+def solve_chunk(cases: list[HourCase], payload: Payload) -> dict:
+    """Solve a chunk of hours (sorted so that neighbours are similar); records + counters."""
+    solver = HourSolver(payload)
+    records = [solver.run(c) for c in cases]
+    return {"records": records, "solves": solver.solves, "failed_solves": solver.failed_solves}
