@@ -233,7 +233,7 @@ def _case(prep: Prepared, comp, hour: int, key: int, limits) -> HourCase:
 
 def run_annual(scenario, *, executor=None, workers: int | None = None, progress=None,
                hours=None, settings: AnnualSettings | dict | None = None, options=None,
-               chunks_per_worker: int = 4):
+               chunks_per_worker: int = 8):
     """Hour-by-hour feed-in analysis of ``scenario`` (path or ``Scenario``) → ``AnnualResult``.
 
     ``executor``: a ``concurrent.futures.Executor`` or a kind ("process", "thread", "serial",
@@ -263,7 +263,9 @@ def run_annual(scenario, *, executor=None, workers: int | None = None, progress=
     cases = [_case(prep, comp, int(h), k, limits) for k, h in enumerate(first_hours)]
     demand = prep.inputs.table["consumer_demand_kw"].to_numpy()[first_hours]
     tsup = prep.inputs.table["t_supply_c"].to_numpy()[first_hours]
-    order = np.lexsort((-tsup, -demand))
+    # neighbours similar (warm starts); the low-demand hours first: they need searches and
+    # may not converge, so the expensive chunks start first and the cheap ones fill the gaps
+    order = np.lexsort((tsup, demand))
     cases = [cases[i] for i in order]
     payload = Payload(comp, prep.network, prep.units, prep.thresholds, flows, src,
                       _unit_pos(comp, prep), prep.inputs.q_net_w, _t_initial(prep),
