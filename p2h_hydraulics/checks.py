@@ -67,6 +67,7 @@ from .p2h import (
     with_feedins,
 )
 from .report import Finding, Report, collect_conditions, decide, sort_findings
+from .solver.native import FEEDIN_DT_MIN_K
 from .units import BAR, ZERO_CELSIUS_K
 
 __all__ = ["Thresholds", "CaseContext", "register", "REGISTRY", "check_integration",
@@ -295,7 +296,8 @@ def check_return(ctx: CaseContext) -> list[Finding]:
                    f"above the {lim:.1f} °C its {what} accepts: the return at "
                    f"{u.location} is too warm to cool the data centre")
             if clamped:
-                msg += ("; the return is within 1 K of the outlet temperature, so the unit "
+                msg += (f"; the return is within {FEEDIN_DT_MIN_K:g} K of the outlet temperature, "
+                        "so the unit "
                         "cannot transfer its heat")
             sev = "violation"
         out.append(ctx.finding("feedin_return_temperature", sev, element=u.id, case=case,

@@ -65,7 +65,26 @@ class Result:
                 "t_supply_min_consumer_c": float(act["t_supply_c"].min()),
                 "t_supply_min_consumer": str(act["t_supply_c"].idxmin()),
             })
+        out["warnings"] = self.warnings()
         return out
+
+    def warnings(self) -> list[str]:
+        """Plain-words notes on states the solve settled in but a user should know about:
+        feed-ins that cannot transfer their heat, consumers that miss their return setpoint."""
+        notes = []
+        if len(self.feedins) and "inlet_clamped" in self.feedins:
+            for fid, row in self.feedins[self.feedins["inlet_clamped"].astype(bool)].iterrows():
+                notes.append(f"feed-in '{fid}': the return reaches it at {row['t_in_c']:.1f} °C, "
+                             f"too close to its {row['t_out_c']:.1f} °C outlet; its flow is "
+                             f"capped and it moves {row['q_kw']:.1f} kW")
+        if len(self.consumers) and "return_setpoint_reached" in self.consumers:
+            missed = self.consumers.index[~self.consumers["return_setpoint_reached"].astype(bool)]
+            if len(missed):
+                shown = ", ".join(f"'{c}'" for c in missed[:5])
+                more = f" and {len(missed) - 5} more" if len(missed) > 5 else ""
+                notes.append(f"{len(missed)} consumer(s) get supply water too cold for their "
+                             f"return setpoint: {shown}{more}")
+        return notes
 
     def to_dict(self) -> dict:
         """Plain-Python form (JSON-ready): tables as records, plus summary and balances."""
@@ -136,7 +155,7 @@ def build_result(comp, state, fl, info: ConvergenceInfo, hyd_iters: int = 0,
     h_in = h[up]
     h_out = h_soil + a * (h_in - h_soil)
     t_out = water.temperature_from_enthalpy(h_out)
-    t_b = property_temperature(comp, t)
+    t_b, _ = property_temperature(comp, m, t)
     rho, mu = water.density(t_b), water.viscosity(t_b)
     area = np.pi * comp.d_m**2 / 4
     dp_fric, _ = pressure_drop_pipe(m, comp.length_m, comp.d_m, comp.roughness_m, rho, mu,

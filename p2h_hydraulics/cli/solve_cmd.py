@@ -63,6 +63,8 @@ def solve_command(
     for k, v in rows:
         table.add_row(k, escape(v))  # element ids are text, not rich markup
     console.print(table)
+    for note in summary["warnings"]:
+        console.print(f"warning: {note}", markup=False, style="yellow")
     if out is not None:
         console.print(f"results written to {out}", markup=False)
 

@@ -20,7 +20,7 @@ import scipy.sparse.linalg as spla
 
 from ..physics.friction import pressure_drop_pipe
 from ..units import G
-from .linear import ReusedLU
+from .linear import ReusedLU, SparseCholesky
 
 
 @dataclass
@@ -34,6 +34,7 @@ class HydraulicOutcome:
     history: list = field(default_factory=list)  # (max mass residual kg/s, max head residual Pa)
     worst_node: int = -1
     worst_branch: int = -1
+    stalled: bool = False  # accepted at the stalled-progress tolerance (see ``solve``)
 
 
 class HydraulicSystem:
@@ -69,43 +70,86 @@ class HydraulicSystem:
         self._nnz = len(uniq)
         self.n_free = nf
         self.linear = ReusedLU(permc_spec="MMD_AT_PLUS_A", tol=1e-10, symmetric=True)
+        # indefinite Schur matrix (a branch whose buoyancy outweighs its friction): pivoting LU
+        self.linear_indefinite = ReusedLU(permc_spec="MMD_AT_PLUS_A", tol=1e-10)
+        self.cholesky = (SparseCholesky(self._indptr, self._indices, nf)
+                         if nf > 0 and SparseCholesky.available() else None)
+
+    def _data(self, w: np.ndarray) -> np.ndarray:
+        """CSC values of the Schur matrix Aᵀ diag(w) A on the fixed pattern."""
+        return np.bincount(self._inv, weights=w[self._bidx] * self._sign, minlength=self._nnz)
 
     def _matrix(self, w: np.ndarray) -> sp.csc_matrix:
-        data = np.bincount(self._inv, weights=w[self._bidx] * self._sign, minlength=self._nnz)
-        return sp.csc_matrix((data, self._indices, self._indptr), shape=(self.n_free,) * 2)
+        return sp.csc_matrix((self._data(w), self._indices, self._indptr),
+                             shape=(self.n_free,) * 2)
 
-    def residuals(self, mdot, p, demand, rho, mu):
-        """(head residual per branch [Pa], mass residual per free node [kg/s], d Δp/d ṁ)."""
+    def _solve_schur(self, w: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+        """Δp of the free nodes: CHOLMOD when the matrix is positive definite, else SuperLU
+        (pivoting LU for an indefinite matrix, least squares for a singular one)."""
+        if self.cholesky is not None and np.all(w > 0):
+            try:
+                return self.cholesky.solve(self._data(w), rhs)
+            except ArithmeticError:  # not positive definite after all: an island, round-off
+                pass
+        mat = self._matrix(w)
+        try:
+            lin = self.linear if np.all(w > 0) else self.linear_indefinite
+            return lin.solve(mat, rhs)
+        except RuntimeError:  # singular: an island without a held pressure
+            return spla.lsqr(mat, rhs)[0]
+
+    def residuals(self, mdot, p, demand, props):
+        """(head residual per branch [Pa], mass residual per free node [kg/s], d head/d ṁ).
+
+        ``props(mdot)`` gives each branch's (ρ, μ, dρ/dṁ): the fluid properties may depend on
+        the branch's own flow (the temperature of a near-stagnant pipe's content does), and
+        the weight of its water column then enters the Newton derivative. That derivative is
+        returned twice: as is (``|d| ≥ 10 %`` of the friction slope, so never singular; a
+        negative slope — buoyancy outweighing friction — makes the Schur matrix indefinite) and
+        clamped to ≥ 10 % of the friction slope (a descent direction when Newton stalls).
+        """
         c = self.comp
+        rho, mu, drho_dm = props(mdot)
         dp, ddp = pressure_drop_pipe(mdot, c.length_m, c.d_m, c.roughness_m, rho, mu, c.zeta)
         dp = np.atleast_1d(dp)
         ddp = np.atleast_1d(ddp)
+        total = ddp + drho_dm * G * c.dz_m
+        signed = np.where(np.abs(total) < 0.1 * ddp, np.where(total < 0, -0.1, 0.1) * ddp, total)
         head = dp + rho * G * c.dz_m - c.incidence @ p
         mass = -(self.a_free_t @ mdot) - demand[self.free]
-        return head, mass, ddp
+        return head, mass, (signed, np.maximum(total, 0.1 * ddp))
 
-    def solve(self, mdot0, p0, demand, rho, mu, tol_m=1e-9, tol_p=1e-3,
-              max_iter=60) -> HydraulicOutcome:
-        """Newton–GGA from (mdot0, p0); ``p0`` holds the fixed pressures at fixed nodes."""
+    def solve(self, mdot0, p0, demand, props, tol_m=1e-9, tol_p=1e-3,
+              max_iter=60, tol_p_stalled=10.0) -> HydraulicOutcome:
+        """Newton–GGA from (mdot0, p0); ``p0`` holds the fixed pressures at fixed nodes;
+        ``props`` maps branch flows to (ρ, μ, dρ/dṁ) per branch (see ``residuals``).
+
+        Converged when the mass residual is below ``tol_m`` (relative to the total fixed
+        flow) and every branch's head residual below ``tol_p`` [Pa]. Natural convection in a
+        near-stagnant hilly loop can leave a few branches whose buoyancy changes much faster
+        with their own flow than friction does; when Newton stops making progress there, the
+        solve is accepted if the mass balance is met and the largest head residual is below
+        ``tol_p_stalled`` [Pa] (1e-4 bar by default, pandapipes' own pressure tolerance).
+        """
         m = np.array(mdot0, dtype=float)
         p = np.array(p0, dtype=float)
         scale_m = max(1.0, float(np.abs(demand).sum()))
         hist = []
         if self.n_free == 0 or self.comp.n_branches == 0:
-            head, mass, ddp = self.residuals(m, p, demand, rho, mu)
+            head, mass, ddp = self.residuals(m, p, demand, props)
             return HydraulicOutcome(m, p, True, 0, hist)
-        head, mass, ddp = self.residuals(m, p, demand, rho, mu)
+        head, mass, ddp = self.residuals(m, p, demand, props)
         if _done(head, mass, p, tol_m * scale_m, tol_p):  # warm start already converged
             return HydraulicOutcome(m, p, True, 0, [(float(np.max(np.abs(mass), initial=0.0)),
                                                     float(np.max(np.abs(head), initial=0.0)))])
+        stalled = False
+        best, no_progress = np.inf, 0
         for it in range(1, max_iter + 1):
-            w = 1.0 / ddp
+            # Newton with the true slopes; after a stalled line search one step with the
+            # positive (descent) slopes
+            w = 1.0 / ddp[1 if stalled else 0]
             rhs = mass + self.a_free_t @ (w * head)
-            mat = self._matrix(w)
-            try:
-                dpf = self.linear.solve(mat, rhs)
-            except RuntimeError:  # singular: an island without a held pressure
-                dpf = spla.lsqr(mat, rhs)[0]
+            dpf = self._solve_schur(w, rhs)
             dm = w * (self.a_free @ dpf - head)
             step = 1.0
             merit0 = _merit(head, mass, scale_m)
@@ -113,19 +157,29 @@ class HydraulicSystem:
                 m_try = m + step * dm
                 p_try = p.copy()
                 p_try[self.free] += step * dpf
-                head_t, mass_t, ddp_t = self.residuals(m_try, p_try, demand, rho, mu)
-                if _merit(head_t, mass_t, scale_m) <= merit0 or step < 0.02:
+                head_t, mass_t, ddp_t = self.residuals(m_try, p_try, demand, props)
+                merit = _merit(head_t, mass_t, scale_m)
+                if merit <= merit0 or step < 0.02:
                     break
                 step *= 0.5
+            stalled = not merit < 0.9 * merit0
             m, p, head, mass, ddp = m_try, p_try, head_t, mass_t, ddp_t
             hm = float(np.max(np.abs(mass))) if mass.size else 0.0
             hp = float(np.max(np.abs(head))) if head.size else 0.0
             hist.append((hm, hp))
             if hm < tol_m * scale_m and hp < tol_p and np.all(np.isfinite(p)):
                 return HydraulicOutcome(m, p, True, it, hist)
+            no_progress = no_progress + 1 if merit > 0.7 * best else 0
+            best = min(best, merit)
+            if no_progress >= 4:
+                ok = hm < tol_m * scale_m and hp < tol_p_stalled and bool(np.all(np.isfinite(p)))
+                if ok:
+                    return HydraulicOutcome(m, p, True, it, hist, stalled=True)
+                if no_progress >= 12:
+                    break
         worst_node = int(self.free[np.argmax(np.abs(mass))]) if mass.size else -1
         worst_branch = int(np.argmax(np.abs(head))) if head.size else -1
-        return HydraulicOutcome(m, p, False, max_iter, hist, worst_node, worst_branch)
+        return HydraulicOutcome(m, p, False, len(hist), hist, worst_node, worst_branch)
 
 
 def _done(head, mass, p, tol_m, tol_p) -> bool:

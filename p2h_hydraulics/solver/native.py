@@ -1,8 +1,11 @@
 """The native solver: hydraulics ↔ thermal coupling loop with plant pressure controls.
 
-Each outer iteration: fluid properties and fixed flows (consumers, feed-ins) from the current
-temperatures → hydraulic Newton–GGA (warm-started) → critical-point lift update → thermal linear
-solve. Converged when temperatures, element flows, hydraulics and the control all settle.
+Each outer iteration: fixed flows (consumers, feed-ins) and the fluid-property model from the
+current node temperatures → hydraulic Newton–GGA (warm-started; ρ and μ of each branch at the
+temperature of its content, which follows the branch's own flow inside the Newton step) →
+critical-point lift update → thermal linear solve. The next temperatures are Anderson-mixed
+from the last iterates (``anderson.py``). Converged when temperatures, element flows,
+hydraulics and the control all settle.
 
 Consumers (return-setpoint control) draw ṁ = Q / (h(T_supply) − h(T_return,set)); when the
 supply arrives at less than ``DT_MIN_K`` above the setpoint, the return is clamped to
@@ -20,6 +23,7 @@ import numpy as np
 
 from ..errors import ConvergenceError, ConvergenceInfo, ModelError, Problem
 from ..physics import water
+from .anderson import Anderson
 from .compile import Compiled, compile_network
 from .hydraulic import HydraulicSystem
 from .linear import ReusedLU
@@ -34,16 +38,13 @@ class SolverOptions:
     """Tolerances and limits of the native solver (SI)."""
 
     tol_t_k: float = 1e-5
-    # fluid properties (ρ, μ) may lag the converged temperatures by this much; 1e-3 K changes
-    # ρ by < 1e-6 relative. Relaxed property updates damp thermosiphon oscillations in
-    # near-stagnant loops with elevation differences.
-    tol_prop_k: float = 1e-3
     tol_m_rel: float = 1e-9
     tol_flow_rel: float = 1e-7  # consumer / feed-in flows between outer iterations
     tol_p_pa: float = 1e-6
     tol_dp_control_pa: float = 0.01
     max_outer: int = 300
     max_hydraulic: int = 60
+    anderson_depth: int = 6  # iterates mixed by the outer-loop acceleration
 
 
 @dataclass
@@ -155,6 +156,20 @@ def critical_point_update(comp: Compiled, p: np.ndarray, m_c: np.ndarray) -> flo
     return float(np.max(comp.c_dp_min_pa[use] - dp))
 
 
+def branch_properties(comp: Compiled, t_node_k: np.ndarray):
+    """Property model for the hydraulics at node temperatures ``t_node_k``: a function of the
+    branch flows returning (ρ [kg/m³], μ [Pa s], dρ/dṁ [kg/m³ per kg/s]) per branch, with ρ
+    and μ at the temperature of the branch's content (``thermal.property_temperature``)."""
+
+    def props(mdot: np.ndarray):
+        t_b, dt_dm = property_temperature(comp, mdot, t_node_k)
+        rho = water.density(t_b)
+        drho_dt = (water.density(t_b + 0.25) - water.density(t_b - 0.25)) / 0.5
+        return rho, water.viscosity(t_b), drho_dt * dt_dm
+
+    return props
+
+
 def solve_compiled(comp: Compiled, warm: State | None = None,
                    options: SolverOptions | None = None):
     """Solve a compiled network; returns (state, raw dict) or raises ConvergenceError."""
@@ -169,20 +184,20 @@ def solve_compiled(comp: Compiled, warm: State | None = None,
     hyd = HydraulicSystem(comp, fixed)
     thermal_lu = ReusedLU(tol=1e-13, max_refine=12)
     history = []
-    t = water.temperature_from_enthalpy(h)
-    fl = element_flows(comp, t, h)
+    x = water.temperature_from_enthalpy(h)  # the iterate: node temperatures [K]
+    t_lo, t_hi = _temperature_bounds(comp)
+    acc = Anderson(depth=opt.anderson_depth)
     converged = False
     hyd_iters = 0
     out = None
-    t_prop = t.copy()  # temperatures the fluid properties are taken at (relaxed)
-    omega, delta_prev = 1.0, np.zeros_like(t)
+    fl = element_flows(comp, x, h)
+    last_change = np.zeros_like(x)
     for it in range(1, opt.max_outer + 1):
-        t_b = property_temperature(comp, t_prop)
-        rho, mu = water.density(t_b), water.viscosity(t_b)
+        props = branch_properties(comp, x)
         demand = nodal_demand(comp, fl)
         _, p_fixed = _fixed_pressures(comp, lift)
         p[fixed] = p_fixed
-        out = hyd.solve(mdot_b, p, demand, rho, mu, tol_m=opt.tol_m_rel, tol_p=opt.tol_p_pa,
+        out = hyd.solve(mdot_b, p, demand, props, tol_m=opt.tol_m_rel, tol_p=opt.tol_p_pa,
                         max_iter=opt.max_hydraulic)
         hyd_iters += out.iterations
         mdot_b, p = out.mdot, out.p
@@ -194,49 +209,31 @@ def solve_compiled(comp: Compiled, warm: State | None = None,
         flows = dict(fl, pl_in=inj[comp.pl_sup], pl_out=-inj[comp.pl_ret], r_in=inj[comp.r_node],
                      r_t_k=np.where(np.isfinite(comp.r_t_k), comp.r_t_k, comp.t_initial_k),
                      m_t_k=np.where(np.isfinite(comp.m_t_k), comp.m_t_k, comp.t_initial_k))
-        t_before = t
-        h_new = solve_enthalpy(comp, mdot_b, t, flows, thermal_lu)
+        h_new = solve_enthalpy(comp, mdot_b, x, flows, thermal_lu)
         t_new = water.temperature_from_enthalpy(h_new)
-        dt = _temperature_change(comp, t_new - t, h_new - h, mdot_b, fl, opt)
-        h, t = h_new, t_new
-        # Buoyancy and viscosity couple near-stagnant loops back to temperatures; relax the
-        # property temperatures while successive temperature changes point in opposite
-        # directions (an oscillation), and speed up again while they do not.
-        delta = t_new - t_before
-        turn = float(np.dot(delta, delta_prev)) if it > 1 else 1.0
-        if dt < opt.tol_t_k:
-            omega = 1.0  # settled: keep the properties exactly at the solution temperatures
-        elif turn < 0:
-            omega = max(0.05, 0.5 * omega)
-        else:
-            omega = min(1.0, 1.5 * omega)
-        dt_prop = _temperature_change(comp, t - t_prop, None, mdot_b, fl, opt)
-        t_prop = t_prop + omega * (t - t_prop)
-        # Steady, aligned changes (a slowly contracting mode, e.g. viscosity-driven loop
-        # flows): Aitken extrapolation of the property temperatures towards the fixed point.
-        n_prev = float(np.linalg.norm(delta_prev))
-        ratio = float(np.linalg.norm(delta)) / n_prev if n_prev > 0 else 0.0
-        if (omega == 1.0 and dt >= 10 * opt.tol_t_k and turn > 0.95 * np.linalg.norm(delta)
-                * n_prev and 0.3 < ratio < 0.95):
-            t_prop = t + delta * min(ratio / (1.0 - ratio), 10.0)
-        delta_prev = delta
-        fl_new = element_flows(comp, t, h)
+        weights = _heat_weights(comp, mdot_b, fl)
+        last_change = t_new - x
+        dt = _temperature_change(comp, last_change, weights, fl)
+        fl_new = element_flows(comp, t_new, h_new)
         dm = _rel_change(fl_new["m_c"], fl["m_c"]) + _rel_change(fl_new["m_f"], fl["m_f"])
-        fl = fl_new
         history.append({"iteration": it, "hydraulic_iterations": out.iterations,
                         "mass_residual_kg_s": out.history[-1][0] if out.history else 0.0,
                         "head_residual_pa": out.history[-1][1] if out.history else 0.0,
                         "max_dt_k": dt, "rel_flow_change": dm, "lift_change_pa": d_lift,
-                        "relaxation": omega, "dt_prop_k": dt_prop})
+                        "restarts": acc.restarts})
+        h = h_new
         if (out.converged and dt < opt.tol_t_k and dm < opt.tol_flow_rel
-                and dt_prop < opt.tol_prop_k
                 and abs(d_lift) <= opt.tol_dp_control_pa):
             converged = True
             break
+        # Next iterate: Anderson-mixed temperatures (fluid properties, consumer flows and the
+        # heat-loss c_p all follow it), kept inside the physically possible range.
+        x = np.clip(acc.step(x, t_new, weights), t_lo, t_hi)
+        fl = element_flows(comp, x, water.enthalpy(x))
     state = State(mdot_b, p, h, lift)
     info = ConvergenceInfo(converged, len(history), history)
     if not converged:
-        info.worst_elements = _suspects(comp, fl, delta_prev)
+        info.worst_elements = _suspects(comp, fl, last_change)
         info.message = _diagnose(comp, out, history, info.worst_elements)
     result = build_result(comp, state, fl, info, hyd_iters)
     if not converged:
@@ -245,23 +242,45 @@ def solve_compiled(comp: Compiled, warm: State | None = None,
     return state, result
 
 
-def _temperature_change(comp, d_t, d_h, mdot_b, fl, opt) -> float:
-    """Convergence measure of the temperatures [K].
+def _heat_weights(comp, mdot_b, fl) -> np.ndarray:
+    """Weight of each node's temperature in the convergence measure and the acceleration.
 
-    Temperatures where they matter (consumer inlets, feed-in inlets) must settle to ``tol_t_k``;
-    elsewhere a node's change counts in proportion to the heat flow it carries, so a
-    near-stagnant pipe whose outlet temperature is hypersensitive to its tiny flow cannot hold
-    the iteration up (its enthalpy flow change is below 1e-9 of the network's heat).
+    Temperatures where they matter (consumer inlets, feed-in inlets) weigh 1; elsewhere a
+    node counts in proportion to the flow through it, relative to 1e-3 of the network's
+    consumer + feed-in flow (capped at 1), so a near-stagnant pipe whose outlet temperature
+    is hypersensitive to its tiny flow cannot hold the iteration up.
     """
-    if d_t.size == 0:
-        return 0.0
-    key = np.concatenate([comp.c_sup[fl["m_c"] > 0], comp.f_ret])
-    dt_key = float(np.max(np.abs(d_t[key]), initial=0.0))
     through = np.bincount(comp.b_from, np.abs(mdot_b), comp.n_nodes) + np.bincount(
         comp.b_to, np.abs(mdot_b), comp.n_nodes)
     total = max(float(np.sum(fl["m_c"]) + np.sum(fl["m_f"])), 1e-9)
-    weighted = float(np.max(np.abs(d_t) * np.minimum(1.0, through / (1e-3 * total))))
-    return max(dt_key, weighted)
+    w = np.minimum(1.0, through / (1e-3 * total))
+    w[comp.c_sup[fl["m_c"] > 0]] = 1.0
+    w[comp.f_ret] = 1.0
+    return w
+
+
+def _temperature_change(comp, d_t, weights, fl) -> float:
+    """Convergence measure of the temperatures [K]: the largest heat-weighted change."""
+    if d_t.size == 0:
+        return 0.0
+    return float(np.max(np.abs(d_t) * weights))
+
+
+def _temperature_bounds(comp) -> tuple[float, float]:
+    """Range [K] every steady-state temperature lies in: between the coldest and hottest of
+    soil, sources (plants, feed-ins, references, injections) and the start value, widened by
+    what consumers can do (a clamped return lies ``DT_MIN_K`` below its supply, a fixed-ΔT
+    outlet ΔT below; fixed-flow consumers and negative loads are only bounded by the table)."""
+    parts = [comp.t_soil_node_k, comp.t_soil_k, comp.pl_t_supply_k, comp.f_t_out_k,
+             comp.r_t_k, comp.m_t_k, np.atleast_1d(comp.t_initial_k)]
+    vals = np.concatenate([np.asarray(v, dtype=float).ravel() for v in parts])
+    vals = vals[np.isfinite(vals)]
+    drop = max(DT_MIN_K, float(np.max(np.where(comp.c_control == 1, comp.c_delta_t_k, 0.0),
+                                      initial=0.0)))
+    lo, hi = float(np.min(vals)) - drop, float(np.max(vals))
+    if np.any(comp.c_control == 2) or np.any(comp.c_q_w < 0):
+        lo, hi = water.TEMPERATURE_RANGE_K
+    return lo - 1e-6, hi + 1e-6
 
 
 def _rel_change(a, b) -> float:

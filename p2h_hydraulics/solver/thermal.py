@@ -66,17 +66,38 @@ def _mean_cp(t_in, t_soil, decay):
     return out
 
 
-def property_temperature(comp, t_node_k):
-    """Temperature [K] at which a branch's ρ and μ are taken: the mean of its end junctions.
+def property_temperature(comp, mdot, t_node_k):
+    """Mean temperature [K] of the water inside each branch and its derivative d/dṁ [K s/kg].
 
-    Known limitation: for near-stagnant pipes the water inside is colder than this (it tends
-    to soil temperature), which changes the weight of the water column in hilly terrain
-    (pandapipes uses the pipe's own inlet/outlet temperatures). Using the pipe content makes
-    the steady state a natural-convection problem with no robust fixed point in meshed parts;
-    the junction mean keeps the solve well-posed and is exact for flowing pipes to within the
-    temperature drop along them.
+    ρ and μ of a branch are taken at this temperature. With heat loss the profile along the
+    pipe is exponential, T(ξ) − T_soil = (T_up − T_soil)·e^(−xξ), x = U L/(|ṁ| c_p(T_up)),
+    so the content's mean is T_soil + (T_up − T_soil)·(1 − e^(−x))/x. As the flow stops the
+    content tends to soil temperature from either direction, so the weight of a near-stagnant
+    water column (buoyancy in hilly meshed networks) is continuous through flow reversal, and
+    its derivative lets the hydraulic Newton step see it:
+    dT/d|ṁ| = (T_up − T_soil)·c_p/(U L)·(1 − e^(−x)(1 + x)).
+    Branches without heat loss use the mean of their end junctions (no derivative).
     """
-    return 0.5 * (t_node_k[comp.b_from] + t_node_k[comp.b_to])
+    t_from, t_to = t_node_k[comp.b_from], t_node_k[comp.b_to]
+    fwd = mdot >= 0
+    t_up = np.where(fwd, t_from, t_to)
+    t_soil = comp.t_soil_k
+    ul = comp.u_w_per_mk * comp.length_m
+    lossy = ul > 0
+    cp = water.heat_capacity(t_up)
+    ucp = np.abs(mdot) * cp
+    x = np.where(lossy, ul / np.maximum(ucp, 1e-300), 0.0)
+    xc = np.minimum(x, 700.0)
+    ex = np.exp(-xc)
+    small = xc < 1e-4
+    xs = np.where(small, 1.0, x)  # uncapped: the mean tends to soil temperature as 1/x
+    mean_factor = np.where(small, 1.0 - xc / 2 + xc * xc / 6, -np.expm1(-xc) / xs)
+    growth = np.where(small, xc * xc / 2, 1.0 - ex * (1.0 + xc))  # −x² d(mean_factor)/dx
+    dt_up = t_up - t_soil
+    t_b = np.where(lossy, t_soil + dt_up * mean_factor, 0.5 * (t_from + t_to))
+    dt_dm = np.where(lossy, np.where(fwd, 1.0, -1.0) * dt_up * cp / np.where(lossy, ul, 1.0)
+                     * growth, 0.0)
+    return t_b, dt_dm
 
 
 def solve_enthalpy(comp, mdot_b, t_node_k, flows, linear=None) -> np.ndarray:
@@ -108,7 +129,7 @@ def solve_enthalpy(comp, mdot_b, t_node_k, flows, linear=None) -> np.ndarray:
     # plants: injection at supply node at the setpoint; reverse flow enters the return node
     pl_in, pl_out = flows["pl_in"], flows["pl_out"]
     h_set = water.enthalpy(comp.pl_t_supply_k)
-    pos_in = np.maximum(pl_in, 0.0)
+    pos_in = np.where(pl_in > EPS_FLOW, pl_in, 0.0)  # below EPS_FLOW: solver round-off
     np.add.at(diag, comp.pl_sup, pos_in)
     np.add.at(rhs, comp.pl_sup, pos_in * h_set)
     rev = np.maximum(-pl_out, 0.0)
@@ -121,7 +142,7 @@ def solve_enthalpy(comp, mdot_b, t_node_k, flows, linear=None) -> np.ndarray:
     np.add.at(diag, comp.f_sup, m_f)
     np.add.at(rhs, comp.f_sup, m_f * water.enthalpy(comp.f_t_out_k))
     # pressure references and injections
-    r_in = np.maximum(flows["r_in"], 0.0)
+    r_in = np.where(flows["r_in"] > EPS_FLOW, flows["r_in"], 0.0)
     np.add.at(diag, comp.r_node, r_in)
     np.add.at(rhs, comp.r_node, r_in * water.enthalpy(flows["r_t_k"]))
     inj = np.maximum(-comp.m_mdot_kg_s, 0.0)

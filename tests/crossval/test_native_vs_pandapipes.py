@@ -5,8 +5,10 @@ Every case is solved with ``solve(net, backend="native")`` and ``backend="pandap
 (max over all cases; per case in ``REACHED``, printed with ``-s``):
 
 - junction pressures where water flows: 0.01 bar or 0.5 % [0.0127 bar = 0.13 % on a 10 bar
-  junction; ≤ 0.22 % anywhere; hand-built cases ≤ 0.0011 bar]; stagnant dead ends: 0.05 bar
-  [0.028 bar] — their pressure is hydrostatic with an assumed standing-water temperature;
+  junction; ≤ 0.22 % anywhere; hand-built cases ≤ 0.0011 bar]; stagnant dead ends: 0.1 bar
+  [0.062 bar] — their pressure is hydrostatic, and the standing water's temperature is a
+  convention: the native solver lets it cool to soil temperature (the steady state of water
+  that does not move), pandapipes keeps it nearer the junction temperature;
 - consumer mass flows: 0.5 % [0.19 %]; feed-in flows (control q): 0.5 % [0.02 %];
 - temperatures: 0.05 K at consumers (supply and return), junctions and pipe outlets wherever
   the pipe flows agree within 0.5 % [0.038 K]; hilly meshed networks: pipe outlets 0.1 K
@@ -25,11 +27,12 @@ Where the differences come from (each checked by a test here):
 2. Gravity: pandapipes uses g = 9.81, the native solver standard gravity 9.80665 (0.034 % of
    every hydrostatic head, 130 Pa per 40 m).
 3. Column density: pandapipes takes a pipe's water column at the mean of ρ(T_inlet) and
-   ρ(T_outlet); the native solver at ρ of the mean of its two *junction* temperatures, and
-   where the downstream junction mixes a much hotter or colder stream that is off. Against the
+   ρ(T_outlet); the native solver at the mean temperature of the pipe's content (the mean of
+   its exponential profile, which tends to soil temperature as the flow stops). Against the
    exact ∫ρ(T(x))dx of a 30 m water column pandapipes is within 0.011 kg/m³, the native solver
-   6.0 kg/m³ too light (1.8 kPa; ``test_column_density_analytic``) — pandapipes is right here.
-   In hilly meshed networks this moves loop splits by up to 0.1 kg/s; with its conventions the
+   within 0.002 kg/m³ (``test_column_density_analytic``; before the content model the native
+   solver took the mean of the two *junction* temperatures and was 6 kg/m³ off). In hilly
+   meshed networks the remaining convention difference moves loop splits slightly; the
    pandapipes solution satisfies the native friction law in every turbulent pipe to 0.1 %
    (``test_loop_difference_is_the_column_density``); on flat ground the same networks meet
    0.05 K everywhere.
@@ -140,7 +143,7 @@ def compare(net, case: str, t_tol_k: float = T_TOL_K, **backend_options) -> dict
     REACHED[case] = dev
     p_ok = dp <= np.maximum(P_TOL_PA, P_TOL_REL * np.abs(jn["p_pa"].to_numpy()))
     assert np.all(p_ok[wet]), dev
-    assert dev["dp_stagnant_pa"] <= 5000.0, dev
+    assert dev["dp_stagnant_pa"] <= 10000.0, dev
     assert dev["dt_junction_k"] <= t_tol_k, dev
     assert dev["dt_pipe_out_k"] <= t_tol_k, dev
     if len(cn):
@@ -423,10 +426,10 @@ def test_column_density_analytic():
     no friction) against the exact ∫ρ(T(x)) dx / L over its exponential temperature profile.
 
     pandapipes (mean of ρ at the pipe's inlet and outlet, g = 9.81) is within 0.02 kg/m³ of
-    the exact column; the native solver takes ρ at the mean of the two *junction* temperatures,
-    and the downstream junction is the 63 °C mix, not the 34 °C pipe outlet: 6 kg/m³ too light,
-    i.e. ≈ 1.8 kPa on 30 m. The same convention is behind the loop-split differences in the
-    hilly meshed cases (reported, not asserted, so a fix of the native solver keeps this green).
+    the exact column; the native solver takes ρ at the mean temperature of the pipe's content
+    (its exponential profile), within 0.005 kg/m³. (The junction-mean convention used before
+    was 6 kg/m³ too light here: the downstream junction is the 63 °C mix, not the 34 °C pipe
+    outlet.)
     """
     from p2h_hydraulics.physics import water
     from p2h_hydraulics.physics.friction import pressure_drop_pipe
@@ -453,8 +456,7 @@ def test_column_density_analytic():
         assert abs(dp_f) < 5.0  # the pipe is a pure water column
     REACHED["column_density"] = {f"{k}_rho_error_kg_m3": v["error_kg_m3"] for k, v in out.items()}
     assert abs(out["pandapipes"]["error_kg_m3"]) < 0.02
-    # the native error is the mixing-junction convention (≈ −6 kg/m³ at the time of writing)
-    assert abs(out["native"]["error_kg_m3"]) < 10.0
+    assert abs(out["native"]["error_kg_m3"]) < 0.005
 
 
 def test_loop_difference_is_the_column_density():
