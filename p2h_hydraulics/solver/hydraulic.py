@@ -84,8 +84,9 @@ class HydraulicSystem:
                              shape=(self.n_free,) * 2)
 
     def _solve_schur(self, w: np.ndarray, rhs: np.ndarray) -> np.ndarray:
-        """Δp of the free nodes: CHOLMOD when the matrix is positive definite, else SuperLU
-        (pivoting LU for an indefinite matrix, least squares for a singular one)."""
+        """Δp of the free nodes for the Schur matrix Aᵀ diag(w) A: CHOLMOD when every w > 0,
+        else SuperLU (pivoting LU when a branch's buoyancy outweighs its friction, w < 0;
+        least squares for a singular matrix)."""
         if self.cholesky is not None and np.all(w > 0):
             try:
                 return self.cholesky.solve(self._data(w), rhs)

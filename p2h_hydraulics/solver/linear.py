@@ -81,11 +81,20 @@ class SparseCholesky:
             return False
         return True
 
-    def solve(self, data: np.ndarray, rhs: np.ndarray) -> np.ndarray:
-        """x with A x = rhs, A given by its CSC ``data`` on the pattern of the constructor."""
+    def factor(self, data: np.ndarray) -> None:
+        """Numeric factorisation of A given by its CSC ``data`` on the constructor's pattern."""
         self._a.V = self._matrix(np.ascontiguousarray(data[self._lower][self._perm]))
         self._cholmod.numeric(self._a, self._factor)
         self.factorisations += 1
-        b = self._matrix(np.ascontiguousarray(rhs, dtype=float))
+
+    def solve_factored(self, rhs: np.ndarray) -> np.ndarray:
+        """A⁻¹ rhs with the last factorisation; ``rhs`` may have several columns."""
+        b = self._matrix(np.asfortranarray(rhs, dtype=float))
         self._cholmod.solve(self._factor, b)
-        return np.asarray(b).ravel()
+        out = np.asarray(b)
+        return out.ravel() if np.ndim(rhs) == 1 else out
+
+    def solve(self, data: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+        """x with A x = rhs, A given by its CSC ``data`` on the pattern of the constructor."""
+        self.factor(data)
+        return self.solve_factored(rhs)
