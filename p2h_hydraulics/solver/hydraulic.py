@@ -121,7 +121,7 @@ class HydraulicSystem:
         return head, mass, (signed, np.maximum(total, 0.1 * ddp))
 
     def solve(self, mdot0, p0, demand, props, tol_m=1e-9, tol_p=1e-3,
-              max_iter=60, tol_p_stalled=10.0) -> HydraulicOutcome:
+              max_iter=60, tol_p_stalled=10.0, allow_freeze=False) -> HydraulicOutcome:
         """Newton–GGA from (mdot0, p0); ``p0`` holds the fixed pressures at fixed nodes;
         ``props`` maps branch flows to (ρ, μ, dρ/dṁ) per branch (see ``residuals``).
 
@@ -130,7 +130,10 @@ class HydraulicSystem:
         near-stagnant hilly loop can leave a few branches whose buoyancy changes much faster
         with their own flow than friction does; when Newton stops making progress there, the
         solve is accepted if the mass balance is met and the largest head residual is below
-        ``tol_p_stalled`` [Pa] (1e-4 bar by default, pandapipes' own pressure tolerance).
+        ``tol_p_stalled`` [Pa] (1e-4 bar by default, pandapipes' own pressure tolerance);
+        otherwise, with ``allow_freeze``, the properties of the stuck branches are frozen at
+        their current flow (``props.freeze``) and Newton continues on the resulting
+        well-posed problem — the outer iteration updates them.
         """
         m = np.array(mdot0, dtype=float)
         p = np.array(p0, dtype=float)
@@ -176,6 +179,13 @@ class HydraulicSystem:
                 ok = hm < tol_m * scale_m and hp < tol_p_stalled and bool(np.all(np.isfinite(p)))
                 if ok:
                     return HydraulicOutcome(m, p, True, it, hist, stalled=True)
+                stuck = np.abs(head) > tol_p_stalled
+                if allow_freeze and np.any(stuck & ~props.frozen):
+                    # hold the own-flow dependence of the stuck branches' properties
+                    props.freeze(stuck, m)
+                    head, mass, ddp = self.residuals(m, p, demand, props)
+                    best, no_progress, stalled = np.inf, 0, False
+                    continue
                 if no_progress >= 12:
                     break
         worst_node = int(self.free[np.argmax(np.abs(mass))]) if mass.size else -1

@@ -156,18 +156,33 @@ def critical_point_update(comp: Compiled, p: np.ndarray, m_c: np.ndarray) -> flo
     return float(np.max(comp.c_dp_min_pa[use] - dp))
 
 
-def branch_properties(comp: Compiled, t_node_k: np.ndarray):
-    """Property model for the hydraulics at node temperatures ``t_node_k``: a function of the
-    branch flows returning (ρ [kg/m³], μ [Pa s], dρ/dṁ [kg/m³ per kg/s]) per branch, with ρ
-    and μ at the temperature of the branch's content (``thermal.property_temperature``)."""
+class BranchProperties:
+    """Property model for the hydraulics at node temperatures ``t_node_k``: called with the
+    branch flows it returns (ρ [kg/m³], μ [Pa s], dρ/dṁ [kg/m³ per kg/s]) per branch, with ρ
+    and μ at the temperature of the branch's content (``thermal.property_temperature``).
 
-    def props(mdot: np.ndarray):
-        t_b, dt_dm = property_temperature(comp, mdot, t_node_k)
+    ``freeze(mask, mdot)`` holds the content temperature of the masked branches at its value
+    for ``mdot`` (no own-flow dependence, no derivative): the hydraulic Newton step uses it for
+    near-stagnant hilly branches where it stalls (their buoyancy changes much faster with
+    their own flow than friction); the outer iteration then updates them like every other
+    temperature, so the converged state is the same.
+    """
+
+    def __init__(self, comp: Compiled, t_node_k: np.ndarray):
+        self.comp, self.t_node_k = comp, t_node_k
+        self.frozen = np.zeros(comp.n_branches, dtype=bool)
+        self.m_frozen = np.zeros(comp.n_branches)
+
+    def freeze(self, mask: np.ndarray, mdot: np.ndarray) -> None:
+        self.m_frozen = np.where(mask & ~self.frozen, mdot, self.m_frozen)
+        self.frozen |= mask
+
+    def __call__(self, mdot: np.ndarray):
+        m = np.where(self.frozen, self.m_frozen, mdot)
+        t_b, dt_dm = property_temperature(self.comp, m, self.t_node_k)
         rho = water.density(t_b)
         drho_dt = (water.density(t_b + 0.25) - water.density(t_b - 0.25)) / 0.5
-        return rho, water.viscosity(t_b), drho_dt * dt_dm
-
-    return props
+        return rho, water.viscosity(t_b), np.where(self.frozen, 0.0, drho_dt * dt_dm)
 
 
 def solve_compiled(comp: Compiled, warm: State | None = None,
@@ -182,18 +197,19 @@ def solve_compiled(comp: Compiled, warm: State | None = None,
     lift = np.where(comp.pl_control == 1, comp.pl_p_supply_pa - comp.pl_p_return_pa, lift)
     fixed, p_fixed = _fixed_pressures(comp, lift)
     hyd = HydraulicSystem(comp, fixed)
-    thermal_lu = ReusedLU(tol=1e-13, max_refine=12)
+    thermal_lu = ReusedLU(tol=1e-12, max_refine=6)
     history = []
     x = water.temperature_from_enthalpy(h)  # the iterate: node temperatures [K]
     t_lo, t_hi = _temperature_bounds(comp)
     acc = Anderson(depth=opt.anderson_depth)
     converged = False
     hyd_iters = 0
+    hyd_failures = 0  # consecutive outer iterations whose hydraulic Newton step stalled
     out = None
     fl = element_flows(comp, x, h)
     last_change = np.zeros_like(x)
     for it in range(1, opt.max_outer + 1):
-        props = branch_properties(comp, x)
+        props = BranchProperties(comp, x)
         demand = nodal_demand(comp, fl)
         _, p_fixed = _fixed_pressures(comp, lift)
         p[fixed] = p_fixed
@@ -201,7 +217,9 @@ def solve_compiled(comp: Compiled, warm: State | None = None,
         loose = it > 1 and history[-1]["max_dt_k"] > 0.1
         out = hyd.solve(mdot_b, p, demand, props, tol_m=opt.tol_m_rel,
                         tol_p=max(opt.tol_p_pa, 1.0) if loose else opt.tol_p_pa,
-                        max_iter=opt.max_hydraulic)
+                        max_iter=opt.max_hydraulic, allow_freeze=hyd_failures >= 2)
+        hyd_failures = hyd_failures + 1 if not out.converged else (
+            hyd_failures if hyd_failures >= 2 else 0)  # once needed, freezing stays allowed
         hyd_iters += out.iterations
         mdot_b, p = out.mdot, out.p
         d_lift = critical_point_update(comp, p, fl["m_c"])

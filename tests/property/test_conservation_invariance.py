@@ -74,13 +74,47 @@ def _renumbered(records, rng):
     return out, mapping
 
 
+def _same_equations(net, other, node_map: dict) -> bool:
+    """Is ``other``'s steady state (of the renumbered/redrawn network) also a steady state of
+    ``net``? Started from it (mapped back to ``net``'s numbering), the solver must stop at once
+    without moving. Near-stagnant hilly loops can have several natural-convection steady
+    states, and which one an iteration reaches can depend on round-off; this is how such a
+    case shows that the *equations* did not change."""
+    from dataclasses import replace
+
+    from p2h_hydraulics.solver.compile import compile_network
+    from p2h_hydraulics.solver.native import solve_compiled
+
+    comp = compile_network(net)
+    st = other.state
+    other_nodes = list(other.junctions.index)
+    node_pos = {j: k for k, j in enumerate(other_nodes)}
+    nodes = [node_pos[node_map.get(j, j)] for j in comp.node_ids]
+    pipes = {b: k for k, b in enumerate(other.pipes.index)}
+    sign = np.array([1.0 if (other.pipes.at[b, "from_junction"]
+                             == node_map.get(comp.node_ids[f], comp.node_ids[f])) else -1.0
+                     for b, f in zip(comp.branch_ids, comp.b_from, strict=True)])
+    warm = replace(st, mdot_b=sign * st.mdot_b[[pipes[b] for b in comp.branch_ids]],
+                   p=st.p[nodes], h=st.h[nodes])
+    _, again = solve_compiled(comp, warm=warm)
+    return (again.convergence.iterations <= 2 and np.allclose(
+        again.junctions["p_pa"].to_numpy(), st.p[nodes], rtol=0, atol=0.05))
+
+
 @SETTINGS
 @given(networks(), st.integers(0, 1000))
 def test_renumbering_and_row_order_do_not_change_physics(records, seed):
     rng = np.random.default_rng(seed)
-    base = solve(network_from_records(records))
+    net = network_from_records(records)
+    base = solve(net)
     other_recs, mapping = _renumbered(records, rng)
     other = solve(network_from_records(other_recs))
+    node_map = {n + side: mapping[n] + side for n in mapping for side in ("_s", "_r")}
+    differ = any(abs(base.junctions.at[j, "p_pa"] - other.junctions.at[node_map[j], "p_pa"])
+                 >= 0.05 for j in base.junctions.index)
+    if differ:  # several steady states: the renumbered one must satisfy the same equations
+        assert _same_equations(net, other, node_map)
+        return
     for node, new in mapping.items():
         for side in ("_s", "_r"):
             a, b = base.junctions.loc[node + side], other.junctions.loc[new + side]
