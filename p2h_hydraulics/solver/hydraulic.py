@@ -148,6 +148,7 @@ class HydraulicSystem:
                                                     float(np.max(np.abs(head), initial=0.0)))])
         stalled = False
         best, no_progress = np.inf, 0
+        recent: list[float] = []
         for it in range(1, max_iter + 1):
             # Newton with the true slopes; after a stalled line search one step with the
             # positive (descent) slopes
@@ -157,13 +158,17 @@ class HydraulicSystem:
             dm = w * (self.a_free @ dpf - head)
             step = 1.0
             merit0 = _merit(head, mass, scale_m)
+            recent.append(merit0)
+            # non-monotone line search (Grippo et al.): a step may exceed the current merit if
+            # it stays below the worst of the last few; full Newton steps pass far more often
+            ref = max(recent[-4:])
             for _ in range(8):
                 m_try = m + step * dm
                 p_try = p.copy()
                 p_try[self.free] += step * dpf
                 head_t, mass_t, ddp_t = self.residuals(m_try, p_try, demand, props)
                 merit = _merit(head_t, mass_t, scale_m)
-                if merit <= merit0 or step < 0.02:
+                if merit <= ref or step < 0.02:
                     break
                 step *= 0.5
             stalled = not merit < 0.9 * merit0
