@@ -77,7 +77,13 @@ from .errors import ConvergenceError, ScenarioError
 from .model.trench import RETURN_SUFFIX, SUPPLY_SUFFIX
 from .p2h import P2HUnit, design_feedin, feedin_table, pump_head_needed_pa, to_feedin_rows
 from .report import NOT_PERMITTED, PERMITTED, PERMITTED_WITH_CONDITIONS, decide, sort_findings
+from .solver.native import SolverOptions
 from .units import BAR, ZERO_CELSIUS_K
+
+# Trial solves are warm-started next to a solved state and settle in well under 100 outer
+# iterations when they settle at all; one that has not settled by then counts as not converged
+# (so not permitted) at that capacity instead of burning the default 300 iterations.
+TRIAL_OPTIONS = SolverOptions(max_outer=100)
 
 __all__ = ["compare_sites", "SitesResult", "trench_nodes", "select_candidates"]
 
@@ -296,7 +302,7 @@ class _Setup:
             ts, tc = time.perf_counter(), time.thread_time()
             feed, err = None, None
             try:
-                state, feed = solve_compiled(comp, warm=start)
+                state, feed = solve_compiled(comp, warm=start, options=TRIAL_OPTIONS)
                 warm.setdefault(i, []).append((q_w, state))
             except ConvergenceError as exc:
                 err = exc
