@@ -74,6 +74,7 @@ class HydraulicSystem:
         self.linear_indefinite = ReusedLU(permc_spec="MMD_AT_PLUS_A", tol=1e-10)
         self.cholesky = (SparseCholesky(self._indptr, self._indices, nf)
                          if nf > 0 and SparseCholesky.available() else None)
+        self.ldl = None  # LDLᵀ factor for indefinite matrices, made on first need
 
     def _data(self, w: np.ndarray) -> np.ndarray:
         """CSC values of the Schur matrix Aᵀ diag(w) A on the fixed pattern."""
@@ -84,15 +85,27 @@ class HydraulicSystem:
                              shape=(self.n_free,) * 2)
 
     def _solve_schur(self, w: np.ndarray, rhs: np.ndarray) -> np.ndarray:
-        """Δp of the free nodes for the Schur matrix Aᵀ diag(w) A: CHOLMOD when every w > 0,
-        else SuperLU (pivoting LU when a branch's buoyancy outweighs its friction, w < 0;
-        least squares for a singular matrix)."""
+        """Δp of the free nodes for the Schur matrix Aᵀ diag(w) A: CHOLMOD Cholesky when every
+        w > 0; when a branch's buoyancy outweighs its friction (w < 0, indefinite) CHOLMOD's
+        LDLᵀ if its residual is ≤ 1e-9, else SuperLU's pivoting LU; least squares for a
+        singular matrix."""
         if self.cholesky is not None and np.all(w > 0):
             try:
                 return self.cholesky.solve(self._data(w), rhs)
             except ArithmeticError:  # not positive definite after all: an island, round-off
                 pass
         mat = self._matrix(w)
+        if self.cholesky is not None and not np.all(w > 0):
+            # indefinite: LDLᵀ without pivoting, kept only if its residual is small
+            if self.ldl is None:
+                self.ldl = SparseCholesky(self._indptr, self._indices, self.n_free, ldl=True)
+            try:
+                x = self.ldl.solve(mat.data, rhs)
+                scale = float(np.max(np.abs(rhs), initial=0.0)) or 1.0
+                if np.all(np.isfinite(x)) and np.max(np.abs(mat @ x - rhs)) <= 1e-9 * scale:
+                    return x
+            except ArithmeticError:
+                pass
         try:
             lin = self.linear if np.all(w > 0) else self.linear_indefinite
             return lin.solve(mat, rhs)

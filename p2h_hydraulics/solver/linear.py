@@ -8,6 +8,8 @@ The answer is always the solution of the *current* matrix to the stated toleranc
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import numpy as np
 import scipy.sparse.linalg as spla
 
@@ -59,10 +61,13 @@ class SparseCholesky:
     ``ArithmeticError`` when the matrix is not positive definite (the caller falls back).
     """
 
-    def __init__(self, indptr: np.ndarray, indices: np.ndarray, n: int):
+    def __init__(self, indptr: np.ndarray, indices: np.ndarray, n: int, ldl: bool = False):
         from cvxopt import cholmod, matrix, spmatrix
 
         self._cholmod, self._matrix = cholmod, matrix
+        # simplicial LDLᵀ (no pivoting) also factors symmetric indefinite matrices that have
+        # no zero pivot; the caller checks the residual
+        self._options = {"supernodal": 0} if ldl else {}
         cols = np.repeat(np.arange(n), np.diff(indptr))
         rows = np.asarray(indices)
         self._lower = np.flatnonzero(rows >= cols)  # CHOLMOD reads the lower triangle
@@ -70,8 +75,23 @@ class SparseCholesky:
         self._a = spmatrix(order.tolist(), rows[self._lower].tolist(),
                            cols[self._lower].tolist(), (n, n))
         self._perm = np.asarray(self._a.V, dtype=float).ravel().astype(np.int64)
-        self._factor = cholmod.symbolic(self._a)
+        with self._cholmod_options():
+            self._factor = cholmod.symbolic(self._a)
         self.factorisations = 0
+
+    @contextmanager
+    def _cholmod_options(self):
+        """cvxopt's CHOLMOD options are global: set ours for one call, then restore."""
+        saved = {k: self._cholmod.options.get(k) for k in self._options}
+        self._cholmod.options.update(self._options)
+        try:
+            yield
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    self._cholmod.options.pop(k, None)
+                else:
+                    self._cholmod.options[k] = v
 
     @staticmethod
     def available() -> bool:
@@ -84,7 +104,8 @@ class SparseCholesky:
     def factor(self, data: np.ndarray) -> None:
         """Numeric factorisation of A given by its CSC ``data`` on the constructor's pattern."""
         self._a.V = self._matrix(np.ascontiguousarray(data[self._lower][self._perm]))
-        self._cholmod.numeric(self._a, self._factor)
+        with self._cholmod_options():
+            self._cholmod.numeric(self._a, self._factor)
         self.factorisations += 1
 
     def solve_factored(self, rhs: np.ndarray) -> np.ndarray:

@@ -101,3 +101,19 @@ def test_content_temperature_is_continuous_through_flow_reversal():
     # no heat loss: the mean of the end junctions, independent of the flow
     lossless = _pipe(u=0.0)
     assert property_temperature(lossless, np.array([0.1]), t)[0][0] == pytest.approx(336.575)
+
+
+@pytest.mark.skipif(not SparseCholesky.available(), reason="cvxopt not installed")
+def test_cholmod_ldl_solves_a_symmetric_indefinite_matrix_and_leaves_options_alone():
+    from cvxopt import cholmod
+
+    before = dict(cholmod.options)
+    mat = _grounded_laplacian(500, 3).tolil()
+    mat[10, 10] = -abs(mat[10, 10]) - 5.0  # one negative-slope branch makes it indefinite
+    mat = mat.tocsc()
+    mat.sort_indices()
+    ldl = SparseCholesky(mat.indptr, mat.indices, mat.shape[0], ldl=True)
+    b = np.random.default_rng(0).normal(size=mat.shape[0])
+    x = ldl.solve(mat.data, b)
+    assert np.max(np.abs(mat @ x - b)) <= 1e-9 * np.max(np.abs(b))
+    assert dict(cholmod.options) == before
