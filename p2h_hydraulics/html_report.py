@@ -23,6 +23,8 @@ import io
 import math
 from dataclasses import dataclass
 
+from .report import _CASE_ROWS as _MD_CASE_ROWS
+from .report import _UNIT_ROWS as _MD_UNIT_ROWS
 from .report import finding_value_text
 
 __all__ = ["check_html", "sites_html", "write_check_html", "write_sites_html",
@@ -167,23 +169,9 @@ def _figures(cr: CaseResults, thresholds) -> list[str]:
 # check report
 
 
-_CASE_ROWS = (("consumer heat", "consumer_heat_kw", "kW", 0),
-              ("plant flow", "plant_mdot_kg_s", "kg/s", 2),
-              ("plant head", "plant_head_bar", "bar", 2),
-              ("min consumer Δp", "dp_min_consumer_bar", "bar", 2),
-              ("critical consumer", "dp_min_consumer", "", None),
-              ("coldest consumer supply", "t_supply_min_consumer_c", "°C", 1),
-              ("min pressure", "p_min_bar", "bar g", 2),
-              ("max pressure", "p_max_bar", "bar g", 2),
-              ("max velocity", "v_max_m_s", "m/s", 2),
-              ("plant return temperature", "plant_t_return_c", "°C", 1))
-
-_UNIT_ROWS = (("mode", "mode", "", None), ("heat to the network", "q_out_kw", "kW", 0),
-              ("outlet temperature", "t_out_c", "°C", 1),
-              ("local return temperature", "t_in_c", "°C", 1),
-              ("max inlet", "max_inlet_c", "°C", 1), ("feed-in flow", "mdot_kg_s", "kg/s", 2),
-              ("pump head needed", "head_needed_bar", "bar", 2), ("heat-pump COP", "cop", "", 2),
-              ("heat-pump electricity", "p_el_kw", "kW", 0))
+# the Markdown report's row tables, without the rows the HTML report leaves out
+_CASE_ROWS = tuple(r for r in _MD_CASE_ROWS if r[1] != "plant_heat_kw")
+_UNIT_ROWS = tuple(r for r in _MD_UNIT_ROWS if r[1] not in ("head_bar", "lift_k"))
 
 
 def _fmt(v, digits):

@@ -314,6 +314,19 @@ def _mark_waypoints(ax, net, prof: PathProfile):
                         ha="left", va="bottom", rotation=90, fontsize="x-small", color="0.35")
 
 
+def _finish_path_axes(ax, net, prof: PathProfile, ylabel: str, title: str):
+    """Waypoints, labels, grid and legend of a plot along ``prof``; the path is kept on the
+    Axes (``ax.p2h_path``)."""
+    _mark_waypoints(ax, net, prof)
+    ax.set_xlabel("distance along the path [m]")
+    ax.set_ylabel(ylabel)
+    ax.set_title(f"{title}: " + " → ".join(_short(j) for j in prof.waypoints))
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="best", fontsize="small")
+    ax.p2h_path = prof
+    return ax
+
+
 def plot_pressure_diagram(net, base_result, feedin_result=None, path=None, thresholds=None,
                           ax=None, dp_min_bar: float | None = None):
     """Supply and return pressure [bar g] vs distance along ``path`` (``diagram_path``), base
@@ -346,14 +359,7 @@ def plot_pressure_diagram(net, base_result, feedin_result=None, path=None, thres
             pr = last.junctions["p_bar"].reindex(prof.ret).to_numpy(float)
             ax.fill_between(prof.ret_m, pr, pr + dp, color=_RETURN_COLOR, alpha=0.15, lw=0,
                             label=f"Δp_min band ({dp:g} bar)")
-    _mark_waypoints(ax, net, prof)
-    ax.set_xlabel("distance along the path [m]")
-    ax.set_ylabel("pressure [bar g]")
-    ax.set_title("pressure diagram: " + " → ".join(_short(j) for j in prof.waypoints))
-    ax.grid(True, alpha=0.3)
-    ax.legend(loc="best", fontsize="small")
-    ax.p2h_path = prof
-    return ax
+    return _finish_path_axes(ax, net, prof, "pressure [bar g]", "pressure diagram")
 
 
 def _dp_min_bar(res) -> float:
@@ -385,14 +391,7 @@ def plot_temperature_profile(net, base_result, feedin_result=None, path=None, th
     x0, x1 = float(x_all.min(initial=0.0)), float(x_all.max(initial=1.0))
     ax.plot([x0, x1], [th.t_supply_min_c] * 2, ":", color="black",
             label=f"T_supply,min {th.t_supply_min_c:g} °C")
-    _mark_waypoints(ax, net, prof)
-    ax.set_xlabel("distance along the path [m]")
-    ax.set_ylabel("temperature [°C]")
-    ax.set_title("temperature profile: " + " → ".join(_short(j) for j in prof.waypoints))
-    ax.grid(True, alpha=0.3)
-    ax.legend(loc="best", fontsize="small")
-    ax.p2h_path = prof
-    return ax
+    return _finish_path_axes(ax, net, prof, "temperature [°C]", "temperature profile")
 
 
 # ------------------------------------------------------------------------------------------

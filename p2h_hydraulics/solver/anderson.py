@@ -19,10 +19,8 @@ import numpy as np
 class Anderson:
     """Stateful accelerator: call ``step(x, gx)`` with an iterate and its image G(x)."""
 
-    def __init__(self, depth: int = 6, weights: np.ndarray | None = None,
-                 growth_restart: float = 4.0, damping: float = 1.0):
+    def __init__(self, depth: int = 6, growth_restart: float = 4.0, damping: float = 1.0):
         self.depth = depth
-        self.weights = weights
         self.growth_restart = growth_restart
         self.damping = damping
         self._dx: list[np.ndarray] = []
@@ -42,7 +40,7 @@ class Anderson:
              ) -> np.ndarray:
         """Next iterate from x_k and G(x_k); ``weights`` scale the residual's components in
         the least-squares fit (e.g. by how much heat a node carries)."""
-        w = weights if weights is not None else self.weights
+        w = weights
         f = gx - x
         norm = float(np.linalg.norm(f * w if w is not None else f))
         if self._dx and norm > self.growth_restart * self._best:

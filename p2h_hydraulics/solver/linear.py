@@ -101,21 +101,12 @@ class SparseCholesky:
             return False
         return True
 
-    def factor(self, data: np.ndarray) -> None:
-        """Numeric factorisation of A given by its CSC ``data`` on the constructor's pattern."""
+    def solve(self, data: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+        """x with A x = rhs, A given by its CSC ``data`` on the pattern of the constructor."""
         self._a.V = self._matrix(np.ascontiguousarray(data[self._lower][self._perm]))
         with self._cholmod_options():
             self._cholmod.numeric(self._a, self._factor)
         self.factorisations += 1
-
-    def solve_factored(self, rhs: np.ndarray) -> np.ndarray:
-        """A⁻¹ rhs with the last factorisation; ``rhs`` may have several columns."""
-        b = self._matrix(np.asfortranarray(rhs, dtype=float))
+        b = self._matrix(np.ascontiguousarray(rhs, dtype=float))
         self._cholmod.solve(self._factor, b)
-        out = np.asarray(b)
-        return out.ravel() if np.ndim(rhs) == 1 else out
-
-    def solve(self, data: np.ndarray, rhs: np.ndarray) -> np.ndarray:
-        """x with A x = rhs, A given by its CSC ``data`` on the pattern of the constructor."""
-        self.factor(data)
-        return self.solve_factored(rhs)
+        return np.asarray(b).ravel()

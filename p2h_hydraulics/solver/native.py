@@ -234,7 +234,7 @@ def solve_compiled(comp: Compiled, warm: State | None = None,
         t_new = water.temperature_from_enthalpy(h_new)
         weights = _heat_weights(comp, mdot_b, fl)
         last_change = t_new - x
-        dt = _temperature_change(comp, last_change, weights, fl)
+        dt = _temperature_change(last_change, weights)
         fl_new = element_flows(comp, t_new, h_new)
         dm = _rel_change(fl_new["m_c"], fl["m_c"]) + _rel_change(fl_new["m_f"], fl["m_f"])
         history.append({"iteration": it, "hydraulic_iterations": out.iterations,
@@ -280,7 +280,7 @@ def _heat_weights(comp, mdot_b, fl) -> np.ndarray:
     return w
 
 
-def _temperature_change(comp, d_t, weights, fl) -> float:
+def _temperature_change(d_t, weights) -> float:
     """Convergence measure of the temperatures [K]: the largest heat-weighted change."""
     if d_t.size == 0:
         return 0.0
