@@ -112,6 +112,23 @@ class HydraulicSystem:
         except RuntimeError:  # singular: an island without a held pressure
             return spla.lsqr(mat, rhs)[0]
 
+    def linear_start(self, p0, demand, rho, mu, v_ref=1.0):
+        """Cold-start flows [kg/s] and pressures [Pa]: the flow distribution of a linear
+        network whose branch resistances are the friction slopes at ``v_ref`` [m/s] (one GGA
+        step from zero flow, elevation ignored). It meets every junction's mass balance and
+        splits flow in loops roughly by conductance — exact in a tree — so Newton starts
+        close to the answer instead of from a uniform velocity."""
+        c = self.comp
+        m_ref = v_ref * rho * np.pi * c.d_m**2 / 4
+        _, slope = pressure_drop_pipe(m_ref, c.length_m, c.d_m, c.roughness_m, rho, mu, c.zeta)
+        w = 1.0 / np.maximum(np.atleast_1d(slope), 1e-12)
+        p = np.array(p0, dtype=float)
+        head0 = -(c.incidence @ p)
+        rhs = -demand[self.free] + self.a_free_t @ (w * head0)
+        dpf = self._solve_schur(w, rhs)
+        p[self.free] += dpf
+        return w * (c.incidence @ p), p
+
     def residuals(self, mdot, p, demand, props):
         """(head residual per branch [Pa], mass residual per free node [kg/s], d head/d ṁ).
 
@@ -134,7 +151,8 @@ class HydraulicSystem:
         return head, mass, (signed, np.maximum(total, 0.1 * ddp))
 
     def solve(self, mdot0, p0, demand, props, tol_m=1e-9, tol_p=1e-3,
-              max_iter=60, tol_p_stalled=10.0, allow_freeze=False) -> HydraulicOutcome:
+              max_iter=60, tol_p_stalled=10.0, allow_freeze=False,
+              tol_p_start=None) -> HydraulicOutcome:
         """Newton–GGA from (mdot0, p0); ``p0`` holds the fixed pressures at fixed nodes;
         ``props`` maps branch flows to (ρ, μ, dρ/dṁ) per branch (see ``residuals``).
 
@@ -146,7 +164,9 @@ class HydraulicSystem:
         ``tol_p_stalled`` [Pa] (1e-4 bar by default, pandapipes' own pressure tolerance);
         otherwise, with ``allow_freeze``, the properties of the stuck branches are frozen at
         their current flow (``props.freeze``) and Newton continues on the resulting
-        well-posed problem — the outer iteration updates them.
+        well-posed problem — the outer iteration updates them. ``tol_p_start`` (default
+        ``tol_p``): at least one Newton step is taken unless the start already meets it (an
+        inexact outer iteration still moves the hydraulics towards its new properties).
         """
         m = np.array(mdot0, dtype=float)
         p = np.array(p0, dtype=float)
@@ -156,7 +176,8 @@ class HydraulicSystem:
             head, mass, ddp = self.residuals(m, p, demand, props)
             return HydraulicOutcome(m, p, True, 0, hist)
         head, mass, ddp = self.residuals(m, p, demand, props)
-        if _done(head, mass, p, tol_m * scale_m, tol_p):  # warm start already converged
+        if _done(head, mass, p, tol_m * scale_m,
+                 tol_p if tol_p_start is None else min(tol_p, tol_p_start)):  # warm start
             return HydraulicOutcome(m, p, True, 0, [(float(np.max(np.abs(mass), initial=0.0)),
                                                     float(np.max(np.abs(head), initial=0.0)))])
         stalled = False

@@ -208,16 +208,22 @@ def solve_compiled(comp: Compiled, warm: State | None = None,
     out = None
     fl = element_flows(comp, x, h)
     last_change = np.zeros_like(x)
+    if warm is None and hyd.n_free and comp.n_branches:
+        t_b = np.full(comp.n_branches, float(comp.t_initial_k))
+        p[fixed] = p_fixed
+        mdot_b, p = hyd.linear_start(p, nodal_demand(comp, fl), water.density(t_b),
+                                     water.viscosity(t_b))
     for it in range(1, opt.max_outer + 1):
         props = BranchProperties(comp, x)
         demand = nodal_demand(comp, fl)
         _, p_fixed = _fixed_pressures(comp, lift)
         p[fixed] = p_fixed
         # inexact Newton: while temperatures still move, the hydraulics need not be exact
-        loose = it > 1 and history[-1]["max_dt_k"] > 0.1
-        out = hyd.solve(mdot_b, p, demand, props, tol_m=opt.tol_m_rel,
-                        tol_p=max(opt.tol_p_pa, 1.0) if loose else opt.tol_p_pa,
-                        max_iter=opt.max_hydraulic, allow_freeze=hyd_failures >= 2)
+        tol_p = _hydraulic_tolerance(opt, history[-1]["max_dt_k"] if history else np.inf)
+        out = hyd.solve(mdot_b, p, demand, props, tol_m=opt.tol_m_rel, tol_p=tol_p,
+                        max_iter=opt.max_hydraulic,
+                        allow_freeze=hyd_failures >= 2 or tol_p > opt.tol_p_pa,
+                        tol_p_start=opt.tol_p_pa)
         hyd_failures = hyd_failures + 1 if not out.converged else (
             hyd_failures if hyd_failures >= 2 else 0)  # once needed, freezing stays allowed
         hyd_iters += out.iterations
@@ -243,7 +249,8 @@ def solve_compiled(comp: Compiled, warm: State | None = None,
                         "max_dt_k": dt, "rel_flow_change": dm, "lift_change_pa": d_lift,
                         "restarts": acc.restarts})
         h = h_new
-        if (out.converged and dt < opt.tol_t_k and dm < opt.tol_flow_rel
+        if (out.converged and tol_p <= opt.tol_p_pa and dt < opt.tol_t_k
+                and dm < opt.tol_flow_rel
                 and abs(d_lift) <= opt.tol_dp_control_pa):
             converged = True
             break
@@ -261,6 +268,20 @@ def solve_compiled(comp: Compiled, warm: State | None = None,
         raise ConvergenceError(f"the native solver did not converge: {info.message}", info,
                                result)
     return state, result
+
+
+def _hydraulic_tolerance(opt: SolverOptions, last_dt_k: float) -> float:
+    """Head tolerance [Pa] of this outer iteration's hydraulic solve (inexact Newton).
+
+    While the temperatures still move by ``last_dt_k`` the consumer flows and fluid properties
+    of the next iteration will differ anyway, so solving the hydraulics exactly is wasted work:
+    the tolerance is 10 Pa per kelvin of the last change (capped at 10 Pa), down to
+    ``opt.tol_p_pa`` once the change is below the temperature tolerance — the converged
+    state is always checked at ``opt.tol_p_pa``.
+    """
+    if last_dt_k < opt.tol_t_k:
+        return opt.tol_p_pa
+    return float(np.clip(10.0 * last_dt_k, opt.tol_p_pa, 10.0))
 
 
 def _heat_weights(comp, mdot_b, fl) -> np.ndarray:
