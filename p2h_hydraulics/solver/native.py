@@ -25,7 +25,7 @@ from ..errors import ConvergenceError, ConvergenceInfo, ModelError, Problem
 from ..physics import water
 from .anderson import Anderson
 from .compile import Compiled, compile_network
-from .hydraulic import HydraulicSystem
+from .hydraulic import HydraulicOutcome, HydraulicSystem
 from .linear import ReusedLU
 from .thermal import property_temperature, solve_enthalpy
 
@@ -208,7 +208,10 @@ def solve_compiled(comp: Compiled, warm: State | None = None,
     out = None
     fl = element_flows(comp, x, h)
     last_change = np.zeros_like(x)
-    if warm is None and hyd.n_free and comp.n_branches:
+    # cold start: flows of a linear network, then temperatures for them before any Newton
+    # step (the first nonlinear hydraulics then sees nearly the right fluid properties)
+    linear_first = warm is None and hyd.n_free > 0 and comp.n_branches > 0
+    if linear_first:
         t_b = np.full(comp.n_branches, float(comp.t_initial_k))
         p[fixed] = p_fixed
         mdot_b, p = hyd.linear_start(p, nodal_demand(comp, fl), water.density(t_b),
@@ -220,15 +223,18 @@ def solve_compiled(comp: Compiled, warm: State | None = None,
         p[fixed] = p_fixed
         # inexact Newton: while temperatures still move, the hydraulics need not be exact
         tol_p = _hydraulic_tolerance(opt, history[-1]["max_dt_k"] if history else np.inf)
-        out = hyd.solve(mdot_b, p, demand, props, tol_m=opt.tol_m_rel, tol_p=tol_p,
-                        max_iter=opt.max_hydraulic,
-                        allow_freeze=hyd_failures >= 2 or tol_p > opt.tol_p_pa,
-                        tol_p_start=opt.tol_p_pa)
-        hyd_failures = hyd_failures + 1 if not out.converged else (
-            hyd_failures if hyd_failures >= 2 else 0)  # once needed, freezing stays allowed
+        if it == 1 and linear_first:
+            out = HydraulicOutcome(mdot_b, p, False, 0)
+        else:
+            out = hyd.solve(mdot_b, p, demand, props, tol_m=opt.tol_m_rel, tol_p=tol_p,
+                            max_iter=opt.max_hydraulic,
+                            allow_freeze=hyd_failures >= 2 or tol_p > opt.tol_p_pa,
+                            tol_p_start=opt.tol_p_pa)
+            hyd_failures = hyd_failures + 1 if not out.converged else (
+                hyd_failures if hyd_failures >= 2 else 0)  # once needed, freezing stays on
         hyd_iters += out.iterations
         mdot_b, p = out.mdot, out.p
-        d_lift = critical_point_update(comp, p, fl["m_c"])
+        d_lift = critical_point_update(comp, p, fl["m_c"]) if out.iterations else 0.0
         if abs(d_lift) > opt.tol_dp_control_pa:
             lift = np.where(comp.pl_control == 2, lift + d_lift, lift)
             p[comp.side == "supply"] += d_lift if np.sum(comp.pl_control == 2) == 1 else 0.0
