@@ -182,6 +182,9 @@ class HydraulicSystem:
                                                     float(np.max(np.abs(head), initial=0.0)))])
         stalled = False
         best, no_progress = np.inf, 0
+        best_merit = _merit(head, mass, scale_m)
+        kept = (m, p, head, mass, ddp, float(np.max(np.abs(mass), initial=0.0)),
+                float(np.max(np.abs(head), initial=0.0)))
         recent: list[float] = []
         for it in range(1, max_iter + 1):
             # Newton with the true slopes; after a stalled line search one step with the
@@ -213,20 +216,26 @@ class HydraulicSystem:
             if hm < tol_m * scale_m and hp < tol_p and np.all(np.isfinite(p)):
                 return HydraulicOutcome(m, p, True, it, hist)
             no_progress = no_progress + 1 if merit > 0.7 * best else 0
+            if merit < best_merit and np.all(np.isfinite(p)):
+                kept = (m, p, head, mass, ddp, hm, hp)
+                best_merit = merit
             best = min(best, merit)
             if no_progress >= 4:
-                ok = hm < tol_m * scale_m and hp < tol_p_stalled and bool(np.all(np.isfinite(p)))
-                if ok:
+                # stalled: continue from (or end with) the best iterate seen, not the last
+                m, p, head, mass, ddp, hm, hp = kept
+                if hm < tol_m * scale_m and hp < tol_p_stalled:
                     return HydraulicOutcome(m, p, True, it, hist, stalled=True)
                 stuck = np.abs(head) > tol_p_stalled
                 if allow_freeze and np.any(stuck & ~props.frozen):
                     # hold the own-flow dependence of the stuck branches' properties
                     props.freeze(stuck, m)
                     head, mass, ddp = self.residuals(m, p, demand, props)
-                    best, no_progress, stalled = np.inf, 0, False
+                    best = best_merit = np.inf
+                    no_progress, stalled = 0, False
                     continue
                 if no_progress >= 12:
                     break
+        m, p, head, mass = kept[:4]
         worst_node = int(self.free[np.argmax(np.abs(mass))]) if mass.size else -1
         worst_branch = int(np.argmax(np.abs(head))) if head.size else -1
         return HydraulicOutcome(m, p, False, len(hist), hist, worst_node, worst_branch)

@@ -1,0 +1,98 @@
+"""Cold start, inexact outer iterations and the warm-start fallback of the native solver."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from p2h_hydraulics.errors import ConvergenceError, ConvergenceInfo
+from p2h_hydraulics.physics import water
+from p2h_hydraulics.solver import native
+from p2h_hydraulics.solver.compile import compile_network
+from p2h_hydraulics.solver.hydraulic import HydraulicSystem
+from p2h_hydraulics.synthetic import make_network
+
+
+def _start(topology: str, n: int = 40):
+    comp = compile_network(make_network(n, topology=topology, seed=3))
+    st = native.initial_state(comp)
+    fixed, p_fixed = native._fixed_pressures(comp, st.lift)
+    hyd = HydraulicSystem(comp, fixed)
+    fl = native.element_flows(comp, water.temperature_from_enthalpy(st.h), st.h)
+    demand = native.nodal_demand(comp, fl)
+    p = st.p.copy()
+    p[fixed] = p_fixed
+    t_b = np.full(comp.n_branches, float(comp.t_initial_k))
+    m, p_lin = hyd.linear_start(p, demand, water.density(t_b), water.viscosity(t_b))
+    return comp, hyd, demand, m, p_lin, fixed
+
+
+@pytest.mark.parametrize("topology", ["radial", "meshed"])
+def test_linear_start_meets_every_mass_balance(topology):
+    comp, hyd, demand, m, p, fixed = _start(topology)
+    mass = comp.incidence.T @ m + demand
+    free = np.setdiff1d(np.arange(comp.n_nodes), fixed)
+    # tolerance: round-off of the sparse solve relative to the total flow
+    assert np.max(np.abs(mass[free])) < 1e-9 * np.sum(np.abs(demand))
+    assert np.all(p[fixed] == p[fixed])  # held pressures untouched (and finite)
+
+
+def test_linear_start_is_the_exact_flow_of_a_tree():
+    """In a radial network mass balance alone fixes every branch flow, so the linear start
+    already equals the converged hydraulic flows for the same withdrawals."""
+    comp, hyd, demand, m, p, fixed = _start("radial")
+    t = np.full(comp.n_nodes, float(comp.t_initial_k))
+    props = native.BranchProperties(comp, t)
+    out = hyd.solve(m, p, demand, props, tol_p=1e-6)
+    assert out.converged
+    scale = np.max(np.abs(out.mdot))
+    assert np.max(np.abs(out.mdot - m)) < 1e-9 * scale
+
+
+def test_hydraulic_tolerance_follows_the_last_temperature_change():
+    opt = native.SolverOptions()
+    assert native._hydraulic_tolerance(opt, np.inf) == 10.0  # first iteration: 10 Pa
+    assert native._hydraulic_tolerance(opt, 0.01) == pytest.approx(0.1)
+    assert native._hydraulic_tolerance(opt, 1e-4) == pytest.approx(1e-3)
+    assert native._hydraulic_tolerance(opt, 0.5 * opt.tol_t_k) == opt.tol_p_pa  # final: exact
+
+
+def test_cold_start_reaches_the_warm_started_state():
+    comp = compile_network(make_network(60, topology="meshed", seed=5))
+    state, cold = native.solve_compiled(comp)
+    _, warm = native.solve_compiled(comp, warm=state)
+    assert warm.convergence.iterations <= 2
+    assert np.allclose(cold.junctions["p_bar"], warm.junctions["p_bar"], atol=1e-7)
+    assert np.allclose(cold.junctions["t_c"], warm.junctions["t_c"], atol=1e-4)
+
+
+def test_a_warm_start_that_fails_is_repeated_from_a_cold_start(monkeypatch):
+    comp = compile_network(make_network(30, topology="meshed", seed=1))
+    state, reference = native.solve_compiled(comp)
+    real = native._solve_from
+    calls = []
+
+    def flaky(c, warm, options):
+        calls.append(warm is not None)
+        if warm is not None:
+            raise ConvergenceError("stuck", ConvergenceInfo(False, 17, []), None)
+        return real(c, warm, options)
+
+    monkeypatch.setattr(native, "_solve_from", flaky)
+    _, res = native.solve_compiled(comp, warm=state)
+    assert calls == [True, False]
+    assert "warm start did not converge (17 outer iterations)" in res.convergence.message
+    assert np.allclose(res.junctions["p_bar"], reference.junctions["p_bar"], atol=1e-9)
+
+
+def test_when_both_starts_fail_the_error_names_both(monkeypatch):
+    comp = compile_network(make_network(10, seed=1))
+    state, _ = native.solve_compiled(comp)
+
+    def never(c, warm, options):
+        which = "warm" if warm is not None else "cold"
+        raise ConvergenceError(f"{which} failed", ConvergenceInfo(False, 5, [], f"{which} info"))
+
+    monkeypatch.setattr(native, "_solve_from", never)
+    with pytest.raises(ConvergenceError, match="cold failed.*also from the warm start: warm info"):
+        native.solve_compiled(comp, warm=state)
