@@ -18,6 +18,13 @@ same hour with the units at zero heat (λ = 0), solved only when needed. (The ch
 the base case always and also refuses a feed-in when the base case does not converge; here an
 hour whose full offer passes is accepted without its base case.)
 
+**Minimum-flow hours**: when the consumers' flow (estimated from the hour's inputs) leaves
+the plants less than their minimum flow at the full offer (``min_flow_share`` < 1), the full
+offer is not solved at all (it would push water back through the plant and converge badly):
+the base case is solved first, the limit re-estimated from it, and the search starts with a
+probe just below that estimate and one a search step above it (three solves when the estimate
+holds).
+
 **Search** (only when the full offer fails): λ = 0 must pass (else nothing can be absorbed);
 then the bracket [pass, fail] is narrowed until it is narrower than ``rel_tol`` by regula falsi
 on the margin of the criterion that fails at the upper end (aimed just below the estimated
@@ -29,8 +36,10 @@ pre-existing-problem rule counts failing elements, so a marginal pressure at a h
 back and forth) the answer is a passing feed-in next to a failing one, not necessarily the
 largest passing one.
 
-Cost per distinct hour: one solve when the full offer passes; otherwise 2 (full offer, base) +
-typically 2–4 search solves; a solve that does not converge costs ``max_outer`` iterations.
+Cost per distinct hour: one solve when the full offer passes; three for a minimum-flow hour
+whose estimate holds; otherwise 2 (full offer, base) + typically 2–8 search solves (bisection
+where the failing criterion's margin gives no estimate). A warm-started solve that does not
+converge is repeated from a cold start (``solve_compiled``).
 """
 
 from __future__ import annotations
@@ -44,7 +53,7 @@ from ..checks import REGISTRY, CaseContext
 from ..errors import ConvergenceError
 from ..physics import water
 from ..report import Finding
-from ..solver.native import solve_compiled
+from ..solver.native import element_flows, solve_compiled
 
 __all__ = ["HourCase", "Payload", "solve_chunk", "WARNING_ONLY", "DESIGN_CODES"]
 
@@ -162,12 +171,55 @@ class HourSolver:
         viol, findings = self.judge(case, lam, res, res if self_base else base)
         return _Eval(lam, state, res, viol, findings)
 
+    # -- the plant-minimum-flow estimate -----------------------------------------------------
+    def _design_total(self) -> float:
+        vals = [m for m in self.p.design_flow_kg_s.values() if math.isfinite(m) and m > 0]
+        return float(sum(vals))
+
+    def min_flow_share(self, comp_h, case: HourCase, base_res=None) -> float:
+        """Estimated share λ of the offer at which the plants reach their minimum flow.
+
+        The feed-in's flow displaces plant flow one to one: λ ≈ (ṁ_plant,0 − f·ṁ_design) /
+        ṁ_feed-in(λ = 1). Without a base solve ṁ_plant,0 is the consumers' flow at the
+        plant's supply temperature (heat losses ignored: an underestimate) and the units'
+        inlet the flow-weighted return setpoint; with ``base_res`` both come from that solve.
+        inf when no plant has a design flow (the criterion cannot bind).
+        """
+        design = self._design_total()
+        if design <= 0:
+            return math.inf
+        frac = self.p.thresholds.plant_min_flow_fraction
+        h_out = water.enthalpy(case.t_out_k)
+        if base_res is not None:
+            m_plant = float(base_res.plant["mdot_kg_s"].sum())
+            fe = base_res.feedins
+            ids = [u.id for u in self.p.units]
+            t_in = np.array([float(fe.at[i, "t_in_c"]) + 273.15 if i in fe.index else np.nan
+                             for i in ids])
+        else:
+            t = np.full(comp_h.n_nodes, case.t_supply_k)
+            fl = element_flows(comp_h, t, water.enthalpy(t))
+            m_plant = float(np.sum(fl["m_c"]))
+            t_r = np.where(comp_h.c_control == 0, comp_h.c_t_return_k, case.t_supply_k - np.where(
+                comp_h.c_control == 1, comp_h.c_delta_t_k, 0.0))
+            t_mix = float(np.sum(fl["m_c"] * t_r) / m_plant) if m_plant > 0 else case.t_supply_k
+            t_in = np.full(len(case.offer_w), t_mix)
+        dh = h_out - water.enthalpy(np.where(np.isfinite(t_in), t_in, case.t_supply_k))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            m_f = float(np.sum(np.where(dh > 0, case.offer_w / dh, np.inf)))
+        if not m_f > 0:
+            return math.inf
+        return (m_plant - frac * design) / m_f
+
     # -- one hour ---------------------------------------------------------------------------
     def run(self, case: HourCase) -> dict:
         comp_h = self.hour_comp(case)
         n0 = self.solves
         offered = float(np.sum(case.offer_w))
         ev1 = None
+        if (case.design_limit is None and offered > 0
+                and self.min_flow_share(comp_h, case) < 1.0):
+            return self._run_from_base(comp_h, case, n0)
         if case.design_limit is None and offered > 0:
             ev1 = self.evaluate(comp_h, case, 1.0, self.warm_full)
             if ev1.state is not None:
@@ -192,11 +244,48 @@ class HourSolver:
         lo, hi = self._search(comp_h, case, ev0, ev1)
         return self._record(case, lo, _limit(hi), n0)
 
-    def _search(self, comp_h, case, lo: _Eval, hi: _Eval) -> tuple[_Eval, _Eval]:
+    def _run_from_base(self, comp_h, case: HourCase, n0: int) -> dict:
+        """An hour whose full offer would take the plants below their minimum flow (estimate
+        from the inputs): the base case first, then a probe just below the limit estimated
+        from it, then the usual bracket search. Saves the full-offer solve, which at such
+        low loads pushes water backwards through the plant and converges badly."""
+        tol = self.p.rel_tol
+        ev0 = self.evaluate(comp_h, case, 0.0, self.warm_base or self.warm_full,
+                            self_base=True)
+        if ev0.state is not None:
+            self.warm_base = ev0.state
+        if not ev0.ok:
+            return self._record(case, ev0, _limit(ev0), n0)
+        est = self.min_flow_share(comp_h, case, ev0.res)
+        lam = min(max(est - 0.5 * tol, 0.5 * tol), 1.0)
+        warm = self.warm_full if self.warm_full is not None else ev0.state
+        probe = self.evaluate(comp_h, case, lam, warm, base=ev0.res)
+        if probe.state is not None:
+            self.warm_full = probe.state
+        if not probe.ok:
+            lo, hi = self._search(comp_h, case, ev0, probe)
+            return self._record(case, lo, _limit(hi), n0)
+        if lam >= 1.0:
+            return self._record(case, probe, None, n0)
+        # passed: close the bracket just above (or take the full offer if it passes)
+        up = min(lam + 0.99 * tol, 1.0)
+        ev_up = self.evaluate(comp_h, case, up, probe.state, base=ev0.res)
+        if ev_up.ok and up < 1.0:
+            ev1 = self.evaluate(comp_h, case, 1.0, ev_up.state, base=ev0.res)
+            if ev1.ok:
+                return self._record(case, ev1, None, n0)
+            lo, hi = self._search(comp_h, case, ev_up, ev1, prev_lo=probe)
+            return self._record(case, lo, _limit(hi), n0)
+        if ev_up.ok:
+            return self._record(case, ev_up, None, n0)
+        return self._record(case, probe, _limit(ev_up), n0)
+
+    def _search(self, comp_h, case, lo: _Eval, hi: _Eval,
+                prev_lo: _Eval | None = None) -> tuple[_Eval, _Eval]:
         tol = self.p.rel_tol
         base = lo.res
         misses = 0  # consecutive estimates the solve contradicted; two → bisect once
-        prev_lo = None  # the pass before ``lo``: with it the margin is extrapolated (secant)
+        # prev_lo: the pass before ``lo``: with it the margin is extrapolated (secant)
         while hi.lam - lo.lam > tol:
             lam, expect_pass = None, None
             if misses < 2:

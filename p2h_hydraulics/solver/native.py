@@ -17,7 +17,7 @@ the unit then delivers less than its nominal heat, and the result flags ``inlet_
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -47,11 +47,12 @@ class SolverOptions:
     anderson_depth: int = 6  # iterates mixed by the outer-loop acceleration
     # When the hydraulics can only be met to its stalled tolerance (10 Pa, see
     # ``HydraulicSystem.solve``: a near-stagnant hilly branch at a local minimum of its
-    # buoyancy), the outer iteration cannot get below the temperature wobble that leaves; it
-    # is then accepted at these looser tolerances (pandapipes' defaults: 1e-3 K) once the
-    # change has stopped shrinking. Flagged in the convergence info.
-    tol_t_stalled_k: float = 1e-3
-    tol_flow_rel_stalled: float = 1e-5
+    # buoyancy head), the outer iteration cannot get below the temperature wobble that
+    # leaves; after ``stalled_patience`` such iterations in which the change stopped
+    # shrinking it is accepted at these looser tolerances. Flagged in the convergence info.
+    tol_t_stalled_k: float = 0.05
+    tol_flow_rel_stalled: float = 1e-4
+    stalled_patience: int = 5
 
 
 @dataclass
@@ -197,14 +198,18 @@ def solve_compiled(comp: Compiled, warm: State | None = None,
     """Solve a compiled network; returns (state, ``Result``) or raises ConvergenceError.
 
     ``warm``: the state of a similar solve to start from. When a warm-started solve does not
-    converge (a near-stagnant loop can lock into a cycle started from another operating
-    point's flow pattern) it is repeated from a cold start before giving up; the result's
-    convergence message says so.
+    converge within half of ``max_outer`` (at least 15) outer iterations (a near-stagnant loop
+    can lock into a cycle started from another operating point's flow pattern) it is repeated
+    from a cold start with the full budget before giving up; the result's convergence
+    message says so.
     """
     if warm is None:
         return _solve_from(comp, None, options)
+    opt = options or SolverOptions()
+    # the warm start gets half the budget: one that has not settled by then is usually
+    # caught in a cycle, and the cold start then still has the full budget
     try:
-        return _solve_from(comp, warm, options)
+        return _solve_from(comp, warm, replace(opt, max_outer=max(15, opt.max_outer // 2)))
     except ConvergenceError as first:
         try:
             state, result = _solve_from(comp, None, options)
@@ -240,7 +245,7 @@ def _solve_from(comp: Compiled, warm: State | None, options: SolverOptions | Non
     out = None
     fl = element_flows(comp, x, h)
     last_change = np.zeros_like(x)
-    stalled_run, stalled_accept = 0, False  # strict iterations ending in a stalled hydraulics
+    stalled_dts, stalled_accept = [], False  # temperature changes of stalled iterations
     # cold start: flows of a linear network, then temperatures for them before any Newton
     # step (the first nonlinear hydraulics then sees nearly the right fluid properties)
     linear_first = warm is None and hyd.n_free > 0 and comp.n_branches > 0
@@ -294,14 +299,16 @@ def _solve_from(comp: Compiled, warm: State | None, options: SolverOptions | Non
             converged = True
             break
         if out.stalled:
-            stalled_run += 1
-            if (stalled_run >= 3 and dt < opt.tol_t_stalled_k
+            stalled_dts.append(dt)
+            recent = stalled_dts[-opt.stalled_patience:]
+            if (len(recent) == opt.stalled_patience and max(recent) < opt.tol_t_stalled_k
+                    and recent[-1] > 0.5 * recent[0]  # no longer shrinking
                     and dm < opt.tol_flow_rel_stalled
                     and abs(d_lift) <= max(opt.tol_dp_control_pa, 1.0)):
                 converged = stalled_accept = True
                 break
         else:
-            stalled_run = 0
+            stalled_dts.clear()
         # Next iterate: Anderson-mixed temperatures (fluid properties, consumer flows and the
         # heat-loss c_p all follow it), kept inside the physically possible range.
         x = np.clip(acc.step(x, t_new, weights), t_lo, t_hi)
@@ -312,7 +319,8 @@ def _solve_from(comp: Compiled, warm: State | None, options: SolverOptions | Non
         last = history[-1]
         info.message = (f"converged at the stalled tolerances: head residual "
                         f"{last['head_residual_pa']:.3g} Pa (≤ 10 Pa), temperatures settled to "
-                        f"{last['max_dt_k']:.2g} K (≤ {opt.tol_t_stalled_k:g} K); a "
+                        f"{max(stalled_dts[-opt.stalled_patience:]):.2g} K "
+                        f"(≤ {opt.tol_t_stalled_k:g} K); a "
                         "near-stagnant hilly branch sits at the minimum of its buoyancy head")
     if not converged:
         info.worst_elements = _suspects(comp, fl, last_change)

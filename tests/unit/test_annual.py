@@ -241,6 +241,17 @@ def test_summer_hour_limited_by_absorption_winter_hour_not(run):
     assert s["plant_flow_share"] == pytest.approx(0.1, abs=0.1 * 0.01 + 0.005)
 
 
+def test_minimum_flow_limited_hour_is_bracketed_from_the_estimate(run):
+    """Where the offer exceeds what the plant's minimum flow leaves, the search starts from
+    the estimate (base case, probe just below it, probe one step above): three solves when
+    the estimate is right — the full offer, which would push water back through the plant,
+    is never solved."""
+    _, res, _, summer = run
+    s = _row(res, summer)
+    assert s["limited_by"] == "plant_min_flow"
+    assert s["solves"] <= 4, s["solves"]
+
+
 def test_heat_pump_figures(run):
     _, res, winter, _ = run
     w = _row(res, winter)
