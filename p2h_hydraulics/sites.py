@@ -312,6 +312,10 @@ class _Setup:
             fnet = dataclasses.replace(case.net, feedins=fdf)  # shallow: the checks only read
             ctx = self._context(case, unit, feed, err, fnet)
             findings = [f for spec in REGISTRY.values() for f in spec.func(ctx)]
+            for f in findings:
+                if f.case != "base" and f.margin is not None and math.isfinite(f.margin):
+                    key = (case.name, f.code)
+                    out.margins[key] = min(out.margins.get(key, math.inf), float(f.margin))
             verdict = decide(findings)
             out.verdicts[case.name] = verdict
             if feed is not None:
@@ -380,6 +384,7 @@ class _Trial:
     figures: dict = field(default_factory=dict)
     binding: dict | None = None
     failed_case: int | None = None
+    margins: dict = field(default_factory=dict)  # (load case, code) → smallest margin
     n_solves: int = 0
     solve_s: float = 0.0
     solve_cpu_s: float = 0.0
@@ -675,10 +680,28 @@ def _refine_node(setup: _Setup, node: str, seed: dict) -> dict:
     q_min = min(tol_w, q_max)
 
     def bisect(lo, hi):
-        while (hi is not None and len(trials) < _MAX_TRIALS
-               and hi.q_w - (lo.q_w if lo else 0.0) > max(tol_w, tol_rel * hi.q_w)):
-            t = run(0.5 * ((lo.q_w if lo else 0.0) + hi.q_w))
+        """Narrow [lo, hi] to the tolerance: regula falsi on the margin of the criterion that
+        binds at ``hi`` (aimed just below the estimated crossing, or just above ``lo`` when
+        that is within the tolerance), bisection after two estimates the solves contradicted
+        or when no margin is known."""
+        misses = 0
+        while hi is not None and len(trials) < _MAX_TRIALS:
+            q_lo = lo.q_w if lo else 0.0
+            tol = max(tol_w, tol_rel * hi.q_w)
+            if hi.q_w - q_lo <= tol:
+                break
+            q, expect = 0.5 * (q_lo + hi.q_w), None
+            root = _crossing(lo, hi) if misses < 2 else None
+            if root is not None:
+                q, expect = ((root - 0.5 * tol, True) if root - q_lo > tol
+                             else (q_lo + 0.99 * tol, False))
+            else:
+                misses = 0
+            q = min(max(q, q_lo + 0.01 * tol), hi.q_w - 0.01 * tol)
+            t = run(q)
             lo, hi = (t, hi) if t.feasible else (lo, t)
+            if expect is not None:
+                misses = misses + 1 if t.feasible != expect else 0
         return lo, hi
 
     lo, hi = None, None  # the largest permitted / smallest not permitted trial
@@ -738,6 +761,18 @@ def _refine_node(setup: _Setup, node: str, seed: dict) -> dict:
     if spec.confirm and lo is not None:
         row["confirmed"] = _confirm(setup, node, lo.q_w)
     return row
+
+
+def _crossing(lo: _Trial | None, hi: _Trial) -> float | None:
+    """Capacity [W] where the margin of the criterion binding at ``hi`` crosses zero, linear
+    between ``lo`` (permitted) and ``hi``; None without both margins (or ``lo``)."""
+    if lo is None or hi.binding is None:
+        return None
+    key = (hi.binding.get("load_case"), hi.binding.get("code"))
+    m_lo, m_hi = lo.margins.get(key), hi.margins.get(key)
+    if m_lo is None or m_hi is None or not (m_lo > 0 > m_hi):
+        return None
+    return lo.q_w + (hi.q_w - lo.q_w) * m_lo / (m_lo - m_hi)
 
 
 def _confirm(setup: _Setup, node: str, q_w: float) -> bool:
