@@ -124,15 +124,18 @@ def _json_default(o):
 
 
 def _add_edge_units(df: pd.DataFrame) -> pd.DataFrame:
-    """Add bar/°C/kW columns next to the SI ones."""
-    for col in list(df.columns):
+    """Add bar/°C/kW columns (after the SI ones, in column order; one concatenation)."""
+    new = {}
+    for col in df.columns:
         if col.endswith("_pa"):
-            df[col[:-3] + "_bar"] = df[col] / 1e5
+            new[col[:-3] + "_bar"] = df[col].to_numpy() / 1e5
         elif col.endswith("_k") and col.startswith("t"):
-            df[col[:-2] + "_c"] = df[col] - 273.15
+            new[col[:-2] + "_c"] = df[col].to_numpy() - 273.15
         elif col.endswith("_w"):
-            df[col[:-2] + "_kw"] = df[col] / 1e3
-    return df
+            new[col[:-2] + "_kw"] = df[col].to_numpy() / 1e3
+    if not new:
+        return df
+    return pd.concat([df, pd.DataFrame(new, index=df.index)], axis=1)
 
 
 def build_result(comp, state, fl, info: ConvergenceInfo, hyd_iters: int = 0,
@@ -146,9 +149,9 @@ def build_result(comp, state, fl, info: ConvergenceInfo, hyd_iters: int = 0,
     t = water.temperature_from_enthalpy(h)
     n_idx = pd.Index(comp.node_ids, name="id")
     junctions = pd.DataFrame({"p_pa": p, "t_k": t, "elevation_m": comp.elevation_m,
-                              "side": comp.side}, index=n_idx)
-    junctions["p_abs_pa"] = p + P_ATM_PA
-    junctions["p_sat_pa"] = water.saturation_pressure(t) - P_ATM_PA  # gauge
+                              "side": comp.side, "p_abs_pa": p + P_ATM_PA,
+                              "p_sat_pa": water.saturation_pressure(t) - P_ATM_PA},  # gauge
+                             index=n_idx)
     up = np.where(m >= 0, comp.b_from, comp.b_to)
     t_in = t[up]
     a, h_soil = pipe_decay(comp, m, t_in)
@@ -185,8 +188,8 @@ def build_result(comp, state, fl, info: ConvergenceInfo, hyd_iters: int = 0,
         "dp_pa": p[comp.c_sup] - p[comp.c_ret], "dp_min_pa": comp.c_dp_min_pa,
         "t_supply_k": t_s, "t_return_k": water.temperature_from_enthalpy(h_c_out),
         "t_return_junction_k": t_r, "return_setpoint_reached": ~fl["c_clamped"],
+        "dp_margin_pa": p[comp.c_sup] - p[comp.c_ret] - comp.c_dp_min_pa,
     }, index=pd.Index(comp.c_ids, name="id"))
-    consumers["dp_margin_pa"] = consumers["dp_pa"] - consumers["dp_min_pa"]
     consumers = _add_edge_units(consumers)
     demand = nodal_demand(comp, fl)
     inj = node_injection(comp, m, demand)
