@@ -24,15 +24,16 @@ How (three stages, data flowing one way):
    bisection, vectorised over the nodes. This ranks the nodes and seeds the next stage; it
    ignores thermal effects and the quadratic growth of friction losses, so it is an estimate.
 3. **Refine** (``refine="all"`` by default, or the ``refine`` best-screened nodes): bracketing
-   from the screened estimate and bisection to ``max(tol_kw, tol_rel·q)`` on the verdict of
-   full nonlinear solves: the feed-in table of the compiled load case is swapped
-   (``Compiled.with_feedins``) and ``solve_compiled`` warm-starts from the nearest earlier
-   trial of the node (else the base state); the verdict comes from the checker's **own
-   registry** of check functions run on ``checks.CaseContext`` objects built here, so a trial
-   judges exactly what ``check_integration`` judges. A trial stops at its first failing load
-   case (the one that failed last for this node is tried first). The reported capacity is the
-   largest capacity a trial found permitted; ``confirm=True`` re-runs ``check_integration`` on
-   it. Nodes not refined keep the screened estimate (``method == "screened"``).
+   from the screened estimate, then regula falsi on the margin of the criterion binding at the
+   upper end (bisection when no margin is known or two estimates missed) to ``max(tol_kw,
+   tol_rel·q)`` on the verdict of full nonlinear solves: the feed-in table of the compiled load
+   case is swapped (``Compiled.with_feedins``) and ``solve_compiled`` warm-starts from the
+   nearest earlier trial of the node (else the base state); the verdict comes from the checker's
+   **own registry** of check functions run on ``checks.CaseContext`` objects built here, so a
+   trial judges exactly what ``check_integration`` judges. A trial stops at its first failing
+   load case (the one that failed last for this node is tried first). The reported capacity is
+   the largest capacity a trial found permitted; ``confirm=True`` re-runs ``check_integration``
+   on it. Nodes not refined keep the screened estimate (``method == "screened"``).
 
 The binding criterion is the decisive finding of the smallest capacity found NOT permitted
 (of the load cases that trial evaluated). The search assumes the verdict turns from permitted to
