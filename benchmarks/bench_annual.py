@@ -45,7 +45,7 @@ def main(argv=None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--sample", type=int, default=None, help="evenly spread hours (default: all)")
     ap.add_argument("--q-kw", type=float, default=2000.0, help="heat offered [kW]")
-    ap.add_argument("--max-outer", type=int, default=60,
+    ap.add_argument("--max-outer", type=int, default=120,
                     help="outer iterations before an hour counts as not converged")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = ap.parse_args(argv)
