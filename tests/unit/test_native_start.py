@@ -96,3 +96,21 @@ def test_when_both_starts_fail_the_error_names_both(monkeypatch):
     monkeypatch.setattr(native, "_solve_from", never)
     with pytest.raises(ConvergenceError, match="cold failed.*also from the warm start: warm info"):
         native.solve_compiled(comp, warm=state)
+
+
+def test_settled_state_needs_a_flat_small_change_for_a_whole_window():
+    from types import SimpleNamespace
+
+    opt = native.SolverOptions()
+    ok = SimpleNamespace(converged=True)
+    flat = [(1e-4, False), (2e-4, False)] * 4  # wobbling, not shrinking, < 1e-3 K
+    assert native._settled(flat, opt, dm=1e-6, d_lift=0.0, out=ok)
+    assert not native._settled(flat[:-1], opt, 1e-6, 0.0, ok)  # window not full yet
+    shrinking = [(10.0 ** -(3 + k / 2), False) for k in range(8)]  # still converging
+    assert not native._settled(shrinking, opt, 1e-6, 0.0, ok)
+    assert not native._settled(flat, opt, dm=1e-3, d_lift=0.0, out=ok)  # flows still move
+    assert not native._settled(flat, opt, 1e-6, d_lift=5.0, out=ok)  # control still moves
+    assert not native._settled(flat, opt, 1e-6, 0.0, SimpleNamespace(converged=False))
+    wobble = [(0.01, True)] * 8  # 0.01 K: only accepted when every hydraulic solve stalled
+    assert native._settled(wobble, opt, 1e-6, 0.0, ok)
+    assert not native._settled([(0.01, False)] + wobble[1:], opt, 1e-6, 0.0, ok)
