@@ -461,6 +461,7 @@ def _state_finding(ctx: CaseContext, code: str, measure, unit: str, tol: float,
     msg = bad_text(m, i)
     if b is not None and len(b.ids) and b.bad:
         worse = (m.margin[i] < b.margin[b.worst] - tol) or m.bad > b.bad
+        kw["margin_to_worse"] = _margin_to_worse(m, b, tol)
         if not worse and safety:
             msg += (f" The same holds without the feed-in ({_plural(b.bad, noun)}); the "
                     "network must be fixed before any feed-in can be permitted.")
@@ -473,6 +474,19 @@ def _state_finding(ctx: CaseContext, code: str, measure, unit: str, tol: float,
         msg += (f" Already without the feed-in {_plural(b.bad, noun)} fail (worst "
                 f"{b.value[b.worst]:.2f} {unit}); the feed-in makes it worse.")
     return [ctx.finding(code, "violation", message=msg, **kw)]
+
+
+def _margin_to_worse(m: _Measure, b: _Measure, tol: float) -> float:
+    """How far the feed-in case ``m`` is from being worse than the base case ``b`` (see
+    ``Finding.margin_to_worse``): the smaller of (worst margin − (base worst margin − tol)) and
+    the smallest margin of the elements that were fine in the base case."""
+    out = float(m.margin[m.worst] - (b.margin[b.worst] - tol))
+    fine = set(b.ids[b.margin >= 0].tolist())
+    if fine:
+        sel = np.fromiter((x in fine for x in m.ids.tolist()), dtype=bool, count=len(m.ids))
+        if np.any(sel):
+            out = min(out, float(np.min(m.margin[sel])))
+    return out
 
 
 def _measure_p_max(ctx, res):

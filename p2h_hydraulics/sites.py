@@ -314,9 +314,10 @@ class _Setup:
             ctx = self._context(case, unit, feed, err, fnet)
             findings = [f for spec in REGISTRY.values() for f in spec.func(ctx)]
             for f in findings:
-                if f.case != "base" and f.margin is not None and math.isfinite(f.margin):
+                mg = f.margin_to_worse if f.margin_to_worse is not None else f.margin
+                if f.case != "base" and mg is not None and math.isfinite(mg):
                     key = (case.name, f.code)
-                    out.margins[key] = min(out.margins.get(key, math.inf), float(f.margin))
+                    out.margins[key] = min(out.margins.get(key, math.inf), float(mg))
             verdict = decide(findings)
             out.verdicts[case.name] = verdict
             if feed is not None:

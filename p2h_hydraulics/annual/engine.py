@@ -369,8 +369,11 @@ def _limit(ev: _Eval) -> tuple:
 
 
 def _margin(findings, code: str) -> float | None:
-    ms = [f.margin for f in findings if f.code == code and f.case != "base"
-          and f.margin is not None and math.isfinite(f.margin)]
+    """Smallest margin of ``code`` in the feed-in case — the margin to becoming worse where
+    the criterion fails already without the feed-in (``Finding.margin_to_worse``)."""
+    ms = [f.margin_to_worse if f.margin_to_worse is not None else f.margin for f in findings
+          if f.code == code and f.case != "base"]
+    ms = [x for x in ms if x is not None and math.isfinite(x)]
     return min(ms) if ms else None
 
 

@@ -378,3 +378,24 @@ def test_feedin_case_matches_pandapipes():
     for code in ("feedin_pump_head", "plant_min_flow", "feedin_return_temperature"):
         va, vb = ra.finding(code)[0].value, rb.finding(code)[0].value
         assert math.isclose(va, vb, rel_tol=5e-3), code
+
+
+def test_margin_to_worse_changes_sign_where_a_pre_existing_problem_gets_worse():
+    """A pre-existing failure (C1 at −1 K) is tolerated while the feed-in case is not worse:
+    worst margin within the 0.05 K tolerance and no newly failing element. The margin to
+    worse is positive exactly then, and falls continuously as either rule is approached."""
+    from p2h_hydraulics.checks import _margin_to_worse, _Measure
+
+    ids = np.array(["C1", "C2", "C3"])
+
+    def meas(margins):
+        m = np.asarray(margins, dtype=float)
+        return _Measure(ids, 50.0 + m, np.full(3, 50.0), m)
+
+    base = meas([-1.0, 2.0, 0.3])
+    assert _margin_to_worse(meas([-1.02, 1.5, 0.1]), base, 0.05) == pytest.approx(0.03)
+    assert _margin_to_worse(meas([-1.0, 1.5, 0.01]), base, 0.05) == pytest.approx(0.01)
+    # C3 newly fails → worse, negative
+    assert _margin_to_worse(meas([-1.0, 1.5, -0.01]), base, 0.05) == pytest.approx(-0.01)
+    # the worst gets worse by more than the tolerance → negative
+    assert _margin_to_worse(meas([-1.2, 1.5, 0.2]), base, 0.05) == pytest.approx(-0.15)
