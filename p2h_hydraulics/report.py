@@ -58,6 +58,12 @@ class Finding:
     # heat, so capacity searches can interpolate on it where ``margin`` is negative throughout
     margin_to_worse: float | None = None
 
+    @property
+    def search_margin(self) -> float | None:
+        """The margin a capacity search interpolates on: ``margin_to_worse`` where set, else
+        ``margin``."""
+        return self.margin_to_worse if self.margin_to_worse is not None else self.margin
+
     def __post_init__(self):
         if self.severity not in SEVERITIES:
             raise ValueError(f"severity must be one of {SEVERITIES}, got {self.severity!r}")

@@ -64,6 +64,7 @@ import pandas as pd
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from .bracket import next_probe
 from .checks import (
     REGISTRY,
     CaseContext,
@@ -314,7 +315,7 @@ class _Setup:
             ctx = self._context(case, unit, feed, err, fnet)
             findings = [f for spec in REGISTRY.values() for f in spec.func(ctx)]
             for f in findings:
-                mg = f.margin_to_worse if f.margin_to_worse is not None else f.margin
+                mg = f.search_margin
                 if f.case != "base" and mg is not None and math.isfinite(mg):
                     key = (case.name, f.code)
                     out.margins[key] = min(out.margins.get(key, math.inf), float(mg))
@@ -692,14 +693,10 @@ def _refine_node(setup: _Setup, node: str, seed: dict) -> dict:
             tol = max(tol_w, tol_rel * hi.q_w)
             if hi.q_w - q_lo <= tol:
                 break
-            q, expect = 0.5 * (q_lo + hi.q_w), None
             root = _crossing(lo, hi) if misses < 2 else None
-            if root is not None:
-                q, expect = ((root - 0.5 * tol, True) if root - q_lo > tol
-                             else (q_lo + 0.99 * tol, False))
-            else:
+            q, expect = next_probe(q_lo, hi.q_w, root, tol)
+            if expect is None:
                 misses = 0
-            q = min(max(q, q_lo + 0.01 * tol), hi.q_w - 0.01 * tol)
             t = run(q)
             lo, hi = (t, hi) if t.feasible else (lo, t)
             if expect is not None:

@@ -49,6 +49,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from ..bracket import next_probe
 from ..checks import REGISTRY, CaseContext
 from ..errors import ConvergenceError
 from ..physics import water
@@ -190,21 +191,20 @@ class HourSolver:
             return math.inf
         frac = self.p.thresholds.plant_min_flow_fraction
         h_out = water.enthalpy(case.t_out_k)
+        h_supply = water.enthalpy(case.t_supply_k)
         if base_res is not None:
             m_plant = float(base_res.plant["mdot_kg_s"].sum())
             fe = base_res.feedins
-            ids = [u.id for u in self.p.units]
-            t_in = np.array([float(fe.at[i, "t_in_c"]) + 273.15 if i in fe.index else np.nan
-                             for i in ids])
-        else:
+            t_in = np.array([float(fe.at[u.id, "t_in_k"]) if u.id in fe.index else np.nan
+                             for u in self.p.units])
+            h_in = np.where(np.isfinite(t_in), water.enthalpy(t_in), h_supply)
+        else:  # consumers' flow and mixed return enthalpy by their own outlet law
             t = np.full(comp_h.n_nodes, case.t_supply_k)
             fl = element_flows(comp_h, t, water.enthalpy(t))
             m_plant = float(np.sum(fl["m_c"]))
-            t_r = np.where(comp_h.c_control == 0, comp_h.c_t_return_k, case.t_supply_k - np.where(
-                comp_h.c_control == 1, comp_h.c_delta_t_k, 0.0))
-            t_mix = float(np.sum(fl["m_c"] * t_r) / m_plant) if m_plant > 0 else case.t_supply_k
-            t_in = np.full(len(case.offer_w), t_mix)
-        dh = h_out - water.enthalpy(np.where(np.isfinite(t_in), t_in, case.t_supply_k))
+            h_ret = np.where(fl["c_fixed_h"], fl["c_h_out"], h_supply - fl["c_dh"])
+            h_in = float(np.sum(fl["m_c"] * h_ret) / m_plant) if m_plant > 0 else h_supply
+        dh = h_out - h_in
         with np.errstate(divide="ignore", invalid="ignore"):
             m_f = float(np.sum(np.where(dh > 0, case.offer_w / dh, np.inf)))
         if not m_f > 0:
@@ -250,8 +250,8 @@ class HourSolver:
         from it, then the usual bracket search. Saves the full-offer solve, which at such
         low loads pushes water backwards through the plant and converges badly."""
         tol = self.p.rel_tol
-        ev0 = self.evaluate(comp_h, case, 0.0, self.warm_base or self.warm_full,
-                            self_base=True)
+        warm0 = self.warm_base if self.warm_base is not None else self.warm_full
+        ev0 = self.evaluate(comp_h, case, 0.0, warm0, self_base=True)
         if ev0.state is not None:
             self.warm_base = ev0.state
         if not ev0.ok:
@@ -287,17 +287,10 @@ class HourSolver:
         misses = 0  # consecutive estimates the solve contradicted; two → bisect once
         # prev_lo: the pass before ``lo``: with it the margin is extrapolated (secant)
         while hi.lam - lo.lam > tol:
-            lam, expect_pass = None, None
-            if misses < 2:
-                root = _root_estimate(lo, hi, prev_lo)
-                if root is not None:
-                    if root - lo.lam > tol:  # aim just below the estimated limit
-                        lam, expect_pass = root - 0.5 * tol, True
-                    else:  # the best pass is within tol of it: close the bracket above
-                        lam, expect_pass = lo.lam + 0.99 * tol, False
-            if lam is None:
-                lam, misses = 0.5 * (lo.lam + hi.lam), 0
-            lam = min(max(lam, lo.lam + 0.01 * tol), hi.lam - 0.01 * tol)
+            root = _root_estimate(lo, hi, prev_lo) if misses < 2 else None
+            lam, expect_pass = next_probe(lo.lam, hi.lam, root, tol)
+            if expect_pass is None:
+                misses = 0
             near = lo if (lam - lo.lam <= hi.lam - lam or hi.state is None) else hi
             ev = self.evaluate(comp_h, case, lam, near.state, base=base)
             if ev.ok:
@@ -371,8 +364,7 @@ def _limit(ev: _Eval) -> tuple:
 def _margin(findings, code: str) -> float | None:
     """Smallest margin of ``code`` in the feed-in case — the margin to becoming worse where
     the criterion fails already without the feed-in (``Finding.margin_to_worse``)."""
-    ms = [f.margin_to_worse if f.margin_to_worse is not None else f.margin for f in findings
-          if f.code == code and f.case != "base"]
+    ms = [f.search_margin for f in findings if f.code == code and f.case != "base"]
     ms = [x for x in ms if x is not None and math.isfinite(x)]
     return min(ms) if ms else None
 

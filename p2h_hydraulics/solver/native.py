@@ -17,6 +17,7 @@ the unit then delivers less than its nominal heat, and the result flags ``inlet_
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -249,7 +250,8 @@ def _solve_from(comp: Compiled, warm: State | None, options: SolverOptions | Non
     out = None
     fl = element_flows(comp, x, h)
     last_change = np.zeros_like(x)
-    window, settled = [], False  # (temperature change, hydraulics stalled) per iteration
+    # (temperature change, hydraulics stalled) of the last iterations
+    window, settled = deque(maxlen=opt.settle_window), False
     # cold start: flows of a linear network, then temperatures for them before any Newton
     # step (the first nonlinear hydraulics then sees nearly the right fluid properties)
     linear_first = warm is None and hyd.n_free > 0 and comp.n_branches > 0
@@ -276,7 +278,9 @@ def _solve_from(comp: Compiled, warm: State | None, options: SolverOptions | Non
                 hyd_failures if hyd_failures >= 2 else 0)  # once needed, freezing stays on
         hyd_iters += out.iterations
         mdot_b, p = out.mdot, out.p
-        d_lift = critical_point_update(comp, p, fl["m_c"]) if out.iterations else 0.0
+        # (not on the linear start: its pressures are not those of the network)
+        d_lift = 0.0 if (it == 1 and linear_first) else critical_point_update(comp, p,
+                                                                             fl["m_c"])
         if abs(d_lift) > opt.tol_dp_control_pa:
             lift = np.where(comp.pl_control == 2, lift + d_lift, lift)
             p[comp.side == "supply"] += d_lift if np.sum(comp.pl_control == 2) == 1 else 0.0
@@ -303,7 +307,7 @@ def _solve_from(comp: Compiled, warm: State | None, options: SolverOptions | Non
             converged = True
             break
         window.append((dt, out.stalled))
-        if _settled(window[-opt.settle_window:], opt, dm, d_lift, out):
+        if _settled(window, opt, dm, d_lift, out):
             converged = settled = True
             break
         # Next iterate: Anderson-mixed temperatures (fluid properties, consumer flows and the
@@ -316,7 +320,7 @@ def _solve_from(comp: Compiled, warm: State | None, options: SolverOptions | Non
         last = history[-1]
         info.message = (
             f"settled, not converged to the strict tolerances: temperatures change by "
-            f"≤ {max(d for d, _ in window[-opt.settle_window:]):.2g} K without shrinking, "
+            f"≤ {max(d for d, _ in window):.2g} K without shrinking, "
             f"head residual {last['head_residual_pa']:.3g} Pa — a near-stagnant hilly branch "
             "at the minimum of its buoyancy head")
     if not converged:

@@ -1,0 +1,25 @@
+"""The next probe of a capacity search on a bracket [pass, fail] (annual hours, sites).
+
+Both searches narrow a bracket whose lower end passes the checker and whose upper end fails,
+on full solves, and interpolate where the failing criterion's margin allows it.
+"""
+
+from __future__ import annotations
+
+__all__ = ["next_probe"]
+
+
+def next_probe(lo: float, hi: float, root: float | None, tol: float) -> tuple[float, bool | None]:
+    """(where to solve next, whether it is expected to pass) inside [lo, hi].
+
+    ``root``: the estimated crossing of the failing criterion's margin (None: bisect). The probe
+    aims just below it (expected to pass); when ``lo`` is already within ``tol`` of it, just
+    above ``lo`` (expected to fail, closing the bracket). Kept 1 % of ``tol`` inside the ends.
+    """
+    if root is None:
+        x, expect = 0.5 * (lo + hi), None
+    elif root - lo > tol:
+        x, expect = root - 0.5 * tol, True
+    else:
+        x, expect = lo + 0.99 * tol, False
+    return min(max(x, lo + 0.01 * tol), hi - 0.01 * tol), expect

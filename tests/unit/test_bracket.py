@@ -1,0 +1,16 @@
+"""The shared probe rule of the annual and sites capacity searches."""
+
+import pytest
+
+from p2h_hydraulics.bracket import next_probe
+
+
+def test_next_probe_aims_below_the_estimate_closes_the_bracket_or_bisects():
+    tol = 0.01
+    assert next_probe(0.0, 1.0, None, tol) == (0.5, None)  # no estimate: bisect
+    x, expect = next_probe(0.0, 1.0, 0.4, tol)  # just below the estimated crossing
+    assert x == pytest.approx(0.395) and expect is True
+    x, expect = next_probe(0.395, 1.0, 0.4, tol)  # lo within tol: close from above
+    assert x == pytest.approx(0.4049) and expect is False
+    x, _ = next_probe(0.2, 0.3, 5.0, tol)  # an estimate outside stays inside the bracket
+    assert x == pytest.approx(0.3 - 0.01 * tol)
