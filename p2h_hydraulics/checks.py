@@ -442,10 +442,12 @@ def _state_finding(ctx: CaseContext, code: str, measure, unit: str, tol: float,
     """A feed-in-case finding for a network-state criterion, judged against the base case.
 
     Fails with the feed-in → violation; unless it fails equally without the feed-in and the
-    feed-in does not make it worse (worst margin within ``tol``, no more failing elements):
-    then a warning (pre-existing, not a reason to refuse the feed-in). ``safety`` criteria
-    (pressure rating, vacuum, boiling) are never downgraded: a state that is unsafe or
-    unphysical with the feed-in running is not permitted, whoever caused it.
+    feed-in does not make it worse by more than ``tol`` (the worst margin not more than ``tol``
+    below the base case's, no element that was fine without the feed-in failing by more than
+    ``tol`` — solver noise at the threshold does not count): then a warning (pre-existing,
+    not a reason to refuse the feed-in). ``safety`` criteria (pressure rating, vacuum,
+    boiling) are never downgraded: a state that is unsafe or unphysical with the feed-in
+    running is not permitted, whoever caused it.
     """
     if ctx.feedin is None:
         return []
@@ -460,8 +462,8 @@ def _state_finding(ctx: CaseContext, code: str, measure, unit: str, tol: float,
     b = measure(ctx, ctx.base) if ctx.base is not None else None
     msg = bad_text(m, i)
     if b is not None and len(b.ids) and b.bad:
-        worse = (m.margin[i] < b.margin[b.worst] - tol) or m.bad > b.bad
         kw["margin_to_worse"] = _margin_to_worse(m, b, tol)
+        worse = kw["margin_to_worse"] < 0
         if not worse and safety:
             msg += (f" The same holds without the feed-in ({_plural(b.bad, noun)}); the "
                     "network must be fixed before any feed-in can be permitted.")
@@ -478,14 +480,14 @@ def _state_finding(ctx: CaseContext, code: str, measure, unit: str, tol: float,
 
 def _margin_to_worse(m: _Measure, b: _Measure, tol: float) -> float:
     """How far the feed-in case ``m`` is from being worse than the base case ``b`` (see
-    ``Finding.margin_to_worse``): the smaller of (worst margin − (base worst margin − tol)) and
-    the smallest margin of the elements that were fine in the base case."""
+    ``Finding.margin_to_worse``; negative: worse): the smaller of (worst margin − (base worst
+    margin − tol)) and tol + the smallest margin of the elements that were not failing in the
+    base case (fine there, or not in it)."""
     out = float(m.margin[m.worst] - (b.margin[b.worst] - tol))
-    fine = set(b.ids[b.margin >= 0].tolist())
-    if fine:
-        sel = np.fromiter((x in fine for x in m.ids.tolist()), dtype=bool, count=len(m.ids))
-        if np.any(sel):
-            out = min(out, float(np.min(m.margin[sel])))
+    failing = set(b.ids[b.margin < 0].tolist())
+    sel = np.fromiter((x not in failing for x in m.ids.tolist()), dtype=bool, count=len(m.ids))
+    if np.any(sel):
+        out = min(out, tol + float(np.min(m.margin[sel])))
     return out
 
 

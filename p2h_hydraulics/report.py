@@ -54,7 +54,8 @@ class Finding:
     count: int | None = None  # how many elements fail (when the finding summarises many)
     # network-state criteria failing already without the feed-in: how far the feed-in case is
     # from counting as "worse" (worst margin more than the tolerance below the base case's, or
-    # an element failing that did not before); positive: not worse. Continuous in the feed-in
+    # an element failing by more than the tolerance that did not fail before); positive: not
+    # worse. Continuous in the feed-in
     # heat, so capacity searches can interpolate on it where ``margin`` is negative throughout
     margin_to_worse: float | None = None
 
