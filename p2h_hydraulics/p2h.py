@@ -11,9 +11,11 @@ network needs:
   temperature.
 * **heat pump**: otherwise a heat-pump stage lifts the heat: condenser (sink) at
   ``required supply + approach``, evaporator at ``source − approach``;
-  ``COP = η · T_hot / (T_hot − T_cold)`` (``physics.heat_pump``), ``P_el = Q / COP`` and the heat
-  taken from the data centre is ``Q − P_el``. The unit then feeds at the required supply
-  temperature. A COP below ``cop_min`` means the stage is refused (the checker reports it).
+  ``COP = min(η · T_hot / (T_hot − T_cold), cop_max)`` (``physics.heat_pump``; the ceiling,
+  default 8, keeps small lifts from reporting Carnot-grade COPs of 40), ``P_el = Q / COP``
+  and the heat taken from the data centre is ``Q − P_el``. The unit then feeds at the
+  required supply temperature. A COP below ``cop_min`` means the stage is refused (the
+  checker reports it).
 * **too cold**: a heat pump is needed but not allowed; the unit can only feed at
   ``source − approach`` (the checker simulates that and reports the cold outlet).
 
@@ -103,6 +105,10 @@ class HeatPumpSpec(BaseModel):
     eta: float = Field(0.5, gt=0.0, le=1.0,
                        description="quality grade: COP = eta · T_hot / (T_hot − T_cold)")
     cop_min: float = Field(2.5, gt=1.0, description="the stage is refused below this COP")
+    cop_max: float = Field(
+        8.0, gt=1.0, le=50.0,
+        description="ceiling of the COP at small lifts (the Carnot-grade law grows without "
+                    "bound as the lift shrinks; large heat pumps reach about 6–8 at 10–15 K)")
     max_inlet_c: float = Field(65.0, gt=0.0, lt=150.0,
                                description="warmest network return the condenser accepts [°C]")
 
@@ -283,7 +289,7 @@ def design_feedin(unit: P2HUnit, required_supply_c: float,
                             t_cold_k=math.nan, max_inlet_k=max_in, notes=tuple(notes), **common)
     t_hot = t_req + unit.hx_approach_k
     t_cold = t_direct
-    probe = heat_pump_stage(1.0, t_hot, t_cold, hp.eta)
+    probe = heat_pump_stage(1.0, t_hot, t_cold, hp.eta, hp.cop_max)
     cop = float(probe.cop)
     if q_dc is None:
         q = unit.q_kw * 1e3
@@ -292,11 +298,12 @@ def design_feedin(unit: P2HUnit, required_supply_c: float,
         if not math.isfinite(q):
             notes.append("COP ≤ 1: the heat-pump stage cannot deliver heat")
             q = q_dc
-    stage = heat_pump_stage(q, t_hot, t_cold, hp.eta)
+    stage = heat_pump_stage(q, t_hot, t_cold, hp.eta, hp.cop_max)
     max_in = (float(unit.max_inlet_c) if unit.max_inlet_c is not None else hp.max_inlet_c)
     notes.append(f"heat-pump stage: {t_cold - ZERO_CELSIUS_K:.1f} → "
                  f"{t_hot - ZERO_CELSIUS_K:.1f} °C (lift {stage.lift_k:.1f} K), "
-                 f"COP {stage.cop:.2f}")
+                 f"COP {stage.cop:.2f}" + (f" (capped at cop_max {hp.cop_max:g})"
+                                            if cop >= hp.cop_max else ""))
     return FeedinDesign(mode="heat_pump", t_out_k=t_req, q_out_w=float(stage.q_out_w),
                         q_source_w=float(stage.q_source_w), p_el_w=float(stage.p_el_w),
                         cop=cop, lift_k=float(stage.lift_k), t_hot_k=t_hot, t_cold_k=t_cold,

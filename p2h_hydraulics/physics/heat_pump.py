@@ -60,14 +60,19 @@ def carnot_cop(t_hot_k: ArrayLike, t_cold_k: ArrayLike, eta: ArrayLike = 0.5) ->
 
 
 def heat_pump_stage(
-    q_out_w: float, t_hot_k: float, t_cold_k: float, eta: float = 0.5
+    q_out_w: float, t_hot_k: float, t_cold_k: float, eta: float = 0.5,
+    cop_max: float | None = None,
 ) -> HeatPumpStage:
     """Operating point for delivered heat ``q_out_w`` [W] between ``t_cold_k`` and ``t_hot_k``.
 
     ``p_el_w = q_out_w / cop`` and ``q_source_w = q_out_w - p_el_w``. Scalar lift <= 0 raises
     ValueError (see :func:`carnot_cop`); with arrays, lift <= 0 gives cop = inf, p_el = 0.
+    ``cop_max``: ceiling of the COP (the Carnot-grade law grows without bound as the lift
+    shrinks, a real machine does not: compressor, pumps and auxiliaries); None: no ceiling.
     """
     cop = carnot_cop(t_hot_k, t_cold_k, eta)
+    if cop_max is not None:
+        cop = float(min(cop, cop_max)) if np.ndim(cop) == 0 else np.minimum(cop, cop_max)
     p_el = np.asarray(q_out_w, dtype=float) / cop
     p_el = float(p_el) if np.ndim(p_el) == 0 else p_el
     q_out = float(q_out_w) if np.ndim(q_out_w) == 0 else np.asarray(q_out_w, dtype=float)

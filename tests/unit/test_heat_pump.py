@@ -63,3 +63,15 @@ def test_heat_pump_stage_energy_balance():
     with pytest.raises(AttributeError):
         s.cop = 4.0  # frozen
     assert math.isfinite(s.p_el_w)
+
+
+def test_cop_ceiling_caps_small_lifts_only():
+    """A 4 K lift gives a Carnot-grade COP of 0.5·344/4 = 43; the ceiling caps it and the
+    electricity follows (P_el = Q/COP); a 40 K lift (COP 4.3) is unchanged."""
+    capped = heat_pump_stage(1e6, 344.0, 340.0, 0.5, cop_max=8.0)
+    assert capped.cop == 8.0
+    assert capped.p_el_w == pytest.approx(1e6 / 8.0, rel=1e-12)
+    assert capped.q_source_w == pytest.approx(1e6 - 1e6 / 8.0, rel=1e-12)
+    big = heat_pump_stage(1e6, 344.0, 304.0, 0.5, cop_max=8.0)
+    assert big.cop == pytest.approx(0.5 * 344.0 / 40.0, rel=1e-15)
+    assert heat_pump_stage(1e6, 344.0, 340.0, 0.5).cop == pytest.approx(43.0, rel=1e-12)

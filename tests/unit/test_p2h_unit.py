@@ -84,6 +84,18 @@ def test_liquid_cooling_into_3g_needs_a_small_stage():
     assert d.max_inlet_k == pytest.approx(65.0 + K0)  # the condenser's limit
 
 
+def test_small_lift_cop_is_capped():
+    """Liquid cooling at 70 °C (direct 67 °C) into 68 °C: lift 68 + 3 − 67 = 4 K, Carnot-grade
+    COP 0.5 · 344.15 / 4 ≈ 43 — capped at ``cop_max`` (default 8), electricity Q/8."""
+    d = design_feedin(unit(cooling="liquid", source_temperature_c=70), 68.0)
+    assert d.mode == "heat_pump" and d.lift_k == pytest.approx(4.0)
+    assert d.cop == 8.0 and d.p_el_w == pytest.approx(d.q_out_w / 8.0, rel=1e-12)
+    assert any("capped" in n for n in d.notes)
+    d20 = design_feedin(unit(cooling="liquid", source_temperature_c=70,
+                             heat_pump={"cop_max": 20.0}), 68.0)
+    assert d20.cop == 20.0
+
+
 def test_old_hot_network_cop_below_minimum():
     d = design_feedin(unit(cooling="air"), 110.0)
     assert d.cop == pytest.approx(float(carnot_cop(113.0 + K0, 27.0 + K0, 0.5)))
