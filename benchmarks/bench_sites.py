@@ -12,6 +12,7 @@ Prints the wall time of each stage, the number of nonlinear solves and the mean 
 
     python benchmarks/bench_sites.py [--consumers 1000] [--workers 2] [--refine 4|all]
                                      [--executor process|thread|serial|dask] [--csv out.csv]
+                                     [--candidates "S5*,H5*"]
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ def main(argv=None) -> int:
     ap.add_argument("--refine", default="4")
     ap.add_argument("--executor", default="process")
     ap.add_argument("--csv", type=Path, default=None)
+    ap.add_argument("--candidates", default=None,
+                    help="ids or glob patterns, comma-separated (default: every trench node)")
     args = ap.parse_args(argv)
 
     from p2h_hydraulics.sites import compare_sites, trench_nodes
@@ -62,7 +65,8 @@ def main(argv=None) -> int:
         print(f"network: {args.consumers} consumers, {len(net.junctions)} junctions, "
               f"{len(net.pipes)} pipes, {n_nodes} candidate nodes (built in {t_build:.1f} s)")
         refine = args.refine if args.refine == "all" else int(args.refine)
-        res = compare_sites(scen, executor=args.executor, workers=args.workers, refine=refine)
+        res = compare_sites(scen, candidates=args.candidates, executor=args.executor,
+                            workers=args.workers, refine=refine)
     st = res.stats
     solved = res.table[res.table["method"] == "solved"]
     print(f"executor {st['executor']} × {st['workers']} workers; load cases "

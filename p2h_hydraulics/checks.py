@@ -138,6 +138,8 @@ class CheckSpec:
 
 
 REGISTRY: dict[str, CheckSpec] = {}
+# checks that only ever warn: they never decide a verdict (capacity searches ignore them)
+WARNING_ONLY = ("flow_reversal", "pressure_gradient", "stagnant_pipes")
 
 
 def register(code: str, criterion: int, title: str = ""):

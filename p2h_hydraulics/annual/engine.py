@@ -50,7 +50,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..bracket import next_probe
-from ..checks import REGISTRY, CaseContext
+from ..checks import REGISTRY, WARNING_ONLY, CaseContext
 from ..errors import ConvergenceError
 from ..physics import water
 from ..report import Finding
@@ -58,7 +58,6 @@ from ..solver.native import element_flows, solve_compiled
 
 __all__ = ["HourCase", "Payload", "solve_chunk", "WARNING_ONLY", "DESIGN_CODES"]
 
-WARNING_ONLY = ("flow_reversal", "pressure_gradient", "stagnant_pipes")
 DESIGN_CODES = ("heat_pump", "feedin_outlet_temperature")
 
 

@@ -211,7 +211,7 @@ class _StubSetup:
                                     confirm=False)
         self.tried = []
 
-    def trial(self, node, q_w, order, warm):
+    def trial(self, node, q_w, order, warm, fallback=None):
         self.tried.append(q_w / 1e3)
         t = _Trial(q_w=q_w, feasible=bool(self.ok(q_w / 1e3)), n_solves=1)
         if t.feasible:
@@ -231,7 +231,7 @@ class _StubSetup:
 @pytest.mark.parametrize("seed_kw", [10.0, 900.0, 1234.0, 1900.0])
 def test_search_converges_to_the_limit_from_any_seed(seed_kw):
     stub = _StubSetup(lambda q: q <= 1234.0)
-    row = _refine_node(stub, "N", {"q_w": seed_kw * 1e3, "order": [0]})
+    row, _ = _refine_node(stub, "N", {"q_w": seed_kw * 1e3, "order": [0]})
     assert row["capacity_kw"] <= 1234.0 < row["first_infeasible_kw"]
     assert row["first_infeasible_kw"] - row["capacity_kw"] <= 0.02 * 1260 + 1e-9
     assert row["limited_by"] == "velocity" and not row["non_monotone"]
@@ -239,9 +239,9 @@ def test_search_converges_to_the_limit_from_any_seed(seed_kw):
 
 
 def test_search_limits():
-    row = _refine_node(_StubSetup(lambda q: True), "N", {"q_w": 500e3, "order": [0]})
+    row, _ = _refine_node(_StubSetup(lambda q: True), "N", {"q_w": 500e3, "order": [0]})
     assert row["capacity_kw"] == 2000.0 and row["limited_by"] == "q_max"
-    row = _refine_node(_StubSetup(lambda q: False), "N", {"q_w": 500e3, "order": [0]})
+    row, _ = _refine_node(_StubSetup(lambda q: False), "N", {"q_w": 500e3, "order": [0]})
     assert row["capacity_kw"] == 0.0 and row["first_infeasible_kw"] == pytest.approx(25.0)
     assert row["verdict"] == "NOT_PERMITTED"
 
@@ -250,7 +250,7 @@ def test_search_probes_below_a_non_monotone_verdict():
     """Permitted up to 300 kW and again 800–1000 kW: the probe at half the capacity found
     from the seed catches the gap and the search goes below it."""
     stub = _StubSetup(lambda q: q <= 300.0 or 800.0 <= q <= 1000.0)
-    row = _refine_node(stub, "N", {"q_w": 900e3, "order": [0]})
+    row, _ = _refine_node(stub, "N", {"q_w": 900e3, "order": [0]})
     assert row["non_monotone"]
     assert row["capacity_kw"] <= 300.0 < row["first_infeasible_kw"] <= 500.0
 
