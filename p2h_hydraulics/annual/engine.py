@@ -4,7 +4,8 @@ Runs inside the executor's workers (``solve_chunk`` is a module-level function w
 pickle). Every hour reuses the compiled network: consumer demands, the plant's supply setpoint,
 the soil temperature and the feed-in heat are swapped into a copy of the ``Compiled`` arrays
 (``dataclasses.replace``), and each solve is warm-started from the previous similar one
-(``solve_compiled(comp, warm=state)``).
+(``solve_compiled(comp, warm=state)``); an hour's first solve at the full offer and its base
+case start from a state extrapolated from the last hours' (``_Predictor``).
 
 **Criteria** are the checker's own registered checks (``checks.REGISTRY``) run on a
 ``CaseContext`` of the hour: a feed-in of λ·offer is *accepted* when no check reports a
@@ -107,6 +108,43 @@ class _Eval:
         return self.res is not None and not self.violations
 
 
+class _Predictor:
+    """Warm start of an hour extrapolated from the last solved hours (same feed-in share).
+
+    The distinct hours are solved sorted by demand, so neighbours differ by small steps in a
+    few inputs (demand, supply setpoint, soil temperature, offer). The step to the new inputs
+    is written as a least-squares combination of the steps between the last ``depth`` solved
+    hours, and the state is moved by the same combination of their state differences (first
+    order in the inputs; the solver then corrects the rest). Coefficients are bounded, so a
+    poorly conditioned history degrades to the last state.
+    """
+
+    def __init__(self, depth: int = 4):
+        self.depth = depth
+        self.hist: list = []  # [(inputs, State)], newest last
+
+    def add(self, inputs: np.ndarray, state) -> None:
+        self.hist = [*self.hist[-(self.depth - 1):], (inputs, state)]
+
+    def predict(self, inputs: np.ndarray, fallback):
+        if not self.hist:
+            return fallback
+        p0, s0 = self.hist[-1]
+        if len(self.hist) < 2:
+            return s0
+        d = np.array([p - p0 for p, _ in self.hist[:-1]]).T  # inputs × history
+        c, *_ = np.linalg.lstsq(d, inputs - p0, rcond=1e-6)
+        if not np.all(np.isfinite(c)) or np.max(np.abs(c), initial=0.0) > 3.0:
+            return s0
+        out = replace(s0)
+        for name in ("mdot_b", "p", "h", "lift"):
+            base = getattr(s0, name)
+            val = base + sum(ci * (getattr(s, name) - base)
+                             for ci, (_, s) in zip(c, self.hist[:-1], strict=True))
+            setattr(out, name, val)
+        return out
+
+
 def _scaled(design, lam: float):
     return replace(design, q_out_w=lam * design.q_out_w, q_source_w=lam * design.q_source_w,
                    p_el_w=lam * design.p_el_w)
@@ -121,6 +159,7 @@ class HourSolver:
         self.specs = [s for c, s in REGISTRY.items() if c not in skip]
         self.warm_full = payload.warm
         self.warm_base = payload.warm
+        self.pred_full, self.pred_base = _Predictor(), _Predictor()
         self.solves = 0
         self.failed_solves = 0
 
@@ -220,16 +259,20 @@ class HourSolver:
                 and self.min_flow_share(comp_h, case) < 1.0):
             return self._run_from_base(comp_h, case, n0)
         if case.design_limit is None and offered > 0:
-            ev1 = self.evaluate(comp_h, case, 1.0, self.warm_full)
+            ev1 = self.evaluate(comp_h, case, 1.0,
+                                self.pred_full.predict(_inputs(case), self.warm_full))
             if ev1.state is not None:
                 self.warm_full = ev1.state
+                self.pred_full.add(_inputs(case), ev1.state)
             if ev1.ok:
                 return self._record(case, ev1, None, n0)
         warm0 = self.warm_base if self.warm_base is not None else (
             ev1.state if ev1 is not None else None)
-        ev0 = self.evaluate(comp_h, case, 0.0, warm0, self_base=True)
+        ev0 = self.evaluate(comp_h, case, 0.0, self.pred_base.predict(_inputs(case), warm0),
+                            self_base=True)
         if ev0.state is not None:
             self.warm_base = ev0.state
+            self.pred_base.add(_inputs(case), ev0.state)
         if case.design_limit is not None:
             return self._record(case, ev0, case.design_limit, n0)
         if offered <= 0:
@@ -250,9 +293,11 @@ class HourSolver:
         low loads pushes water backwards through the plant and converges badly."""
         tol = self.p.rel_tol
         warm0 = self.warm_base if self.warm_base is not None else self.warm_full
-        ev0 = self.evaluate(comp_h, case, 0.0, warm0, self_base=True)
+        ev0 = self.evaluate(comp_h, case, 0.0, self.pred_base.predict(_inputs(case), warm0),
+                            self_base=True)
         if ev0.state is not None:
             self.warm_base = ev0.state
+            self.pred_base.add(_inputs(case), ev0.state)
         if not ev0.ok:
             return self._record(case, ev0, _limit(ev0), n0)
         est = self.min_flow_share(comp_h, case, ev0.res)
@@ -353,6 +398,14 @@ class HourSolver:
                 out[f"{u.id}:head_needed_bar"] = float(fe.at[u.id, "head_bar"]) + \
                     u.station_losses_bar
         return out
+
+
+def _inputs(case: HourCase) -> np.ndarray:
+    """The inputs that make hours differ, scaled to similar steps: demand (total [MW]),
+    supply setpoint and soil temperature [10 K], offer [MW]."""
+    q = float(np.sum(case.q_row)) if case.q_row is not None else case.q_scale
+    return np.array([q / 1e6 if case.q_row is not None else q * 10.0, case.t_supply_k / 10.0,
+                     case.t_soil_k / 10.0, float(np.sum(case.offer_w)) / 1e6])
 
 
 def _limit(ev: _Eval) -> tuple:

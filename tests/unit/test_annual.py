@@ -376,3 +376,34 @@ def test_cli_annual_terminal_and_bad_input(tmp_path, capsys):
     assert rc == 3
     path = _write(tmp_path, SCEN.replace("3g_90", "6g"))
     assert main(["annual", str(path), "--sample", "2"]) == 3
+
+
+def test_warm_start_predictor_is_exact_for_states_linear_in_the_inputs():
+    """The hour-to-hour predictor writes the step to the new inputs as a combination of the
+    last steps: for states that depend linearly on the inputs the prediction is exact; with
+    one state it is that state; with an ill-posed history it falls back to the last state."""
+    from p2h_hydraulics.annual.engine import _Predictor
+    from p2h_hydraulics.solver.native import State
+
+    rng = np.random.default_rng(3)
+    a = rng.normal(size=(4, 6))  # state = a @ inputs + b (every field)
+    b = rng.normal(size=6)
+
+    def state(u):
+        v = a.T @ u + b
+        return State(v.copy(), 2 * v, 3 * v, v[:1].copy())
+
+    pred = _Predictor(depth=5)
+    assert pred.predict(np.zeros(4), "fallback") == "fallback"
+    inputs = [rng.normal(size=4) for _ in range(5)]
+    pred.add(inputs[0], state(inputs[0]))
+    np.testing.assert_array_equal(pred.predict(inputs[1], None).h, state(inputs[0]).h)
+    for u in inputs[1:]:
+        pred.add(u, state(u))
+    new = inputs[-1] + 0.1 * rng.normal(size=4)
+    got, want = pred.predict(new, None), state(new)
+    for name in ("mdot_b", "p", "h", "lift"):
+        np.testing.assert_allclose(getattr(got, name), getattr(want, name), rtol=1e-9,
+                                   atol=1e-9)
+    far = inputs[-1] + 100.0  # needs coefficients > 3: not extrapolated that far
+    np.testing.assert_array_equal(pred.predict(far, None).h, state(inputs[-1]).h)
