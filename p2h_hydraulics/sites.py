@@ -34,6 +34,12 @@ How (three stages, data flowing one way):
    load case (the one that failed last for this node is tried first). The reported capacity is
    the largest capacity a trial found permitted; ``confirm=True`` re-runs ``check_integration``
    on it. Nodes not refined keep the screened estimate (``method == "screened"``).
+   The refined nodes are walked depth-first along the supply pipes and searched in runs of
+   ``_RUN_LENGTH`` neighbours: each node's trials also warm-start from its predecessor's
+   states, and when the predecessor was limited by a criterion the screen cannot see (thermal
+   ones) below the screened estimate, the search starts at the predecessor's capacity with a
+   step of one tolerance (``_refine_node``). While bracketing upwards, the next probe aims
+   just above where the falling margins of the last two permitted trials reach zero.
 
 The binding criterion is the decisive finding of the smallest capacity found NOT permitted
 (of the load cases that trial evaluated). The search assumes the verdict turns from permitted to
@@ -42,7 +48,9 @@ not permitted once as the capacity grows; where it does not, bisection finds one
 Work is split into chunks of candidate nodes on any ``concurrent.futures.Executor``
 (``executors.make_executor``: process pool by default, Dask for clusters); each worker loads and
 compiles the network itself from the scenario (sent as a picklable ``Scenario`` whose network
-is re-read from its file). Results do not depend on the executor or on the chunking.
+is re-read from its file). Results do not depend on the executor, the number of workers or the
+chunking (chunks hold whole runs); they can move within the tolerance with the set of refined
+nodes (the runs change).
 """
 
 from __future__ import annotations

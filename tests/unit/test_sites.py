@@ -255,6 +255,57 @@ def test_search_probes_below_a_non_monotone_verdict():
     assert row["capacity_kw"] <= 300.0 < row["first_infeasible_kw"] <= 500.0
 
 
+def test_search_after_a_neighbour_limited_where_the_screen_is_blind():
+    """A neighbour limited by a thermal criterion at 1,000 kW (the screen said 2,000 kW): the
+    node's search starts there and settles in two trials when the limit is the same; its
+    own screen is used after a neighbour the screen could see."""
+    from p2h_hydraulics.sites import _Carry
+
+    stub = _StubSetup(lambda q: q <= 1005.0)
+    nb = _Carry(q_w=1000e3, warm={}, code="consumer_supply_temperature")
+    row, carry = _refine_node(stub, "N", {"q_w": 2000e3, "order": [0]}, nb)
+    assert stub.tried[:2] == [1000.0, pytest.approx(1000.0 + 0.99 * 25.0)]
+    assert row["capacity_kw"] == 1000.0 and row["first_infeasible_kw"] <= 1025.0
+    assert carry.q_w == 1000e3 and carry.code == "velocity"
+    seen = _StubSetup(lambda q: q <= 1005.0)
+    _refine_node(seen, "N", {"q_w": 2000e3, "order": [0]}, _Carry(1000e3, {}, "velocity"))
+    assert seen.tried[0] == 2000.0
+
+
+def test_upward_bracketing_extrapolates_the_falling_margin():
+    """Two permitted trials whose margin falls linearly (0.5 at 500 kW, 0.4 at 600 kW: zero
+    at 1,000 kW) → the next probe aims just above 1,000 kW (half a tolerance); warning-only
+    criteria and margins held at zero are ignored."""
+    from p2h_hydraulics.sites import _extrapolated
+
+    a = _Trial(q_w=500e3, feasible=True, margins={("lc", "velocity"): 0.5,
+                                                  ("lc", "pressure_gradient"): 50.0,
+                                                  ("lc", "consumer_dp"): 2e-7})
+    b = _Trial(q_w=600e3, feasible=True, margins={("lc", "velocity"): 0.4,
+                                                  ("lc", "pressure_gradient"): 5.0,
+                                                  ("lc", "consumer_dp"): 1e-7})
+    assert _extrapolated(a, b) == pytest.approx(1000e3)
+    assert _extrapolated(None, b) is None
+    assert _extrapolated(b, a) is None  # not an upward pair
+
+
+def test_walk_order_visits_neighbours_consecutively():
+    """Depth-first along the supply pipes from the plant: every node after the first is a
+    pipe neighbour of an earlier one (a tree walk), and every node appears once."""
+    from p2h_hydraulics.model.graph import to_graph
+    from p2h_hydraulics.sites import _walk_order
+
+    net = load_network(DEMO)
+    nodes = trench_nodes(net)
+    order = _walk_order(net, list(reversed(nodes)))
+    assert sorted(order) == sorted(nodes)
+    g = to_graph(net, kinds=("pipes",))
+    seen = {order[0]}
+    for n in order[1:]:
+        assert any(str(m)[:-2] in seen for m in g.neighbors(n + "_s")), n
+        seen.add(n)
+
+
 # ------------------------------------------------------------------------------------------
 # executors
 
