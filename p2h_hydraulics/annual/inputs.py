@@ -3,7 +3,9 @@
 **Weather.** ``weather: example`` is the shipped synthetic year
 (``p2h_hydraulics/data/weather_example_year.csv``, made by ``example_weather_year``); any CSV
 with a ``t_out_c`` column (``,`` or ``;``) and an optional ``timestamp`` column is a user year
-(without timestamps the rows are hours from 1 January 00:00 of a non-leap year).
+(without timestamps the rows are hours from 1 January 00:00 of a non-leap year). Every row is
+one hour in the sums: timestamps must advance by exactly one hour (time zones are converted to
+UTC), and an empty line inside the data of any input CSV is refused as a missing value.
 
 **Consumer demand** (degree-hour method). Per hour h with outdoor temperature T(h):
 heating degree-hours ``HDH = max(0, T_limit − T)`` and the daily DHW profile ``d(hour of
@@ -111,7 +113,16 @@ def _read_csv(path: Path, what: str) -> pd.DataFrame:
         raise InputFileError(f"{path}: {what} file not found")
     try:
         with open(path, encoding="utf-8-sig") as fh:
-            header = next((line for line in fh if line.strip() and not line.startswith("#")), "")
+            lines = fh.read().splitlines()
+        data = [k for k, line in enumerate(lines) if line.strip() and not line.startswith("#")]
+        header = lines[data[0]] if data else ""
+        # an empty line between data rows is a missing value, not nothing: pandas would skip
+        # it and every later hour would shift by one
+        gap = next((k for k in range(data[0] + 1, data[-1]) if not lines[k].strip()), None) \
+            if data else None
+        if gap is not None:
+            raise InputFileError(f"{path}: line {gap + 1} is empty inside the data (a missing "
+                                 f"{what} value?); fill it or remove the row")
         sep = ";" if ";" in header and "," not in header else ("\t" if "\t" in header and
                                                                 "," not in header else ",")
         df = pd.read_csv(path, sep=sep, comment="#", encoding="utf-8-sig")
@@ -131,7 +142,16 @@ def _timestamps(df: pd.DataFrame, path: Path, n: int) -> pd.DatetimeIndex:
                 raise InputFileError(f"{path}: column '{col}' is not a timestamp ({exc})") \
                     from None
             if ts.tz is not None:
-                ts = ts.tz_localize(None)
+                ts = ts.tz_convert("UTC").tz_localize(None)
+            step = np.diff(ts.asi8) / 3.6e12 if len(ts) > 1 else np.ones(0)
+            bad = np.flatnonzero(step != 1.0)
+            if bad.size:  # every row is one hour in the sums: gaps, duplicates, 15-min data
+                i = int(bad[0]) + 1
+                raise InputFileError(
+                    f"{path}: column '{col}' must advance by exactly one hour per row; data row "
+                    f"{i + 1} ({ts[i]}) is {step[i - 1]:g} h after the previous one "
+                    f"({bad.size} such rows). Resample to hourly values, fill gaps, and give "
+                    "local times without daylight-saving jumps (or UTC)")
             return ts
     return pd.date_range("2023-01-01", periods=n, freq="h")
 

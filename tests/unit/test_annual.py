@@ -169,6 +169,22 @@ def test_input_files_errors(tmp_path):
     (tmp_path / "w.csv").write_text("t_out_c\n1.0\nabc\n")
     with pytest.raises(InputFileError, match="row 2"):
         prepare(path)
+    # an empty line inside the data is a missing value (pandas alone would skip it and shift
+    # every later hour); empty lines at the end are fine
+    (tmp_path / "w.csv").write_text("t_out_c\n1.0\n\n2.0\n")
+    with pytest.raises(InputFileError, match="line 3 is empty"):
+        prepare(path)
+    (tmp_path / "w.csv").write_text("# my station\nt_out_c\n1.0\n2.0\n\n\n")
+    assert len(prepare(path).inputs.table) == 2
+    # every row must be one hour: a gap, or 15-minute data, is refused with the row
+    ts = pd.date_range("2023-01-01", periods=6, freq="h").delete(3)
+    pd.DataFrame({"timestamp": ts, "t_out_c": 1.0}).to_csv(tmp_path / "w.csv", index=False)
+    with pytest.raises(InputFileError, match="row 4 .* 2 h after"):
+        prepare(path)
+    ts = pd.date_range("2023-01-01", periods=8, freq="15min")
+    pd.DataFrame({"timestamp": ts, "t_out_c": 1.0}).to_csv(tmp_path / "w.csv", index=False)
+    with pytest.raises(InputFileError, match="0.25 h"):
+        prepare(path)
     (tmp_path / "p.csv").write_text("C1,C99\n" + "1,2\n" * 8760)
     path = _write(tmp_path, SCEN.replace("  weather: example",
                                          "  weather: example\n  consumer_profiles: p.csv"))
