@@ -161,7 +161,7 @@ def _numeric(df: pd.DataFrame, col: str, path: Path, lo: float, hi: float) -> np
     bad = np.flatnonzero(~(np.isfinite(v) & (v >= lo) & (v <= hi)))
     if bad.size:
         i = int(bad[0])
-        raise InputFileError(f"{path}: column '{col}', data row {i + 1}: value {df[col].iloc[i]!r}"
+        raise InputFileError(f"{path}: column '{col}', data row {i + 1}: value '{df[col].iloc[i]}'"
                              f" is not a number within {lo:g}…{hi:g} ({bad.size} such rows)")
     return v
 
