@@ -37,9 +37,15 @@ pre-existing-problem rule counts failing elements, so a marginal pressure at a h
 back and forth) the answer is a passing feed-in next to a failing one, not necessarily the
 largest passing one.
 
+**Neighbouring hours**: when the previous hour (in the demand-sorted order) was limited by a
+criterion without an estimate of its own (a consumer's supply temperature, pressures,
+velocities …), its answer is the first probe of this hour's search (from this hour's base
+case), and a probe a search step above closes the bracket when the limit has not moved.
+
 Cost per distinct hour: one solve when the full offer passes; three for a minimum-flow hour
-whose estimate holds; otherwise 2 (full offer, base) + typically 2–8 search solves (bisection
-where the failing criterion's margin gives no estimate). A warm-started solve that does not
+whose estimate holds, or whose limit the previous hour's answer predicts; otherwise 2 (full
+offer, base) + typically 2–8 search solves (bisection where the failing criterion's margin
+gives no estimate). A warm-started solve that does not
 converge is repeated from a cold start (``solve_compiled``).
 """
 
