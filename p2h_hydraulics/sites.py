@@ -33,13 +33,12 @@ How (three stages, data flowing one way):
    trial judges exactly what ``check_integration`` judges. A trial stops at its first failing
    load case (the one that failed last for this node is tried first). The reported capacity is
    the largest capacity a trial found permitted; ``confirm=True`` re-runs ``check_integration``
-   on it. Nodes not refined keep the screened estimate (``method == "screened"``).
-   The refined nodes are walked depth-first along the supply pipes and searched in runs of
-   ``_RUN_LENGTH`` neighbours: each node's trials also warm-start from its predecessor's
-   states, and when the predecessor was limited by a criterion the screen cannot see (thermal
-   ones) below the screened estimate, the search starts at the predecessor's capacity with a
-   step of one tolerance (``_refine_node``). While bracketing upwards, the next probe aims
-   just above where the falling margins of the last two permitted trials reach zero.
+   on it. Nodes not refined keep the screened estimate (``method == "screened"``). While
+   bracketing upwards, the next probe aims just above where the falling margins of the last
+   two permitted trials reach zero. Every node is searched on its own (trials warm-start from
+   its own trials or the base case), so its result does not depend on which other nodes are
+   refined: where a near-stagnant loop has two steady states, the state a trial lands in
+   follows its warm start.
 
 The binding criterion is the decisive finding of the smallest capacity found NOT permitted
 (of the load cases that trial evaluated). The search assumes the verdict turns from permitted to
@@ -48,9 +47,7 @@ not permitted once as the capacity grows; where it does not, bisection finds one
 Work is split into chunks of candidate nodes on any ``concurrent.futures.Executor``
 (``executors.make_executor``: process pool by default, Dask for clusters); each worker loads and
 compiles the network itself from the scenario (sent as a picklable ``Scenario`` whose network
-is re-read from its file). Results do not depend on the executor, the number of workers or the
-chunking (chunks hold whole runs); they can move within the tolerance with the set of refined
-nodes (the runs change).
+is re-read from its file). Results do not depend on the executor or on the chunking.
 """
 
 from __future__ import annotations
@@ -104,10 +101,6 @@ _NODE_CODES = ("feedin_return_temperature",)
 _SCREEN_GRID = 10  # geometric grid points of the screen before bisection
 _SCREEN_BISECT = 10
 _MAX_TRIALS = 30  # full-solve trials per node at most
-# criteria the linear screen evaluates (a neighbour limited by another one seeds the search)
-_SCREENED = (None, "feedin_pump_head", "plant_min_flow", "pressure_max", "pressure_min",
-             "velocity", "consumer_dp")
-_RUN_LENGTH = 16  # refinement: neighbouring nodes searched one after the other (see _Carry)
 
 
 # ------------------------------------------------------------------------------------------
@@ -299,12 +292,9 @@ class _Setup:
         return case.lin
 
     # -- one full trial ------------------------------------------------------------------
-    def trial(self, node: str, q_w: float, order: list[int], warm: dict,
-              fallback: dict | None = None) -> _Trial:
+    def trial(self, node: str, q_w: float, order: list[int], warm: dict) -> _Trial:
         """Solve the feed-in case of ``node`` at ``q_w`` in the load cases ``order`` (stop at
-        the first one not permitted) and judge it with the checker's registry. Warm start:
-        the node's own trial (``warm``: load case → [(q, state)]) nearest in heat, else the
-        neighbour's (``fallback``, same form), else the base case."""
+        the first one not permitted) and judge it with the checker's registry."""
         from .solver import solve_compiled
 
         unit = self._unit(node, q_w)
@@ -316,8 +306,7 @@ class _Setup:
             fdf = (pd.concat([case.net.feedins, new[case.net.feedins.columns]])
                    if len(case.net.feedins) else new)
             comp = case.comp.with_feedins(fdf)
-            start = (_nearest(warm.get(i, []), q_w) or _nearest((fallback or {}).get(i, []), q_w)
-                     or case.state)
+            start = _nearest(warm.get(i, []), q_w) or case.state
             ts, tc = time.perf_counter(), time.thread_time()
             feed, err = None, None
             try:
@@ -380,28 +369,6 @@ def _nearest(states: list, q_w: float):
     if not states:
         return None
     return min(states, key=lambda s: abs(s[0] - q_w))[1]
-
-
-def _walk_order(network, nodes: list[str]) -> list[str]:
-    """``nodes`` in depth-first order of the supply-side pipe graph (from the first plant, then
-    any remaining component), so that consecutive nodes are mostly neighbours; nodes the walk
-    does not reach keep their order at the end."""
-    import networkx as nx
-
-    from .model.graph import to_graph
-
-    g = to_graph(network, kinds=("pipes", "valves"))
-    sup = [j for j in g.nodes if str(j).endswith(SUPPLY_SUFFIX)]
-    g = g.subgraph(sup)
-    plants = network.plants
-    roots = [str(j) for j in plants["supply_junction"]] if len(plants) else []
-    rank: dict = {}
-    for root in roots + sorted(map(str, sup)):
-        if root in g and root not in rank:
-            for j in nx.dfs_preorder_nodes(g, root):
-                rank.setdefault(str(j), len(rank))
-    pos = {n: rank.get(n + SUPPLY_SUFFIX, len(rank) + k) for k, n in enumerate(nodes)}
-    return sorted(nodes, key=pos.__getitem__)
 
 
 def _feasible(verdict: str, allow_conditions: bool) -> bool:
@@ -704,36 +671,15 @@ def _screen_task(nodes: list[str], spec: _Spec) -> dict:
 # refinement by full solves
 
 
-@dataclass
-class _Carry:
-    """What a node's search hands to the next node of its run (a graph neighbour): its
-    capacity (the next search starts there) and its solved states (warm starts: the network
-    state barely changes when the feed-in moves one pipe along)."""
-
-    q_w: float
-    warm: dict
-    code: str | None  # the criterion that limited it (None: q_max or nothing found)
-
-
-def _refine_node(setup: _Setup, node: str, seed: dict,
-                 neighbour: _Carry | None = None) -> tuple[dict, _Carry]:
-    """Capacity of ``node`` by full-solve trials (module doc, stage 3) → (table row, carry).
-
-    The search starts at the screened estimate ``seed["q_w"]`` and brackets by a factor (1.1,
-    squared after every step). When the ``neighbour`` (the previous node of the run) was
-    limited by a criterion the screen does not model (thermal ones, convergence) and found less
-    than the screen, it starts at the neighbour's capacity instead, with a first step just
-    inside the tolerance: two trials settle the node when the same limit binds as at the
-    neighbour. The neighbour's states are warm starts either way."""
+def _refine_node(setup: _Setup, node: str, seed: dict) -> dict:
     spec = setup.spec
     q_max, tol_w, tol_rel = spec.q_max_w, spec.tol_w, spec.tol_rel
-    order = list(seed["order"])  # (the order decides which case's finding is reported)
+    order = list(seed["order"])
     warm: dict = {}
     trials: list[_Trial] = []
-    fallback = neighbour.warm if neighbour else None
 
     def run(q):
-        t = setup.trial(node, q, order, warm, fallback)
+        t = setup.trial(node, q, order, warm)
         trials.append(t)
         if not t.feasible and t.failed_case is not None:  # try the failing case first next
             order.remove(t.failed_case)
@@ -764,24 +710,13 @@ def _refine_node(setup: _Setup, node: str, seed: dict,
                 misses = misses + 1 if t.feasible != expect else 0
         return lo, hi
 
-    seeded = (neighbour is not None and neighbour.code not in _SCREENED
-              and neighbour.q_w < seed["q_w"])
-
-    def step(q, up):
-        """Next bracketing probe from ``q``: just inside the tolerance on the first step
-        from a neighbour's capacity, else by the factor ``f``."""
-        if seeded and len(trials) == 1:
-            d = 0.99 * max(tol_w, tol_rel * q)
-            return q + d if up else q - d
-        return q * f if up else q / f
-
     lo, hi = None, None  # the largest permitted / smallest not permitted trial
-    t = run(min(max(neighbour.q_w if seeded else seed["q_w"], q_min), q_max))
-    f = 1.1  # bracketing factor, squared after every step
+    t = run(min(max(seed["q_w"], q_min), q_max))
+    f = 1.1  # bracketing step from the screened estimate, squared after every step
     if t.feasible:
         lo, prev = t, None
         while lo.q_w < q_max and len(trials) < _MAX_TRIALS:
-            q = step(lo.q_w, True)
+            q = lo.q_w * f
             est = _extrapolated(prev, lo)
             if est is not None:  # aim just above where the margins of two passes cross zero
                 q = min(est + 0.5 * max(tol_w, tol_rel * est), 4.0 * lo.q_w)
@@ -789,16 +724,15 @@ def _refine_node(setup: _Setup, node: str, seed: dict,
             if not t.feasible:
                 hi = t
                 break
-            prev, lo = lo, t
-            f = min(f * f, 4.0) if len(trials) > 2 or not seeded else f
+            prev, lo, f = lo, t, min(f * f, 4.0)
     else:
         hi = t
         while hi.q_w > q_min and len(trials) < _MAX_TRIALS:
-            t = run(max(step(hi.q_w, False), q_min))
+            t = run(max(hi.q_w / f, q_min))
             if t.feasible:
                 lo = t
                 break
-            hi, f = t, min(f * f, 4.0) if len(trials) > 2 or not seeded else f
+            hi, f = t, min(f * f, 4.0)
     lo, hi = bisect(lo, hi)
     # the verdict need not be monotone in the capacity (a feed-in can stall a branch at one
     # output and reverse it at a larger one): probe half the capacity once and search below
@@ -836,8 +770,7 @@ def _refine_node(setup: _Setup, node: str, seed: dict,
         row.update(setup.base_figures(node), verdict=NOT_PERMITTED)
     if spec.confirm and lo is not None:
         row["confirmed"] = _confirm(setup, node, lo.q_w)
-    return row, _Carry(lo.q_w if lo is not None else 0.0, warm,
-                       hi.binding["code"] if hi is not None and hi.binding else None)
+    return row
 
 
 def _extrapolated(prev: _Trial | None, lo: _Trial) -> float | None:
@@ -873,31 +806,24 @@ def _confirm(setup: _Setup, node: str, q_w: float) -> bool:
     return _feasible(rep.verdict, setup.spec.allow_conditions)
 
 
-def _refine_task(items: list[tuple[str, dict, int]], spec: _Spec) -> list[dict]:
-    """Worker: full-solve capacity of each (node, screen seed, run); the nodes of a run are
-    neighbours in the network, each after the first starting from its predecessor's result
-    (chunks hold whole runs, so the results do not depend on the chunking)."""
+def _refine_task(items: list[tuple[str, dict]], spec: _Spec) -> list[dict]:
+    """Worker: full-solve capacity of each (node, screen seed)."""
     setup = _setup_for(spec)
-    rows, carry, current = [], None, None
-    for node, seed, run in items:
-        if run != current:
-            carry, current = None, run
-        row, carry = _refine_one(setup, node, seed, carry)
-        rows.append(row)
+    rows = []
+    for node, seed in items:
+        if setup.globally_infeasible:
+            f = setup.global_findings[0] if setup.global_findings else None
+            rows.append({"node": node, "capacity_kw": 0.0, "method": "solved", "n_solves": 0,
+                         "solve_s": 0.0, "solve_cpu_s": 0.0, "n_trials": 0,
+                         "verdict": NOT_PERMITTED,
+                         "limited_by": f.code if f else None,
+                         "load_case": f.load_case if f else None,
+                         "element": f.element if f else None,
+                         "message": f.message if f else "", "first_infeasible_kw": 0.0,
+                         **setup.base_figures(node)})
+            continue
+        rows.append(_refine_node(setup, node, seed))
     return rows
-
-
-def _refine_one(setup: _Setup, node: str, seed: dict, carry: _Carry | None):
-    """(row, carry) of one node: capacity 0 without a solve when a node-independent check
-    already fails, else the full-solve search."""
-    if not setup.globally_infeasible:
-        return _refine_node(setup, node, seed, carry)
-    f = setup.global_findings[0] if setup.global_findings else None
-    return {"node": node, "capacity_kw": 0.0, "method": "solved", "n_solves": 0,
-            "solve_s": 0.0, "solve_cpu_s": 0.0, "n_trials": 0, "verdict": NOT_PERMITTED,
-            "limited_by": f.code if f else None, "load_case": f.load_case if f else None,
-            "element": f.element if f else None, "message": f.message if f else "",
-            "first_infeasible_kw": 0.0, **setup.base_figures(node)}, carry
 
 
 def _setup_task(_chunk, spec: _Spec) -> dict:
@@ -1069,16 +995,11 @@ def compare_sites(scenario, candidates=None, q_max_kw: float | None = None,
         chosen = ranked[:n_refine]
         tick.stage("refine", len(chosen))
         t_refine = time.perf_counter()
-        # runs of neighbouring nodes (each node starts from its predecessor's result); the
-        # runs do not depend on the executor, the workers or the chunk size
-        items = [(n, screened[n], k // _RUN_LENGTH)
-                 for k, n in enumerate(_walk_order(net, chosen))]
-        n_runs = -(-len(items) // _RUN_LENGTH)
-        per_chunk = max(1, -(-int(chunk_size) // _RUN_LENGTH)) if chunk_size else max(
-            1, min(2, -(-n_runs // (4 * n_workers))))
+        rsize = chunk_size or max(1, min(16, -(-len(chosen) // (4 * n_workers))))
         refined = {}
-        for part in run_chunks(ex, _refine_task, chunked(items, size=per_chunk * _RUN_LENGTH),
-                               spec, progress=tick):
+        for part in run_chunks(ex, _refine_task,
+                               chunked([(n, screened[n]) for n in chosen], size=rsize), spec,
+                               progress=tick):
             refined.update({r["node"]: r for r in part})
         t_refine = time.perf_counter() - t_refine
     with _CACHE_LOCK:  # in-process executors: free the base cases of this run

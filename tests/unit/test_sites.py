@@ -211,7 +211,7 @@ class _StubSetup:
                                     confirm=False)
         self.tried = []
 
-    def trial(self, node, q_w, order, warm, fallback=None):
+    def trial(self, node, q_w, order, warm):
         self.tried.append(q_w / 1e3)
         t = _Trial(q_w=q_w, feasible=bool(self.ok(q_w / 1e3)), n_solves=1)
         if t.feasible:
@@ -231,7 +231,7 @@ class _StubSetup:
 @pytest.mark.parametrize("seed_kw", [10.0, 900.0, 1234.0, 1900.0])
 def test_search_converges_to_the_limit_from_any_seed(seed_kw):
     stub = _StubSetup(lambda q: q <= 1234.0)
-    row, _ = _refine_node(stub, "N", {"q_w": seed_kw * 1e3, "order": [0]})
+    row = _refine_node(stub, "N", {"q_w": seed_kw * 1e3, "order": [0]})
     assert row["capacity_kw"] <= 1234.0 < row["first_infeasible_kw"]
     assert row["first_infeasible_kw"] - row["capacity_kw"] <= 0.02 * 1260 + 1e-9
     assert row["limited_by"] == "velocity" and not row["non_monotone"]
@@ -239,9 +239,9 @@ def test_search_converges_to_the_limit_from_any_seed(seed_kw):
 
 
 def test_search_limits():
-    row, _ = _refine_node(_StubSetup(lambda q: True), "N", {"q_w": 500e3, "order": [0]})
+    row = _refine_node(_StubSetup(lambda q: True), "N", {"q_w": 500e3, "order": [0]})
     assert row["capacity_kw"] == 2000.0 and row["limited_by"] == "q_max"
-    row, _ = _refine_node(_StubSetup(lambda q: False), "N", {"q_w": 500e3, "order": [0]})
+    row = _refine_node(_StubSetup(lambda q: False), "N", {"q_w": 500e3, "order": [0]})
     assert row["capacity_kw"] == 0.0 and row["first_infeasible_kw"] == pytest.approx(25.0)
     assert row["verdict"] == "NOT_PERMITTED"
 
@@ -250,26 +250,9 @@ def test_search_probes_below_a_non_monotone_verdict():
     """Permitted up to 300 kW and again 800–1000 kW: the probe at half the capacity found
     from the seed catches the gap and the search goes below it."""
     stub = _StubSetup(lambda q: q <= 300.0 or 800.0 <= q <= 1000.0)
-    row, _ = _refine_node(stub, "N", {"q_w": 900e3, "order": [0]})
+    row = _refine_node(stub, "N", {"q_w": 900e3, "order": [0]})
     assert row["non_monotone"]
     assert row["capacity_kw"] <= 300.0 < row["first_infeasible_kw"] <= 500.0
-
-
-def test_search_after_a_neighbour_limited_where_the_screen_is_blind():
-    """A neighbour limited by a thermal criterion at 1,000 kW (the screen said 2,000 kW): the
-    node's search starts there and settles in two trials when the limit is the same; its
-    own screen is used after a neighbour the screen could see."""
-    from p2h_hydraulics.sites import _Carry
-
-    stub = _StubSetup(lambda q: q <= 1005.0)
-    nb = _Carry(q_w=1000e3, warm={}, code="consumer_supply_temperature")
-    row, carry = _refine_node(stub, "N", {"q_w": 2000e3, "order": [0]}, nb)
-    assert stub.tried[:2] == [1000.0, pytest.approx(1000.0 + 0.99 * 25.0)]
-    assert row["capacity_kw"] == 1000.0 and row["first_infeasible_kw"] <= 1025.0
-    assert carry.q_w == 1000e3 and carry.code == "velocity"
-    seen = _StubSetup(lambda q: q <= 1005.0)
-    _refine_node(seen, "N", {"q_w": 2000e3, "order": [0]}, _Carry(1000e3, {}, "velocity"))
-    assert seen.tried[0] == 2000.0
 
 
 def test_upward_bracketing_extrapolates_the_falling_margin():
@@ -287,23 +270,6 @@ def test_upward_bracketing_extrapolates_the_falling_margin():
     assert _extrapolated(a, b) == pytest.approx(1000e3)
     assert _extrapolated(None, b) is None
     assert _extrapolated(b, a) is None  # not an upward pair
-
-
-def test_walk_order_visits_neighbours_consecutively():
-    """Depth-first along the supply pipes from the plant: every node after the first is a
-    pipe neighbour of an earlier one (a tree walk), and every node appears once."""
-    from p2h_hydraulics.model.graph import to_graph
-    from p2h_hydraulics.sites import _walk_order
-
-    net = load_network(DEMO)
-    nodes = trench_nodes(net)
-    order = _walk_order(net, list(reversed(nodes)))
-    assert sorted(order) == sorted(nodes)
-    g = to_graph(net, kinds=("pipes",))
-    seen = {order[0]}
-    for n in order[1:]:
-        assert any(str(m)[:-2] in seen for m in g.neighbors(n + "_s")), n
-        seen.add(n)
 
 
 # ------------------------------------------------------------------------------------------
