@@ -37,15 +37,9 @@ pre-existing-problem rule counts failing elements, so a marginal pressure at a h
 back and forth) the answer is a passing feed-in next to a failing one, not necessarily the
 largest passing one.
 
-**Neighbouring hours**: when the previous hour (in the demand-sorted order) was limited by a
-criterion without an estimate of its own (a consumer's supply temperature, pressures,
-velocities …), its answer is the first probe of this hour's search (from this hour's base
-case), and a probe a search step above closes the bracket when the limit has not moved.
-
 Cost per distinct hour: one solve when the full offer passes; three for a minimum-flow hour
-whose estimate holds, or whose limit the previous hour's answer predicts; otherwise 2 (full
-offer, base) + typically 2–8 search solves (bisection where the failing criterion's margin
-gives no estimate). A warm-started solve that does not
+whose estimate holds; otherwise 2 (full offer, base) + typically 2–8 search solves (bisection
+where the failing criterion's margin gives no estimate). A warm-started solve that does not
 converge is repeated from a cold start (``solve_compiled``).
 """
 
@@ -166,10 +160,6 @@ class HourSolver:
         self.warm_full = payload.warm
         self.warm_base = payload.warm
         self.pred_full, self.pred_base = _Predictor(), _Predictor()
-        # share of the offer the previous hour was limited to by a criterion without an
-        # estimate of its own (not the plant minimum, not convergence): the next hour's
-        # search tries it first (neighbouring hours are similar)
-        self.hint: float | None = None
         self.solves = 0
         self.failed_solves = 0
 
@@ -293,7 +283,7 @@ class HourSolver:
                 return self._record(case, ev1, None, n0)
         if not ev0.ok:
             return self._record(case, ev0, _limit(ev0), n0)
-        lo, hi = self._search(comp_h, case, ev0, ev1, hint=self.hint)
+        lo, hi = self._search(comp_h, case, ev0, ev1)
         return self._record(case, lo, _limit(hi), n0)
 
     def _run_from_base(self, comp_h, case: HourCase, n0: int) -> dict:
@@ -313,10 +303,6 @@ class HourSolver:
         est = self.min_flow_share(comp_h, case, ev0.res)
         lam = min(max(est - 0.5 * tol, 0.5 * tol), 1.0)
         warm = self.warm_full if self.warm_full is not None else ev0.state
-        if self.hint is not None and self.hint < lam:  # another criterion bound before
-            # (from this hour's base case: a small feed-in stays on its branch where a
-            # near-stagnant loop has two steady states)
-            lam, warm = max(self.hint, 0.5 * tol), ev0.state
         probe = self.evaluate(comp_h, case, lam, warm, base=ev0.res)
         if probe.state is not None:
             self.warm_full = probe.state
@@ -338,18 +324,14 @@ class HourSolver:
             return self._record(case, ev_up, None, n0)
         return self._record(case, probe, _limit(ev_up), n0)
 
-    def _search(self, comp_h, case, lo: _Eval, hi: _Eval, prev_lo: _Eval | None = None,
-                hint: float | None = None) -> tuple[_Eval, _Eval]:
+    def _search(self, comp_h, case, lo: _Eval, hi: _Eval,
+                prev_lo: _Eval | None = None) -> tuple[_Eval, _Eval]:
         tol = self.p.rel_tol
         base = lo.res
         misses = 0  # consecutive estimates the solve contradicted; two → bisect once
-        # prev_lo: the pass before ``lo``: with it the margin is extrapolated (secant);
-        # hint: the first probe (expected to pass), e.g. the previous hour's answer
-        first = hint is not None and lo.lam + tol < hint < hi.lam
+        # prev_lo: the pass before ``lo``: with it the margin is extrapolated (secant)
         while hi.lam - lo.lam > tol:
             root = _root_estimate(lo, hi, prev_lo) if misses < 2 else None
-            if first:
-                root, first = hint + 0.5 * tol, False
             lam, expect_pass = next_probe(lo.lam, hi.lam, root, tol)
             if expect_pass is None:
                 misses = 0
@@ -366,9 +348,6 @@ class HourSolver:
     # -- the record of an hour --------------------------------------------------------------
     def _record(self, case: HourCase, ev: _Eval, limit, n0: int, lam: float | None = None) -> dict:
         lam = ev.lam if lam is None else lam
-        code = limit[0] if limit else ""
-        self.hint = lam if (ev.res is not None and code and code not in (
-            "plant_min_flow", "convergence") and lam < 1.0) else None
         out = {"key": case.key, "lam": lam, "solves": self.solves - n0,
                "converged": ev.res is not None,
                "limited_by": limit[0] if limit else "",

@@ -423,32 +423,3 @@ def test_warm_start_predictor_is_exact_for_states_linear_in_the_inputs():
                                    atol=1e-9)
     far = inputs[-1] + 100.0  # needs coefficients > 3: not extrapolated that far
     np.testing.assert_array_equal(pred.predict(far, None).h, state(inputs[-1]).h)
-
-
-def test_search_tries_the_previous_hours_answer_first():
-    """Limit at λ = 0.301 (margin √0.301 − √λ: regula falsi from the ends needs several
-    probes): with the previous hour's answer 0.30 as a hint the search needs two (0.30
-    passes, 0.30 + 0.99·tol fails)."""
-    from types import SimpleNamespace
-
-    from p2h_hydraulics.annual.engine import HourSolver, _Eval
-    from p2h_hydraulics.report import Finding
-
-    def fake(lam):
-        m = 0.301**0.5 - lam**0.5
-        f = Finding("consumer_supply_temperature", "ok" if m >= 0 else "violation", "",
-                    case="feedin", margin=m)
-        return _Eval(lam, state=object(), res=object(),
-                     violations=[] if m >= 0 else [f], findings=[f])
-
-    def search(hint):
-        hs = HourSolver.__new__(HourSolver)
-        hs.p = SimpleNamespace(rel_tol=0.005)
-        tried = []
-        hs.evaluate = lambda comp, case, lam, warm, base=None: (tried.append(lam), fake(lam))[1]
-        lo, hi = hs._search(None, None, fake(0.0), fake(1.0), hint=hint)
-        assert lo.lam <= 0.301 < hi.lam and hi.lam - lo.lam <= 0.005
-        return tried
-
-    assert search(0.30) == [pytest.approx(0.30), pytest.approx(0.30 + 0.99 * 0.005)]
-    assert len(search(None)) > 2
