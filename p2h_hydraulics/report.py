@@ -55,8 +55,8 @@ class Finding:
     # network-state criteria failing already without the feed-in: how far the feed-in case is
     # from counting as "worse" (worst margin more than the tolerance below the base case's, or
     # an element failing by more than the tolerance that did not fail before); positive: not
-    # worse. Continuous in the feed-in
-    # heat, so capacity searches can interpolate on it where ``margin`` is negative throughout
+    # worse. Continuous in the feed-in heat, so capacity searches can interpolate on it where
+    # ``margin`` is negative throughout
     margin_to_worse: float | None = None
 
     @property

@@ -266,13 +266,7 @@ class HourSolver:
                 self.pred_full.add(_inputs(case), ev1.state)
             if ev1.ok:
                 return self._record(case, ev1, None, n0)
-        warm0 = self.warm_base if self.warm_base is not None else (
-            ev1.state if ev1 is not None else None)
-        ev0 = self.evaluate(comp_h, case, 0.0, self.pred_base.predict(_inputs(case), warm0),
-                            self_base=True)
-        if ev0.state is not None:
-            self.warm_base = ev0.state
-            self.pred_base.add(_inputs(case), ev0.state)
+        ev0 = self._base(comp_h, case, ev1.state if ev1 is not None else None)
         if case.design_limit is not None:
             return self._record(case, ev0, case.design_limit, n0)
         if offered <= 0:
@@ -286,18 +280,24 @@ class HourSolver:
         lo, hi = self._search(comp_h, case, ev0, ev1)
         return self._record(case, lo, _limit(hi), n0)
 
+    def _base(self, comp_h, case: HourCase, other) -> _Eval:
+        """The hour's base case (λ = 0), warm-started from the extrapolated last base states
+        (else ``other``); kept as the next hours' warm start."""
+        warm = self.warm_base if self.warm_base is not None else other
+        ev0 = self.evaluate(comp_h, case, 0.0, self.pred_base.predict(_inputs(case), warm),
+                            self_base=True)
+        if ev0.state is not None:
+            self.warm_base = ev0.state
+            self.pred_base.add(_inputs(case), ev0.state)
+        return ev0
+
     def _run_from_base(self, comp_h, case: HourCase, n0: int) -> dict:
         """An hour whose full offer would take the plants below their minimum flow (estimate
         from the inputs): the base case first, then a probe just below the limit estimated
         from it, then the usual bracket search. Saves the full-offer solve, which at such
         low loads pushes water backwards through the plant and converges badly."""
         tol = self.p.rel_tol
-        warm0 = self.warm_base if self.warm_base is not None else self.warm_full
-        ev0 = self.evaluate(comp_h, case, 0.0, self.pred_base.predict(_inputs(case), warm0),
-                            self_base=True)
-        if ev0.state is not None:
-            self.warm_base = ev0.state
-            self.pred_base.add(_inputs(case), ev0.state)
+        ev0 = self._base(comp_h, case, self.warm_full)
         if not ev0.ok:
             return self._record(case, ev0, _limit(ev0), n0)
         est = self.min_flow_share(comp_h, case, ev0.res)
