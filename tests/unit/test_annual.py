@@ -355,8 +355,11 @@ def test_figures_and_files(run, tmp_path):
     if table == "hourly.csv":
         assert "pyarrow" in summary["hourly_table"]["note"]
         back = pd.read_csv(tmp_path / "out" / table)
-        assert len(back) == len(res.hourly)
-        assert back["absorbed_kw"].sum() == pytest.approx(res.hourly["absorbed_kw"].sum())
+    else:
+        back = pd.read_parquet(tmp_path / "out" / table)
+        assert list(back.columns) == list(res.hourly.columns)
+    assert len(back) == len(res.hourly)
+    assert back["absorbed_kw"].sum() == pytest.approx(res.hourly["absorbed_kw"].sum())
 
 
 # ------------------------------------------------------------------------------------------
