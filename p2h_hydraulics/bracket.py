@@ -1,12 +1,19 @@
 """The next probe of a capacity search on a bracket [pass, fail] (annual hours, sites).
 
 Both searches narrow a bracket whose lower end passes the checker and whose upper end fails,
-on full solves, and interpolate where the failing criterion's margin allows it.
+on full solves, and interpolate where the failing criterion's margin allows it
+(``zero_crossing``).
 """
 
 from __future__ import annotations
 
-__all__ = ["next_probe"]
+__all__ = ["next_probe", "zero_crossing"]
+
+
+def zero_crossing(x1: float, m1: float, x2: float, m2: float) -> float:
+    """Where the straight line through (x1, m1) and (x2, m2) reaches zero: regula falsi when
+    the margins straddle zero, secant extrapolation when both are on one side (m1 ≠ m2)."""
+    return x2 + m2 * (x2 - x1) / (m1 - m2)
 
 
 def next_probe(lo: float, hi: float, root: float | None, tol: float) -> tuple[float, bool | None]:

@@ -486,8 +486,7 @@ def _margin_to_worse(m: _Measure, b: _Measure, tol: float) -> float:
     margin − tol)) and tol + the smallest margin of the elements that were not failing in the
     base case (fine there, or not in it)."""
     out = float(m.margin[m.worst] - (b.margin[b.worst] - tol))
-    failing = set(b.ids[b.margin < 0].tolist())
-    sel = np.fromiter((x not in failing for x in m.ids.tolist()), dtype=bool, count=len(m.ids))
+    sel = ~np.isin(m.ids, b.ids[b.margin < 0])
     if np.any(sel):
         out = min(out, tol + float(np.min(m.margin[sel])))
     return out

@@ -69,7 +69,7 @@ import pandas as pd
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from .bracket import next_probe
+from .bracket import next_probe, zero_crossing
 from .checks import (
     REGISTRY,
     WARNING_ONLY,
@@ -780,7 +780,7 @@ def _extrapolated(prev: _Trial | None, lo: _Trial) -> float | None:
     are left out (< 1e-6 in their unit)."""
     if prev is None or not lo.q_w > prev.q_w:
         return None
-    roots = [lo.q_w + m * (lo.q_w - prev.q_w) / (prev.margins[k] - m)
+    roots = [zero_crossing(prev.q_w, prev.margins[k], lo.q_w, m)
              for k, m in lo.margins.items()
              if m > 1e-6 and prev.margins.get(k, -math.inf) > m + 1e-9
              and k[1] not in WARNING_ONLY]
@@ -796,7 +796,7 @@ def _crossing(lo: _Trial | None, hi: _Trial) -> float | None:
     m_lo, m_hi = lo.margins.get(key), hi.margins.get(key)
     if m_lo is None or m_hi is None or not (m_lo > 0 > m_hi):
         return None
-    return lo.q_w + (hi.q_w - lo.q_w) * m_lo / (m_lo - m_hi)
+    return zero_crossing(lo.q_w, m_lo, hi.q_w, m_hi)
 
 
 def _confirm(setup: _Setup, node: str, q_w: float) -> bool:

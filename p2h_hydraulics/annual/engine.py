@@ -50,7 +50,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ..bracket import next_probe
+from ..bracket import next_probe, zero_crossing
 from ..checks import REGISTRY, WARNING_ONLY, CaseContext
 from ..errors import ConvergenceError
 from ..physics import water
@@ -160,6 +160,8 @@ class HourSolver:
         self.warm_full = payload.warm
         self.warm_base = payload.warm
         self.pred_full, self.pred_base = _Predictor(), _Predictor()
+        self.design_total = float(sum(m for m in payload.design_flow_kg_s.values()
+                                      if math.isfinite(m) and m > 0))  # plants [kg/s]
         self.solves = 0
         self.failed_solves = 0
 
@@ -211,9 +213,6 @@ class HourSolver:
         return _Eval(lam, state, res, viol, findings)
 
     # -- the plant-minimum-flow estimate -----------------------------------------------------
-    def _design_total(self) -> float:
-        vals = [m for m in self.p.design_flow_kg_s.values() if math.isfinite(m) and m > 0]
-        return float(sum(vals))
 
     def min_flow_share(self, comp_h, case: HourCase, base_res=None) -> float:
         """Estimated share λ of the offer at which the plants reach their minimum flow.
@@ -224,7 +223,7 @@ class HourSolver:
         inlet the flow-weighted return setpoint; with ``base_res`` both come from that solve.
         inf when no plant has a design flow (the criterion cannot bind).
         """
-        design = self._design_total()
+        design = self.design_total
         if design <= 0:
             return math.inf
         frac = self.p.thresholds.plant_min_flow_fraction
@@ -259,11 +258,11 @@ class HourSolver:
                 and self.min_flow_share(comp_h, case) < 1.0):
             return self._run_from_base(comp_h, case, n0)
         if case.design_limit is None and offered > 0:
-            ev1 = self.evaluate(comp_h, case, 1.0,
-                                self.pred_full.predict(_inputs(case), self.warm_full))
+            x = _inputs(case)
+            ev1 = self.evaluate(comp_h, case, 1.0, self.pred_full.predict(x, self.warm_full))
             if ev1.state is not None:
                 self.warm_full = ev1.state
-                self.pred_full.add(_inputs(case), ev1.state)
+                self.pred_full.add(x, ev1.state)
             if ev1.ok:
                 return self._record(case, ev1, None, n0)
         ev0 = self._base(comp_h, case, ev1.state if ev1 is not None else None)
@@ -284,11 +283,11 @@ class HourSolver:
         """The hour's base case (λ = 0), warm-started from the extrapolated last base states
         (else ``other``); kept as the next hours' warm start."""
         warm = self.warm_base if self.warm_base is not None else other
-        ev0 = self.evaluate(comp_h, case, 0.0, self.pred_base.predict(_inputs(case), warm),
-                            self_base=True)
+        x = _inputs(case)
+        ev0 = self.evaluate(comp_h, case, 0.0, self.pred_base.predict(x, warm), self_base=True)
         if ev0.state is not None:
             self.warm_base = ev0.state
-            self.pred_base.add(_inputs(case), ev0.state)
+            self.pred_base.add(x, ev0.state)
         return ev0
 
     def _run_from_base(self, comp_h, case: HourCase, n0: int) -> dict:
@@ -434,12 +433,11 @@ def _root_estimate(lo: _Eval, hi: _Eval, prev_lo: _Eval | None = None) -> float 
             continue
         m_prev = _margin(prev_lo.findings, code) if prev_lo is not None else None
         if m_prev is not None and m_prev > m_lo and lo.lam > prev_lo.lam:
-            slope = (m_lo - m_prev) / (lo.lam - prev_lo.lam)
-            roots.append(min(lo.lam - m_lo / slope, hi.lam))
+            roots.append(min(zero_crossing(prev_lo.lam, m_prev, lo.lam, m_lo), hi.lam))
             continue
         m_hi = _margin(hi.findings, code)
         if m_hi is not None and m_hi < 0:
-            roots.append(lo.lam + (hi.lam - lo.lam) * m_lo / (m_lo - m_hi))
+            roots.append(zero_crossing(lo.lam, m_lo, hi.lam, m_hi))
     return min(roots) if roots else None
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from p2h_hydraulics.bracket import next_probe
+from p2h_hydraulics.bracket import next_probe, zero_crossing
 
 
 def test_next_probe_aims_below_the_estimate_closes_the_bracket_or_bisects():
@@ -14,3 +14,9 @@ def test_next_probe_aims_below_the_estimate_closes_the_bracket_or_bisects():
     assert x == pytest.approx(0.4049) and expect is False
     x, _ = next_probe(0.2, 0.3, 5.0, tol)  # an estimate outside stays inside the bracket
     assert x == pytest.approx(0.3 - 0.01 * tol)
+
+
+def test_zero_crossing_interpolates_and_extrapolates():
+    """Regula falsi between margins of opposite sign, secant beyond two of one sign."""
+    assert zero_crossing(0.0, 1.0, 1.0, -3.0) == pytest.approx(0.25)
+    assert zero_crossing(500.0, 0.5, 600.0, 0.4) == pytest.approx(1000.0)
