@@ -34,11 +34,17 @@ How (three stages, data flowing one way):
    load case (the one that failed last for this node is tried first). The reported capacity is
    the largest capacity a trial found permitted; ``confirm=True`` re-runs ``check_integration``
    on it. Nodes not refined keep the screened estimate (``method == "screened"``). While
-   bracketing upwards, the next probe aims just above where the falling margins of the last
-   two permitted trials reach zero. Every node is searched on its own (trials warm-start from
-   its own trials or the base case), so its result does not depend on which other nodes are
-   refined: where a near-stagnant loop has two steady states, the state a trial lands in
-   follows its warm start.
+   bracketing, the next probe aims just across where the margins of the last two trials
+   reach zero (the first trial's worst pipe velocity is paired with its value without the
+   feed-in; after a probe that fell short the step at least doubles; without an estimate
+   and with a limit found by the screen, the second probe tries to close the bracket). The
+   first trial is judged in every load case; the trials on the way in the load case that
+   binds first only, the capacity found then in the others — if one of them refuses it,
+   the search continues below, judging every trial in every case. A run of passes below the
+   same upper end switches regula falsi to bisection. Every node is searched on its own
+   (trials warm-start from its own trials or the base case), so its result does not depend
+   on which other nodes are refined: where a near-stagnant loop has two steady states, the
+   state a trial lands in follows its warm start.
 
 The binding criterion is the decisive finding of the smallest capacity found NOT permitted
 (of the load cases that trial evaluated). The search assumes the verdict turns from permitted to
@@ -292,13 +298,15 @@ class _Setup:
         return case.lin
 
     # -- one full trial ------------------------------------------------------------------
-    def trial(self, node: str, q_w: float, order: list[int], warm: dict) -> _Trial:
+    def trial(self, node: str, q_w: float, order: list[int], warm: dict,
+              into: _Trial | None = None) -> _Trial:
         """Solve the feed-in case of ``node`` at ``q_w`` in the load cases ``order`` (stop at
-        the first one not permitted) and judge it with the checker's registry."""
+        the first one not permitted) and judge it with the checker's registry; ``into``: an
+        earlier trial at ``q_w`` whose other load cases passed, completed in place."""
         from .solver import solve_compiled
 
         unit = self._unit(node, q_w)
-        out = _Trial(q_w=q_w, feasible=True)
+        out = into if into is not None else _Trial(q_w=q_w, feasible=True)
         for i in order:
             case = self.cases[i]
             d0 = design_feedin(unit, case.required_c, None)
@@ -324,9 +332,12 @@ class _Setup:
                 mg = f.search_margin
                 if f.case != "base" and mg is not None and math.isfinite(mg):
                     key = (case.name, f.code)
-                    out.margins[key] = min(out.margins.get(key, math.inf), float(mg))
+                    if float(mg) < out.margins.get(key, math.inf):
+                        out.margins[key], out.elements[key] = float(mg), f.element
             verdict = decide(findings)
             out.verdicts[case.name] = verdict
+            if _feasible(verdict, self.spec.allow_conditions):
+                out.passed.append(i)
             if feed is not None:
                 d = ctx.designs[unit.id]
                 head = float(feed.feedins.at[unit.id, "head_pa"])
@@ -394,6 +405,8 @@ class _Trial:
     binding: dict | None = None
     failed_case: int | None = None
     margins: dict = field(default_factory=dict)  # (load case, code) → smallest margin
+    elements: dict = field(default_factory=dict)  # (load case, code) → its worst element
+    passed: list = field(default_factory=list)  # load cases solved and permitted
     n_solves: int = 0
     solve_s: float = 0.0
     solve_cpu_s: float = 0.0
@@ -476,6 +489,7 @@ class _Linear:
         self.b_pmax = th.pn_bar - self.p0
         self.b_pmin = self.p0 - self.p_lim_min
         self.b_v = vmax - np.abs(self.m0 * self.v_per_m)
+        self.pipe_pos = {b: k for k, b in enumerate(comp.branch_ids[self.pipe_rows])}
 
     def columns(self, ks: np.ndarray, kr: np.ndarray) -> dict:
         """Responses per unit feed-in flow, one column per node: pressures [bar/(kg/s)],
@@ -678,13 +692,41 @@ def _refine_node(setup: _Setup, node: str, seed: dict) -> dict:
     warm: dict = {}
     trials: list[_Trial] = []
 
-    def run(q):
-        t = setup.trial(node, q, order, warm)
-        trials.append(t)
+    def reorder(t):
         if not t.feasible and t.failed_case is not None:  # try the failing case first next
             order.remove(t.failed_case)
             order.insert(0, t.failed_case)
+
+    eager = [False]  # judge every trial in every load case (once the lazy way misled)
+
+    def run(q, every_case=False):
+        """A trial at ``q``: in the first load case of ``order`` only (the others are judged
+        once the search has settled, ``settle``), or in every case."""
+        t = setup.trial(node, q, order if every_case or eager[0] else order[:1], warm)
+        trials.append(t)
+        reorder(t)
         return t
+
+    def complete(t) -> bool:
+        """Judge a trial that passed its first load case in the others; True if permitted."""
+        rest = [i for i in order if i not in t.passed]
+        if t.feasible and rest:
+            setup.trial(node, t.q_w, rest, warm, into=t)
+            reorder(t)
+        return t.feasible
+
+    def settle(lo, hi):
+        """Bisect, then judge the best pass in every load case; when another case refuses
+        it, it becomes the upper end and the search goes on from the best trial permitted
+        in every case, now judging every trial in every case."""
+        lo, hi = bisect(lo, hi)
+        while lo is not None and not complete(lo):
+            eager[0] = True
+            hi = lo
+            below = [x for x in trials if x.feasible and x.q_w < hi.q_w
+                     and len(x.passed) == len(order)]
+            lo, hi = bisect(max(below, key=lambda x: x.q_w) if below else None, hi)
+        return lo, hi
 
     q_min = min(tol_w, q_max)
 
@@ -692,57 +734,77 @@ def _refine_node(setup: _Setup, node: str, seed: dict) -> dict:
         """Narrow [lo, hi] to the tolerance: regula falsi on the margin of the criterion that
         binds at ``hi`` (aimed just below the estimated crossing, or just above ``lo`` when
         that is within the tolerance), bisection after two estimates the solves contradicted
-        or when no margin is known."""
-        misses = 0
+        or when no margin is known, and after two probes in a row passed below the same
+        ``hi`` (a curved margin makes regula falsi creep up to the crossing in ever smaller
+        steps)."""
+        misses, kept = 0, 0
         while hi is not None and len(trials) < _MAX_TRIALS:
             q_lo = lo.q_w if lo else 0.0
             tol = max(tol_w, tol_rel * hi.q_w)
             if hi.q_w - q_lo <= tol:
                 break
-            root = _crossing(lo, hi) if misses < 2 else None
+            root = _crossing(lo, hi) if misses < 2 and kept < 2 else None
             # (the tolerance at ``lo``: a probe just above ``lo`` then closes the bracket)
             q, expect = next_probe(q_lo, hi.q_w, root, max(tol_w, tol_rel * q_lo))
             if expect is None:
                 misses = 0
             t = run(q)
             lo, hi = (t, hi) if t.feasible else (lo, t)
+            kept = kept + 1 if t.feasible and root is not None else 0
             if expect is not None:
                 misses = misses + 1 if t.feasible != expect else 0
         return lo, hi
 
     lo, hi = None, None  # the largest permitted / smallest not permitted trial
-    t = run(min(max(seed["q_w"], q_min), q_max))
-    f = 1.1  # bracketing step from the screened estimate, squared after every step
+    t = run(min(max(seed["q_w"], q_min), q_max), every_case=True)
+    # the screen found a limit of its own here: without a better estimate the second probe
+    # tries to close the bracket at once (one tolerance above / below)
+    close_first = seed.get("code") is not None and t.q_w < q_max
+    f = 1.1  # bracketing step without an estimate, squared after every step
+    # the trial before ``t`` on this side (first: the margins without feed-in, if known);
+    # whether the last probe fell short of where it was aimed
+    zero = _at_zero(setup, t)
+    prev, crept = (zero if zero.margins else None), False
     if t.feasible:
-        lo, prev = t, None
+        lo = t
         while lo.q_w < q_max and len(trials) < _MAX_TRIALS:
-            q = lo.q_w * f
-            est = _extrapolated(prev, lo)
-            if est is not None:  # aim just above where the margins of two passes cross zero
-                q = min(est + 0.5 * max(tol_w, tol_rel * est), 4.0 * lo.q_w)
+            q, aimed = _step_beyond(prev, lo, f, crept, tol_w, tol_rel, up=True)
+            roots = _roots(prev, lo)
+            if roots:  # the load case whose margin runs out first is judged first
+                first = min(roots, key=roots.get)[0]
+                i = next(j for j in order if setup.cases[j].name == first)
+                order.remove(i)
+                order.insert(0, i)
+            if close_first and not aimed and len(trials) == 1:
+                q, aimed = lo.q_w + 0.99 * max(tol_w, tol_rel * lo.q_w), True
             t = run(min(q, q_max))
             if not t.feasible:
                 hi = t
                 break
+            crept = aimed  # aimed to fail, but passed
             prev, lo, f = lo, t, min(f * f, 4.0)
     else:
         hi = t
         while hi.q_w > q_min and len(trials) < _MAX_TRIALS:
-            t = run(max(hi.q_w / f, q_min))
+            q, aimed = _step_beyond(prev, hi, f, crept, tol_w, tol_rel, up=False)
+            if close_first and not aimed and len(trials) == 1:
+                q, aimed = hi.q_w - 0.99 * max(tol_w, tol_rel * hi.q_w), True
+            t = run(max(q, q_min))
             if t.feasible:
                 lo = t
                 break
-            hi, f = t, min(f * f, 4.0)
-    lo, hi = bisect(lo, hi)
+            crept = aimed  # aimed to pass, but failed
+            prev, hi, f = hi, t, min(f * f, 4.0)
+    lo, hi = settle(lo, hi)
     # the verdict need not be monotone in the capacity (a feed-in can stall a branch at one
     # output and reverse it at a larger one): probe half the capacity once and search below
     # when that is not permitted
     non_monotone = False
     if lo is not None and lo.q_w / 2 >= q_min and len(trials) < _MAX_TRIALS:
-        t = run(lo.q_w / 2)
+        t = run(lo.q_w / 2, every_case=True)
         if not t.feasible:
             non_monotone = True
-            lo, hi = bisect(None, t)
+            lo, hi = settle(None, t)
     row = {"node": node, "capacity_kw": (lo.q_w / 1e3) if lo else 0.0,
            "n_solves": sum(x.n_solves for x in trials), "method": "solved",
            "solve_s": sum(x.solve_s for x in trials),
@@ -773,18 +835,76 @@ def _refine_node(setup: _Setup, node: str, seed: dict) -> dict:
     return row
 
 
-def _extrapolated(prev: _Trial | None, lo: _Trial) -> float | None:
-    """Capacity [W] where a margin falling between two permitted trials ``prev`` < ``lo``
-    reaches zero (secant, the nearest over the criteria and load cases); None when no margin
-    falls. Margins held at ≈ 0 by a control (the critical consumer's Δp) carry no trend and
-    are left out (< 1e-6 in their unit)."""
+def _roots(prev: _Trial | None, lo: _Trial) -> dict:
+    """(load case, code) → capacity [W] where its margin, falling between two permitted
+    trials ``prev`` < ``lo``, reaches zero (secant). Margins held at ≈ 0 by a control (the
+    critical consumer's Δp) carry no trend and are left out (< 1e-6 in their unit)."""
     if prev is None or not lo.q_w > prev.q_w:
+        return {}
+    return {k: zero_crossing(prev.q_w, prev.margins[k], lo.q_w, m)
+            for k, m in lo.margins.items()
+            if m > 1e-6 and prev.margins.get(k, -math.inf) > m + 1e-9
+            and k[1] not in WARNING_ONLY}
+
+
+def _extrapolated(prev: _Trial | None, lo: _Trial) -> float | None:
+    """The nearest of ``_roots`` over the criteria and load cases; None when no margin
+    falls."""
+    roots = _roots(prev, lo)
+    return min(roots.values()) if roots else None
+
+
+def _at_zero(setup: _Setup, t: _Trial) -> _Trial:
+    """The margins of ``t``'s worst elements without the feed-in, as a trial at 0 W, where
+    the base case knows them: pipe velocities (the screen's base margins). With them the
+    first full trial gives a secant through the origin — where the screen's linear model
+    is off (flow shifting to parallel paths as friction grows), a better next probe."""
+    zero = _Trial(q_w=0.0, feasible=True)
+    for i, case in enumerate(setup.cases):
+        key = (case.name, "velocity")
+        lin = setup.linear(i) if key in t.margins else None
+        k = lin.pipe_pos.get(t.elements.get(key)) if lin is not None else None
+        if k is not None and lin.b_v[k] > 0:
+            zero.margins[key] = float(lin.b_v[k])
+    return zero
+
+
+def _recovering(prev: _Trial | None, hi: _Trial) -> float | None:
+    """Capacity [W] below two trials ``hi`` < ``prev`` that were not permitted where the
+    margin of the criterion binding at ``hi`` (negative in both, less so at ``hi``) reaches
+    zero (secant); None without such a pair."""
+    if prev is None or hi.binding is None or not hi.q_w < prev.q_w:
         return None
-    roots = [zero_crossing(prev.q_w, prev.margins[k], lo.q_w, m)
-             for k, m in lo.margins.items()
-             if m > 1e-6 and prev.margins.get(k, -math.inf) > m + 1e-9
-             and k[1] not in WARNING_ONLY]
-    return min(roots) if roots else None
+    key = (hi.binding.get("load_case"), hi.binding.get("code"))
+    m_hi, m_prev = hi.margins.get(key), prev.margins.get(key)
+    if m_hi is None or m_prev is None or not m_prev < m_hi < 0:
+        return None
+    return zero_crossing(prev.q_w, m_prev, hi.q_w, m_hi)
+
+
+def _step_beyond(prev: _Trial | None, t: _Trial, f: float, crept: bool, tol_w: float,
+                 tol_rel: float, up: bool) -> tuple[float, bool]:
+    """(next bracketing probe [W], whether it is aimed across the limit) beyond ``t`` (above a
+    permitted trial, ``up``, else below a trial not permitted): aimed just across where the
+    margins of ``prev`` and ``t`` reach zero (``_extrapolated``; downwards ``_crossing``
+    with a permitted ``prev`` below, else ``_recovering``), else a factor ``f`` away; at most
+    4× (¼).
+    ``crept``: the last probe was aimed across and fell short (a margin that flattens): then
+    the step is at least twice the last one, so a slowly curving margin is not followed in
+    ever smaller steps."""
+    if up:
+        est = _extrapolated(prev, t)
+    else:
+        est = _crossing(prev, t) if prev and prev.q_w < t.q_w else _recovering(prev, t)
+    if est is None:
+        q = t.q_w * f if up else t.q_w / f
+    else:
+        half_tol = 0.5 * max(tol_w, tol_rel * est)
+        q = est + half_tol if up else est - half_tol
+    if crept and prev is not None:
+        last = abs(t.q_w - prev.q_w)
+        q = max(q, t.q_w + 2.0 * last) if up else min(q, t.q_w - 2.0 * last)
+    return (min(q, 4.0 * t.q_w) if up else max(q, 0.25 * t.q_w)), est is not None
 
 
 def _crossing(lo: _Trial | None, hi: _Trial) -> float | None:

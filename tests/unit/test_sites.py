@@ -201,26 +201,41 @@ def test_bad_arguments(scen_path):
 
 
 class _StubSetup:
-    """Feasible where ``ok(q_kw)``; records the capacities tried."""
+    """Feasible where ``ok(q_kw)`` (one load case) or ``ok(q_kw, case)``; records the
+    capacities tried and every (capacity, load case) solved."""
 
-    def __init__(self, ok, q_max_kw=2000.0, tol_kw=25.0, tol_rel=0.02):
+    def __init__(self, ok, q_max_kw=2000.0, tol_kw=25.0, tol_rel=0.02, n_cases=1):
         from types import SimpleNamespace
 
-        self.ok = ok
+        self.ok = ok if n_cases > 1 else (lambda q, i: ok(q))
+        self.cases = [SimpleNamespace(name=f"lc{i}") for i in range(n_cases)]
         self.spec = SimpleNamespace(q_max_w=q_max_kw * 1e3, tol_w=tol_kw * 1e3, tol_rel=tol_rel,
                                     confirm=False)
         self.tried = []
+        self.solved = []
 
-    def trial(self, node, q_w, order, warm):
-        self.tried.append(q_w / 1e3)
-        t = _Trial(q_w=q_w, feasible=bool(self.ok(q_w / 1e3)), n_solves=1)
-        if t.feasible:
-            t.verdicts = {"lc": PERMITTED}
-            t.figures = {"lc": {"pump_head_bar": 1.0, "t_return_c": 50.0, "heat_pump": False,
-                                "cop": math.nan, "p_el_kw": 0.0}}
-        else:
-            t.binding = {"code": "velocity", "load_case": "lc", "element": "p", "message": "m"}
-            t.failed_case = 0
+    def linear(self, i):
+        return None  # no screen: no margins without the feed-in
+
+    def trial(self, node, q_w, order, warm, into=None):
+        if into is None:
+            self.tried.append(q_w / 1e3)
+        t = into if into is not None else _Trial(q_w=q_w, feasible=True)
+        for i in order:
+            name = self.cases[i].name
+            t.n_solves += 1
+            self.solved.append((q_w / 1e3, i))
+            if self.ok(q_w / 1e3, i):
+                t.passed.append(i)
+                t.verdicts[name] = PERMITTED
+                t.figures[name] = {"pump_head_bar": 1.0, "t_return_c": 50.0,
+                                   "heat_pump": False, "cop": math.nan, "p_el_kw": 0.0}
+            else:
+                t.feasible = False
+                t.binding = {"code": "velocity", "load_case": name, "element": "p",
+                             "message": "m"}
+                t.failed_case = i
+                break
         return t
 
     def base_figures(self, node):
@@ -253,6 +268,53 @@ def test_search_probes_below_a_non_monotone_verdict():
     row = _refine_node(stub, "N", {"q_w": 900e3, "order": [0]})
     assert row["non_monotone"]
     assert row["capacity_kw"] <= 300.0 < row["first_infeasible_kw"] <= 500.0
+
+
+def test_search_judges_other_load_cases_once_settled_and_follows_the_one_that_binds():
+    """Two load cases; the screen's order puts the wrong one first (case 0 permits up to
+    1,500 kW, case 1 only up to 700 kW). Trials on the way are judged in the first case only;
+    the capacity found is judged in both, and the search then continues below in both."""
+    stub = _StubSetup(lambda q, i: q <= (1500.0 if i == 0 else 700.0), n_cases=2)
+    row = _refine_node(stub, "N", {"q_w": 1000e3, "order": [0, 1]})
+    assert row["capacity_kw"] <= 700.0 < row["first_infeasible_kw"] <= 700.0 + 25.0
+    assert row["load_case"] == "lc1"
+    cap = row["capacity_kw"]
+    assert {i for q, i in stub.solved if q == cap} == {0, 1}  # judged in every case
+    assert row["n_solves"] == len(stub.solved)
+    # the right order from the start: a trial that fails costs one solve, and passing trials
+    # before the end are judged in the first case only
+    stub = _StubSetup(lambda q, i: q <= (1500.0 if i == 0 else 700.0), n_cases=2)
+    row = _refine_node(stub, "N", {"q_w": 1000e3, "order": [1, 0]})
+    assert row["capacity_kw"] <= 700.0 < row["first_infeasible_kw"] <= 725.0
+    assert len(stub.solved) < 2 * len(stub.tried)
+
+
+def test_bracketing_steps_grow_when_estimates_fall_short():
+    """A margin that flattens: the secant from the last two passes lands just above ``lo``;
+    after a probe aimed across fell short, the next step is at least twice the last."""
+    from p2h_hydraulics.sites import _recovering, _step_beyond
+
+    key = ("lc", "velocity")
+    a = _Trial(q_w=500e3, feasible=True, margins={key: 0.5})
+    b = _Trial(q_w=600e3, feasible=True, margins={key: 0.49})
+    q, aimed = _step_beyond(a, b, 1.1, False, 25e3, 0.02, up=True)
+    assert aimed and q == pytest.approx(4 * 600e3)  # far root: capped at 4×
+    c = _Trial(q_w=610e3, feasible=True, margins={key: 0.001})
+    q, _ = _step_beyond(b, c, 1.1, False, 25e3, 0.02, up=True)
+    assert q == pytest.approx(610e3 + 0.001 * 10e3 / 0.489 + 12.5e3, rel=1e-6)
+    q, _ = _step_beyond(b, c, 1.1, True, 25e3, 0.02, up=True)  # crept: ≥ twice the last step
+    assert q == pytest.approx(630e3)
+    # downwards from two trials not permitted, the binding margin recovering: −0.2, −0.1
+    hi1 = _Trial(q_w=1000e3, feasible=False, margins={key: -0.2},
+                 binding={"code": "velocity", "load_case": "lc"})
+    hi2 = _Trial(q_w=900e3, feasible=False, margins={key: -0.1},
+                 binding={"code": "velocity", "load_case": "lc"})
+    assert _recovering(hi1, hi2) == pytest.approx(800e3)
+    q, aimed = _step_beyond(hi1, hi2, 1.1, False, 25e3, 0.02, up=False)
+    assert aimed and q == pytest.approx(800e3 - 12.5e3)
+    assert _recovering(hi2, hi1) is None  # not a downward pair
+    q, aimed = _step_beyond(None, hi2, 1.1, False, 25e3, 0.02, up=False)
+    assert not aimed and q == pytest.approx(900e3 / 1.1)
 
 
 def test_upward_bracketing_extrapolates_the_falling_margin():
