@@ -314,7 +314,8 @@ class _Setup:
             fdf = (pd.concat([case.net.feedins, new[case.net.feedins.columns]])
                    if len(case.net.feedins) else new)
             comp = case.comp.with_feedins(fdf)
-            start = _nearest(warm.get(i, []), q_w) or case.state
+            base = [(0.0, case.state)] if case.state is not None else []
+            start = _predicted(base + warm.get(i, []), q_w)
             ts, tc = time.perf_counter(), time.thread_time()
             feed, err = None, None
             try:
@@ -376,10 +377,21 @@ class _Setup:
                 "cop": min(cops, default=math.nan), "p_el_kw": math.nan}
 
 
-def _nearest(states: list, q_w: float):
+def _predicted(states: list, q_w: float):
+    """Warm start for a trial at ``q_w`` [W] from solved ``(q, State)`` pairs of the same
+    node and load case (the base case at q = 0 included): linear in q through the two
+    nearest (interpolated between them, extrapolated by at most their distance), the
+    nearest alone when there is one; None without any."""
     if not states:
         return None
-    return min(states, key=lambda s: abs(s[0] - q_w))[1]
+    near = sorted(states, key=lambda s: abs(s[0] - q_w))[:2]
+    if len(near) < 2 or near[0][0] == near[1][0]:
+        return near[0][1]
+    (q0, s0), (q1, s1) = near
+    w = float(np.clip((q_w - q0) / (q1 - q0), -1.0, 2.0))
+    return dataclasses.replace(s0, **{
+        k: getattr(s0, k) + w * (getattr(s1, k) - getattr(s0, k))
+        for k in ("mdot_b", "p", "h", "lift")})
 
 
 def _feasible(verdict: str, allow_conditions: bool) -> bool:
