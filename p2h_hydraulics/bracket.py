@@ -22,8 +22,9 @@ def next_probe(lo: float, hi: float, root: float | None, tol: float) -> tuple[fl
     ``root``: the estimated crossing of the failing criterion's margin (None: bisect). The probe
     aims just below it (expected to pass); when ``lo`` is already within ``tol`` of it, just
     above ``lo`` (expected to fail, closing the bracket). Kept 1 % of ``tol`` inside the ends.
+    An estimate at or beyond ``hi`` (which failed) is contradicted by the solves: bisect.
     """
-    if root is None:
+    if root is None or root >= hi:
         x, expect = 0.5 * (lo + hi), None
     elif root - lo > tol:
         x, expect = root - 0.5 * tol, True

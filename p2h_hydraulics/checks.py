@@ -328,7 +328,9 @@ def check_plant_flow(ctx: CaseContext) -> list[Finding]:
                    f"{-m:.2f} kg/s back into its supply outlet (base case {base_m:.2f} kg/s): "
                    "the network cannot absorb the feed-in")
         else:
-            msg = (f"the flow of plant '{pid}' drops from {base_m:.2f} to {m:.2f} kg/s = "
+            drop = (f"drops from {base_m:.2f} to" if math.isfinite(base_m) else
+                    "with the feed-in is")
+            msg = (f"the flow of plant '{pid}' {drop} {m:.2f} kg/s = "
                    f"{100 * share:.1f} % of its design flow {design:.2f} kg/s{src} "
                    f"(minimum {100 * frac:.0f} %)")
             if not ok:

@@ -30,8 +30,9 @@ holds).
 then the bracket [pass, fail] is narrowed until it is narrower than ``rel_tol`` by regula falsi
 on the margin of the criterion that fails at the upper end (aimed just below the estimated
 limit, then just above the best pass), with bisection when the margin is unknown (no
-convergence) or the bracket stops halving. The answer is the largest λ that was solved and
-passed — never an interpolated value. The search assumes that a criterion which fails at
+convergence), after two estimates the solves contradicted, or when the estimate lies at or
+beyond the failing end (``bracket.next_probe``). The answer is the largest λ that was solved
+and passed — never an interpolated value. The search assumes that a criterion which fails at
 some feed-in also fails at every larger one; where a criterion is not monotone (the checker's
 pre-existing-problem rule counts failing elements, so a marginal pressure at a hilltop can flip
 back and forth) the answer is a passing feed-in next to a failing one, not necessarily the
@@ -294,7 +295,9 @@ class HourSolver:
         """An hour whose full offer would take the plants below their minimum flow (estimate
         from the inputs): the base case first, then a probe just below the limit estimated
         from it, then the usual bracket search. Saves the full-offer solve, which at such
-        low loads pushes water backwards through the plant and converges badly."""
+        low loads pushes water backwards through the plant and converges badly. (The base
+        case is needed anyway: in these hours consumers are often below their minimum supply
+        temperature already without the feed-in, which only the base case can excuse.)"""
         tol = self.p.rel_tol
         ev0 = self._base(comp_h, case, self.warm_full)
         if not ev0.ok:
@@ -317,16 +320,18 @@ class HourSolver:
             ev1 = self.evaluate(comp_h, case, 1.0, ev_up.state, base=ev0.res)
             if ev1.ok:
                 return self._record(case, ev1, None, n0)
-            lo, hi = self._search(comp_h, case, ev_up, ev1, prev_lo=probe)
+            lo, hi = self._search(comp_h, case, ev_up, ev1, prev_lo=probe, base=ev0.res)
             return self._record(case, lo, _limit(hi), n0)
         if ev_up.ok:
             return self._record(case, ev_up, None, n0)
         return self._record(case, probe, _limit(ev_up), n0)
 
-    def _search(self, comp_h, case, lo: _Eval, hi: _Eval,
-                prev_lo: _Eval | None = None) -> tuple[_Eval, _Eval]:
+    def _search(self, comp_h, case, lo: _Eval, hi: _Eval, prev_lo: _Eval | None = None,
+                base=None) -> tuple[_Eval, _Eval]:
+        """Narrow [lo, hi] (see the module doc); ``base``: the hour's base-case result the
+        probes are judged against (default: ``lo``'s, when ``lo`` is the base case)."""
         tol = self.p.rel_tol
-        base = lo.res
+        base = base if base is not None else lo.res
         misses = 0  # consecutive estimates the solve contradicted; two → bisect once
         # prev_lo: the pass before ``lo``: with it the margin is extrapolated (secant)
         while hi.lam - lo.lam > tol:

@@ -426,3 +426,59 @@ def test_warm_start_predictor_is_exact_for_states_linear_in_the_inputs():
                                    atol=1e-9)
     far = inputs[-1] + 100.0  # needs coefficients > 3: not extrapolated that far
     np.testing.assert_array_equal(pred.predict(far, None).h, state(inputs[-1]).h)
+
+
+def _stub_hour_solver(margin):
+    """An ``HourSolver`` whose solves are a margin function of λ (no network)."""
+    from types import SimpleNamespace
+
+    from p2h_hydraulics.annual import engine as E
+
+    hs = E.HourSolver.__new__(E.HourSolver)
+    hs.p = SimpleNamespace(rel_tol=0.005)
+    hs.tried = []
+
+    def evaluate(comp_h, case, lam, warm, base=None, self_base=False):
+        hs.tried.append((float(lam), base))
+        m = float(margin(lam))
+        f = SimpleNamespace(code="consumer_supply_temperature", case="feedin", search_margin=m,
+                            severity="violation" if m < 0 else "ok", element="C1",
+                            message="m")
+        return E._Eval(lam, state=lam, res=f"res{lam:.4f}", violations=[f] if m < 0 else [],
+                       findings=[f])
+
+    hs.evaluate = evaluate
+    return hs
+
+
+@pytest.mark.parametrize("margin", [lambda x: np.cbrt(0.3 - x),
+                                    lambda x: (0.3 - x) * (1 + 30 * abs(0.3 - x)),
+                                    lambda x: 1 - np.exp(8 * (x - 0.3))])
+def test_hour_search_on_curved_margins_needs_about_as_many_probes_as_bisection(margin):
+    """Margins crossing zero at λ = 0.3 that curve (flat far off, steep near the crossing, or
+    the reverse): the search ends with a pass within ``rel_tol`` below a failure around the
+    crossing in at most 9 probes (bisection of [0, 1] to 0.005: 8; 11–14 while estimates at
+    or beyond the failing end were probed just below it, one step at a time)."""
+    hs = _stub_hour_solver(margin)
+    lo, hi = hs.evaluate(None, None, 0.0, None), hs.evaluate(None, None, 1.0, None)
+    lo, hi = hs._search(None, None, lo, hi, base="base-result")
+    assert lo.ok and not hi.ok and 0.0 < hi.lam - lo.lam <= 0.005
+    assert lo.lam <= 0.3 <= hi.lam
+    probes = hs.tried[2:]
+    assert len(probes) <= 9
+    assert all(b == "base-result" for _, b in probes)  # judged against the hour's base case
+
+
+def test_plant_flow_message_without_a_base_case():
+    from types import SimpleNamespace
+
+    from p2h_hydraulics.checks import Thresholds, check_plant_flow
+
+    plant = pd.DataFrame({"mdot_kg_s": [1.5]}, index=pd.Index(["plant"]))
+    ctx = SimpleNamespace(feedin=SimpleNamespace(plant=plant), base=None,
+                          thresholds=Thresholds(), design_flow_kg_s={"plant": 20.0},
+                          design_flow_source={})
+    ctx.finding = lambda code, sev, **kw: SimpleNamespace(code=code, severity=sev, **kw)
+    (f,) = check_plant_flow(ctx)
+    assert f.severity == "violation" and "nan" not in f.message
+    assert "with the feed-in is 1.50 kg/s = 7.5 % of its design flow" in f.message

@@ -12,8 +12,11 @@ def test_next_probe_aims_below_the_estimate_closes_the_bracket_or_bisects():
     assert x == pytest.approx(0.395) and expect is True
     x, expect = next_probe(0.395, 1.0, 0.4, tol)  # lo within tol: close from above
     assert x == pytest.approx(0.4049) and expect is False
-    x, _ = next_probe(0.2, 0.3, 5.0, tol)  # an estimate outside stays inside the bracket
-    assert x == pytest.approx(0.3 - 0.01 * tol)
+    # an estimate at or above the failing end is contradicted by it: bisect
+    assert next_probe(0.2, 0.3, 5.0, tol) == (pytest.approx(0.25), None)
+    assert next_probe(0.2, 0.3, 0.3, tol) == (pytest.approx(0.25), None)
+    x, expect = next_probe(0.2, 0.3, 0.299, tol)  # just inside: aims below it
+    assert x == pytest.approx(0.294) and expect is True
 
 
 def test_zero_crossing_interpolates_and_extrapolates():
