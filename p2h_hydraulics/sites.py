@@ -91,7 +91,7 @@ from .errors import ConvergenceError, ScenarioError
 from .model.trench import RETURN_SUFFIX, SUPPLY_SUFFIX
 from .p2h import P2HUnit, design_feedin, feedin_table, pump_head_needed_pa, to_feedin_rows
 from .report import NOT_PERMITTED, PERMITTED, PERMITTED_WITH_CONDITIONS, decide, sort_findings
-from .solver.native import SolverOptions
+from .solver.native import SolverOptions, predict_state
 from .units import BAR, ZERO_CELSIUS_K
 
 # Trial solves are warm-started next to a solved state and settle in well under 100 outer
@@ -315,7 +315,7 @@ class _Setup:
                    if len(case.net.feedins) else new)
             comp = case.comp.with_feedins(fdf)
             base = [(0.0, case.state)] if case.state is not None else []
-            start = _predicted(base + warm.get(i, []), q_w)
+            start = predict_state(base + warm.get(i, []), q_w)
             ts, tc = time.perf_counter(), time.thread_time()
             feed, err = None, None
             try:
@@ -375,23 +375,6 @@ class _Setup:
         return {"pump_head_bar": max(heads, default=math.nan),
                 "t_return_c": max(trets, default=math.nan), "heat_pump": hp,
                 "cop": min(cops, default=math.nan), "p_el_kw": math.nan}
-
-
-def _predicted(states: list, q_w: float):
-    """Warm start for a trial at ``q_w`` [W] from solved ``(q, State)`` pairs of the same
-    node and load case (the base case at q = 0 included): linear in q through the two
-    nearest (interpolated between them, extrapolated by at most their distance), the
-    nearest alone when there is one; None without any."""
-    if not states:
-        return None
-    near = sorted(states, key=lambda s: abs(s[0] - q_w))[:2]
-    if len(near) < 2 or near[0][0] == near[1][0]:
-        return near[0][1]
-    (q0, s0), (q1, s1) = near
-    w = float(np.clip((q_w - q0) / (q1 - q0), -1.0, 2.0))
-    return dataclasses.replace(s0, **{
-        k: getattr(s0, k) + w * (getattr(s1, k) - getattr(s0, k))
-        for k in ("mdot_b", "p", "h", "lift")})
 
 
 def _feasible(verdict: str, allow_conditions: bool) -> bool:

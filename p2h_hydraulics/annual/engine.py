@@ -56,7 +56,7 @@ from ..checks import REGISTRY, WARNING_ONLY, CaseContext
 from ..errors import ConvergenceError
 from ..physics import water
 from ..report import Finding
-from ..solver.native import element_flows, solve_compiled
+from ..solver.native import element_flows, predict_state, solve_compiled
 
 __all__ = ["HourCase", "Payload", "solve_chunk", "WARNING_ONLY", "DESIGN_CODES"]
 
@@ -339,8 +339,9 @@ class HourSolver:
             lam, expect_pass = next_probe(lo.lam, hi.lam, root, tol)
             if expect_pass is None:
                 misses = 0
-            near = lo if (lam - lo.lam <= hi.lam - lam or hi.state is None) else hi
-            ev = self.evaluate(comp_h, case, lam, near.state, base=base)
+            solved = [(e.lam, e.state) for e in (lo, hi, prev_lo)
+                      if e is not None and e.state is not None]
+            ev = self.evaluate(comp_h, case, lam, predict_state(solved, lam), base=base)
             if ev.ok:
                 prev_lo, lo = lo, ev
             else:

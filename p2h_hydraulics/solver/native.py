@@ -70,6 +70,22 @@ class State:
     lift: np.ndarray
 
 
+def predict_state(points: list, x: float) -> State | None:
+    """Warm start for a solve at parameter ``x`` (a feed-in's output, a share of it) from
+    solved ``(x_k, State)`` pairs of the same network differing only in that parameter:
+    linear in x through the two nearest (interpolated between them, extrapolated by at most
+    their distance), the nearest alone when there is one; None without any."""
+    if not points:
+        return None
+    near = sorted(points, key=lambda s: abs(s[0] - x))[:2]
+    if len(near) < 2 or near[0][0] == near[1][0]:
+        return near[0][1]
+    (x0, s0), (x1, s1) = near
+    w = float(np.clip((x - x0) / (x1 - x0), -1.0, 2.0))
+    return replace(s0, **{k: getattr(s0, k) + w * (getattr(s1, k) - getattr(s0, k))
+                          for k in ("mdot_b", "p", "h", "lift")})
+
+
 def _fixed_pressures(comp: Compiled, lift: np.ndarray):
     """Fixed node indices and their pressures; ModelError when two elements disagree."""
     nodes, values, owners = [], [], []

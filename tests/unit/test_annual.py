@@ -444,7 +444,7 @@ def _stub_hour_solver(margin):
         f = SimpleNamespace(code="consumer_supply_temperature", case="feedin", search_margin=m,
                             severity="violation" if m < 0 else "ok", element="C1",
                             message="m")
-        return E._Eval(lam, state=lam, res=f"res{lam:.4f}", violations=[f] if m < 0 else [],
+        return E._Eval(lam, state=None, res=f"res{lam:.4f}", violations=[f] if m < 0 else [],
                        findings=[f])
 
     hs.evaluate = evaluate

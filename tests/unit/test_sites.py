@@ -449,21 +449,20 @@ def test_cli_sites_usage_errors(scen_path, tmp_path):
 def test_trial_warm_start_is_linear_in_the_output_through_the_two_nearest_states():
     """States linear in q are predicted exactly between and next to the two nearest solved
     ones; one state is returned as is; extrapolation goes at most one spacing beyond."""
-    from p2h_hydraulics.sites import _predicted
-    from p2h_hydraulics.solver.native import State
+    from p2h_hydraulics.solver.native import State, predict_state
 
     def state(q):
         return State(mdot_b=np.array([1.0, -2.0]) + q * np.array([0.5, 0.25]),
                      p=np.array([3e5]) - 10.0 * q, h=np.array([2e5]) + 4.0 * q,
                      lift=np.array([1e5]) + q)
 
-    assert _predicted([], 5.0) is None
+    assert predict_state([], 5.0) is None
     one = state(0.0)
-    assert _predicted([(0.0, one)], 5.0) is one
+    assert predict_state([(0.0, one)], 5.0) is one
     pts = [(0.0, state(0.0)), (10.0, state(10.0)), (40.0, state(40.0))]
     for q in (4.0, 13.0, 25.0):
-        got, want = _predicted(pts, q), state(q)
+        got, want = predict_state(pts, q), state(q)
         for k in ("mdot_b", "p", "h", "lift"):
             np.testing.assert_allclose(getattr(got, k), getattr(want, k), rtol=1e-12)
-    far = _predicted(pts[:2], 100.0)  # two states 10 apart: at most to q = 20
+    far = predict_state(pts[:2], 100.0)  # two states 10 apart: at most to q = 20
     np.testing.assert_allclose(far.h, state(20.0).h)
