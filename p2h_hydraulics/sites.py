@@ -681,51 +681,90 @@ def _screen_task(nodes: list[str], spec: _Spec) -> dict:
 
 
 def _refine_node(setup: _Setup, node: str, seed: dict) -> dict:
-    spec = setup.spec
-    q_max, tol_w, tol_rel = spec.q_max_w, spec.tol_w, spec.tol_rel
-    order = list(seed["order"])
-    warm: dict = {}
-    trials: list[_Trial] = []
+    """Capacity of ``node`` by full solves, from its screen ``seed`` (see the module doc)."""
+    return _NodeSearch(setup, node, seed).run()
 
-    def reorder(t):
+
+class _NodeSearch:
+    """The full-solve capacity search of one node: bracket from the screened estimate,
+    narrow the bracket, judge the answer in every load case, probe below it once."""
+
+    def __init__(self, setup: _Setup, node: str, seed: dict):
+        self.setup, self.node, self.seed = setup, node, seed
+        spec = setup.spec
+        self.q_max, self.tol_w, self.tol_rel = spec.q_max_w, spec.tol_w, spec.tol_rel
+        self.q_min = min(self.tol_w, self.q_max)
+        self.order = list(seed["order"])  # load cases, the one expected to bind first
+        self.warm: dict = {}  # load case → [(q, State)] of this node's trials
+        self.trials: list[_Trial] = []
+        self.eager = False  # judge every trial in every load case (once the lazy way misled)
+
+    # -- trials ----------------------------------------------------------------------------
+    def _first(self, i: int) -> None:
+        self.order.remove(i)
+        self.order.insert(0, i)
+
+    def _reorder(self, t: _Trial) -> None:
         if not t.feasible and t.failed_case is not None:  # try the failing case first next
-            order.remove(t.failed_case)
-            order.insert(0, t.failed_case)
+            self._first(t.failed_case)
 
-    eager = [False]  # judge every trial in every load case (once the lazy way misled)
-
-    def run(q, every_case=False):
+    def trial(self, q: float, every_case: bool = False) -> _Trial:
         """A trial at ``q``: in the first load case of ``order`` only (the others are judged
         once the search has settled, ``settle``), or in every case."""
-        t = setup.trial(node, q, order if every_case or eager[0] else order[:1], warm)
-        trials.append(t)
-        reorder(t)
+        cases = self.order if every_case or self.eager else self.order[:1]
+        t = self.setup.trial(self.node, q, cases, self.warm)
+        self.trials.append(t)
+        self._reorder(t)
         return t
 
-    def complete(t) -> bool:
+    def complete(self, t: _Trial) -> bool:
         """Judge a trial that passed its first load case in the others; True if permitted."""
-        rest = [i for i in order if i not in t.passed]
+        rest = [i for i in self.order if i not in t.passed]
         if t.feasible and rest:
-            setup.trial(node, t.q_w, rest, warm, into=t)
-            reorder(t)
+            self.setup.trial(self.node, t.q_w, rest, self.warm, into=t)
+            self._reorder(t)
         return t.feasible
 
-    def settle(lo, hi):
-        """Bisect, then judge the best pass in every load case; when another case refuses
-        it, it becomes the upper end and the search goes on from the best trial permitted
-        in every case, now judging every trial in every case."""
-        lo, hi = bisect(lo, hi)
-        while lo is not None and not complete(lo):
-            eager[0] = True
-            hi = lo
-            below = [x for x in trials if x.feasible and x.q_w < hi.q_w
-                     and len(x.passed) == len(order)]
-            lo, hi = bisect(max(below, key=lambda x: x.q_w) if below else None, hi)
+    def _budget_left(self) -> bool:
+        return len(self.trials) < _MAX_TRIALS
+
+    def _tol(self, q: float) -> float:
+        return max(self.tol_w, self.tol_rel * q)
+
+    # -- stages ----------------------------------------------------------------------------
+    def bracket(self):
+        """(largest permitted, smallest not permitted trial) around the limit, from the
+        screened estimate: aimed steps (``_step_beyond``); with a limit found by the screen
+        and no estimate, the second probe tries to close the bracket at once."""
+        t = self.trial(min(max(self.seed["q_w"], self.q_min), self.q_max), every_case=True)
+        close_first = self.seed.get("code") is not None and t.q_w < self.q_max
+        f = 1.1  # step without an estimate, squared after every step
+        # the trial before ``t`` on this side (first: the margins without feed-in, if known);
+        # whether the last probe fell short of where it was aimed
+        zero = _at_zero(self.setup, t)
+        prev, crept = (zero if zero.margins else None), False
+        up = t.feasible
+        lo, hi = (t, None) if up else (None, t)
+        while self._budget_left():
+            end = lo if up else hi
+            if (end.q_w >= self.q_max) if up else (end.q_w <= self.q_min):
+                break
+            q, aimed = _step_beyond(prev, end, f, crept, self.tol_w, self.tol_rel, up=up)
+            roots = _roots(prev, end) if up else {}
+            if roots:  # the load case whose margin runs out first is judged first
+                case = min(roots, key=roots.get)[0]
+                self._first(next(j for j in self.order if self.setup.cases[j].name == case))
+            if close_first and not aimed and len(self.trials) == 1:
+                q, aimed = end.q_w + (0.99 if up else -0.99) * self._tol(end.q_w), True
+            t = self.trial(min(q, self.q_max) if up else max(q, self.q_min))
+            if t.feasible != up:
+                return (lo, t) if up else (t, hi)
+            crept = aimed  # aimed across the limit, but landed on the same side
+            prev, f = end, min(f * f, 4.0)
+            lo, hi = (t, None) if up else (None, t)
         return lo, hi
 
-    q_min = min(tol_w, q_max)
-
-    def bisect(lo, hi):
+    def narrow(self, lo: _Trial | None, hi: _Trial | None):
         """Narrow [lo, hi] to the tolerance: regula falsi on the margin of the criterion that
         binds at ``hi`` (aimed just below the estimated crossing, or just above ``lo`` when
         that is within the tolerance), bisection after two estimates the solves contradicted
@@ -733,101 +772,79 @@ def _refine_node(setup: _Setup, node: str, seed: dict) -> dict:
         ``hi`` (a curved margin makes regula falsi creep up to the crossing in ever smaller
         steps)."""
         misses, kept = 0, 0
-        while hi is not None and len(trials) < _MAX_TRIALS:
+        while hi is not None and self._budget_left():
             q_lo = lo.q_w if lo else 0.0
-            tol = max(tol_w, tol_rel * hi.q_w)
-            if hi.q_w - q_lo <= tol:
+            if hi.q_w - q_lo <= self._tol(hi.q_w):
                 break
             root = _crossing(lo, hi) if misses < 2 and kept < 2 else None
             # (the tolerance at ``lo``: a probe just above ``lo`` then closes the bracket)
-            q, expect = next_probe(q_lo, hi.q_w, root, max(tol_w, tol_rel * q_lo))
+            q, expect = next_probe(q_lo, hi.q_w, root, self._tol(q_lo))
             if expect is None:
                 misses = 0
-            t = run(q)
+            t = self.trial(q)
             lo, hi = (t, hi) if t.feasible else (lo, t)
             kept = kept + 1 if t.feasible and root is not None else 0
             if expect is not None:
                 misses = misses + 1 if t.feasible != expect else 0
         return lo, hi
 
-    lo, hi = None, None  # the largest permitted / smallest not permitted trial
-    t = run(min(max(seed["q_w"], q_min), q_max), every_case=True)
-    # the screen found a limit of its own here: without a better estimate the second probe
-    # tries to close the bracket at once (one tolerance above / below)
-    close_first = seed.get("code") is not None and t.q_w < q_max
-    f = 1.1  # bracketing step without an estimate, squared after every step
-    # the trial before ``t`` on this side (first: the margins without feed-in, if known);
-    # whether the last probe fell short of where it was aimed
-    zero = _at_zero(setup, t)
-    prev, crept = (zero if zero.margins else None), False
-    if t.feasible:
-        lo = t
-        while lo.q_w < q_max and len(trials) < _MAX_TRIALS:
-            q, aimed = _step_beyond(prev, lo, f, crept, tol_w, tol_rel, up=True)
-            roots = _roots(prev, lo)
-            if roots:  # the load case whose margin runs out first is judged first
-                first = min(roots, key=roots.get)[0]
-                i = next(j for j in order if setup.cases[j].name == first)
-                order.remove(i)
-                order.insert(0, i)
-            if close_first and not aimed and len(trials) == 1:
-                q, aimed = lo.q_w + 0.99 * max(tol_w, tol_rel * lo.q_w), True
-            t = run(min(q, q_max))
+    def settle(self, lo: _Trial | None, hi: _Trial | None):
+        """Narrow, then judge the best pass in every load case; when another case refuses
+        it, it becomes the upper end and the search goes on from the best trial permitted
+        in every case, now judging every trial in every case."""
+        lo, hi = self.narrow(lo, hi)
+        while lo is not None and not self.complete(lo):
+            self.eager = True
+            hi = lo
+            below = [x for x in self.trials if x.feasible and x.q_w < hi.q_w
+                     and len(x.passed) == len(self.order)]
+            lo, hi = self.narrow(max(below, key=lambda x: x.q_w) if below else None, hi)
+        return lo, hi
+
+    def run(self) -> dict:
+        lo, hi = self.settle(*self.bracket())
+        # the verdict need not be monotone in the capacity (a feed-in can stall a branch at
+        # one output and reverse it at a larger one): probe half the capacity once and search
+        # below when that is not permitted
+        non_monotone = False
+        if lo is not None and lo.q_w / 2 >= self.q_min and self._budget_left():
+            t = self.trial(lo.q_w / 2, every_case=True)
             if not t.feasible:
-                hi = t
-                break
-            crept = aimed  # aimed to fail, but passed
-            prev, lo, f = lo, t, min(f * f, 4.0)
-    else:
-        hi = t
-        while hi.q_w > q_min and len(trials) < _MAX_TRIALS:
-            q, aimed = _step_beyond(prev, hi, f, crept, tol_w, tol_rel, up=False)
-            if close_first and not aimed and len(trials) == 1:
-                q, aimed = hi.q_w - 0.99 * max(tol_w, tol_rel * hi.q_w), True
-            t = run(max(q, q_min))
-            if t.feasible:
-                lo = t
-                break
-            crept = aimed  # aimed to pass, but failed
-            prev, hi, f = hi, t, min(f * f, 4.0)
-    lo, hi = settle(lo, hi)
-    # the verdict need not be monotone in the capacity (a feed-in can stall a branch at one
-    # output and reverse it at a larger one): probe half the capacity once and search below
-    # when that is not permitted
-    non_monotone = False
-    if lo is not None and lo.q_w / 2 >= q_min and len(trials) < _MAX_TRIALS:
-        t = run(lo.q_w / 2, every_case=True)
-        if not t.feasible:
-            non_monotone = True
-            lo, hi = settle(None, t)
-    row = {"node": node, "capacity_kw": (lo.q_w / 1e3) if lo else 0.0,
-           "n_solves": sum(x.n_solves for x in trials), "method": "solved",
-           "solve_s": sum(x.solve_s for x in trials),
-           "solve_cpu_s": sum(x.solve_cpu_s for x in trials), "n_trials": len(trials),
-           "non_monotone": non_monotone}
-    if hi is not None:
-        row.update(limited_by=hi.binding["code"], load_case=hi.binding["load_case"],
-                   element=hi.binding["element"], message=hi.binding["message"],
-                   first_infeasible_kw=hi.q_w / 1e3)
-    else:
-        row.update(limited_by="q_max", load_case=None, element=None,
-                   message=f"permitted up to the search limit {q_max / 1e3:.0f} kW",
-                   first_infeasible_kw=math.nan)
-    if lo is not None:
-        figs = lo.figures.values()
-        row.update(
-            pump_head_bar=max(x["pump_head_bar"] for x in figs),
-            t_return_c=max(x["t_return_c"] for x in figs),
-            heat_pump=any(x["heat_pump"] for x in figs),
-            cop=min((x["cop"] for x in figs if x["heat_pump"]), default=math.nan),
-            p_el_kw=max(x["p_el_kw"] for x in figs),
-            verdict=(PERMITTED_WITH_CONDITIONS if any(v == PERMITTED_WITH_CONDITIONS for v in
-                                                      lo.verdicts.values()) else PERMITTED))
-    else:
-        row.update(setup.base_figures(node), verdict=NOT_PERMITTED)
-    if spec.confirm and lo is not None:
-        row["confirmed"] = _confirm(setup, node, lo.q_w)
-    return row
+                non_monotone = True
+                lo, hi = self.settle(None, t)
+        return self.row(lo, hi, non_monotone)
+
+    def row(self, lo: _Trial | None, hi: _Trial | None, non_monotone: bool) -> dict:
+        """The node's result row: capacity, binding criterion and the figures at ``lo``."""
+        trials = self.trials
+        row = {"node": self.node, "capacity_kw": (lo.q_w / 1e3) if lo else 0.0,
+               "n_solves": sum(x.n_solves for x in trials), "method": "solved",
+               "solve_s": sum(x.solve_s for x in trials),
+               "solve_cpu_s": sum(x.solve_cpu_s for x in trials), "n_trials": len(trials),
+               "non_monotone": non_monotone}
+        if hi is not None:
+            row.update(limited_by=hi.binding["code"], load_case=hi.binding["load_case"],
+                       element=hi.binding["element"], message=hi.binding["message"],
+                       first_infeasible_kw=hi.q_w / 1e3)
+        else:
+            row.update(limited_by="q_max", load_case=None, element=None,
+                       message=f"permitted up to the search limit {self.q_max / 1e3:.0f} kW",
+                       first_infeasible_kw=math.nan)
+        if lo is not None:
+            figs = lo.figures.values()
+            conditions = any(v == PERMITTED_WITH_CONDITIONS for v in lo.verdicts.values())
+            row.update(
+                pump_head_bar=max(x["pump_head_bar"] for x in figs),
+                t_return_c=max(x["t_return_c"] for x in figs),
+                heat_pump=any(x["heat_pump"] for x in figs),
+                cop=min((x["cop"] for x in figs if x["heat_pump"]), default=math.nan),
+                p_el_kw=max(x["p_el_kw"] for x in figs),
+                verdict=PERMITTED_WITH_CONDITIONS if conditions else PERMITTED)
+        else:
+            row.update(self.setup.base_figures(self.node), verdict=NOT_PERMITTED)
+        if self.setup.spec.confirm and lo is not None:
+            row["confirmed"] = _confirm(self.setup, self.node, lo.q_w)
+        return row
 
 
 def _roots(prev: _Trial | None, lo: _Trial) -> dict:
