@@ -50,16 +50,12 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-_BLAS_LIMIT = None
-
-
 def single_threaded_blas() -> None:
-    """Limit the BLAS/OpenMP thread pools of this process to one thread (process-pool worker
-    initializer; one worker per core is the parallelism)."""
-    global _BLAS_LIMIT
+    """Limit the BLAS/OpenMP thread pools of this process to one thread for its lifetime
+    (process-pool worker initializer; one worker per core is the parallelism)."""
     from threadpoolctl import threadpool_limits
 
-    _BLAS_LIMIT = threadpool_limits(limits=1)
+    threadpool_limits(limits=1)
 
 
 class SerialExecutor(Executor):

@@ -337,7 +337,8 @@ class _Setup:
                         out.margins[key], out.elements[key] = float(mg), f.element
             verdict = decide(findings)
             out.verdicts[case.name] = verdict
-            if _feasible(verdict, self.spec.allow_conditions):
+            permitted = _feasible(verdict, self.spec.allow_conditions)
+            if permitted:
                 out.passed.append(i)
             if feed is not None:
                 d = ctx.designs[unit.id]
@@ -348,7 +349,7 @@ class _Setup:
                     "heat_pump": d.needs_heat_pump,
                     "cop": d.cop if d.needs_heat_pump else math.nan,
                     "p_el_kw": d.p_el_w / 1e3}
-            if not _feasible(verdict, self.spec.allow_conditions):
+            if not permitted:
                 out.feasible = False
                 dec = _decisive(findings, verdict, self.spec.allow_conditions,
                                 [c.name for c in self.cases])
@@ -881,33 +882,19 @@ def _at_zero(setup: _Setup, t: _Trial) -> _Trial:
     return zero
 
 
-def _recovering(prev: _Trial | None, hi: _Trial) -> float | None:
-    """Capacity [W] below two trials ``hi`` < ``prev`` that were not permitted where the
-    margin of the criterion binding at ``hi`` (negative in both, less so at ``hi``) reaches
-    zero (secant); None without such a pair."""
-    if prev is None or hi.binding is None or not hi.q_w < prev.q_w:
-        return None
-    key = (hi.binding.get("load_case"), hi.binding.get("code"))
-    m_hi, m_prev = hi.margins.get(key), prev.margins.get(key)
-    if m_hi is None or m_prev is None or not m_prev < m_hi < 0:
-        return None
-    return zero_crossing(prev.q_w, m_prev, hi.q_w, m_hi)
-
-
 def _step_beyond(prev: _Trial | None, t: _Trial, f: float, crept: bool, tol_w: float,
                  tol_rel: float, up: bool) -> tuple[float, bool]:
     """(next bracketing probe [W], whether it is aimed across the limit) beyond ``t`` (above a
     permitted trial, ``up``, else below a trial not permitted): aimed just across where the
-    margins of ``prev`` and ``t`` reach zero (``_extrapolated``; downwards ``_crossing``
-    with a permitted ``prev`` below, else ``_recovering``), else a factor ``f`` away; at most
-    4× (¼).
+    margins of ``prev`` and ``t`` reach zero (``_extrapolated``, downwards ``_crossing``),
+    else a factor ``f`` away; at most 4× (¼).
     ``crept``: the last probe was aimed across and fell short (a margin that flattens): then
     the step is at least twice the last one, so a slowly curving margin is not followed in
     ever smaller steps."""
     if up:
         est = _extrapolated(prev, t)
     else:
-        est = _crossing(prev, t) if prev and prev.q_w < t.q_w else _recovering(prev, t)
+        est = _crossing(prev, t)
     if est is None:
         q = t.q_w * f if up else t.q_w / f
     else:
@@ -919,16 +906,20 @@ def _step_beyond(prev: _Trial | None, t: _Trial, f: float, crept: bool, tol_w: f
     return (min(q, 4.0 * t.q_w) if up else max(q, 0.25 * t.q_w)), est is not None
 
 
-def _crossing(lo: _Trial | None, hi: _Trial) -> float | None:
-    """Capacity [W] where the margin of the criterion binding at ``hi`` crosses zero, linear
-    between ``lo`` (permitted) and ``hi``; None without both margins (or ``lo``)."""
-    if lo is None or hi.binding is None:
+def _crossing(other: _Trial | None, hi: _Trial) -> float | None:
+    """Capacity [W] where the margin of the criterion binding at ``hi`` (not permitted)
+    reaches zero on the line through ``other`` and ``hi``: regula falsi with a permitted
+    ``other`` below (margin > 0 there), secant with another trial above that was refused by
+    a lower margin; None without such a pair."""
+    if other is None or hi.binding is None or other.q_w == hi.q_w:
         return None
     key = (hi.binding.get("load_case"), hi.binding.get("code"))
-    m_lo, m_hi = lo.margins.get(key), hi.margins.get(key)
-    if m_lo is None or m_hi is None or not (m_lo > 0 > m_hi):
+    m_o, m_hi = other.margins.get(key), hi.margins.get(key)
+    if m_o is None or m_hi is None or not m_hi < 0:
         return None
-    return zero_crossing(lo.q_w, m_lo, hi.q_w, m_hi)
+    if not (m_o > 0 if other.q_w < hi.q_w else m_o < m_hi):
+        return None
+    return zero_crossing(other.q_w, m_o, hi.q_w, m_hi)
 
 
 def _confirm(setup: _Setup, node: str, q_w: float) -> bool:

@@ -56,7 +56,7 @@ from ..checks import REGISTRY, WARNING_ONLY, CaseContext
 from ..errors import ConvergenceError
 from ..physics import water
 from ..report import Finding
-from ..solver.native import element_flows, predict_state, solve_compiled
+from ..solver.native import combine_states, element_flows, predict_state, solve_compiled
 
 __all__ = ["HourCase", "Payload", "solve_chunk", "WARNING_ONLY", "DESIGN_CODES"]
 
@@ -137,13 +137,8 @@ class _Predictor:
         c, *_ = np.linalg.lstsq(d, inputs - p0, rcond=1e-6)
         if not np.all(np.isfinite(c)) or np.max(np.abs(c), initial=0.0) > 3.0:
             return s0
-        out = replace(s0)
-        for name in ("mdot_b", "p", "h", "lift"):
-            base = getattr(s0, name)
-            val = base + sum(ci * (getattr(s, name) - base)
-                             for ci, (_, s) in zip(c, self.hist[:-1], strict=True))
-            setattr(out, name, val)
-        return out
+        return combine_states(s0, [(ci, s) for ci, (_, s) in zip(c, self.hist[:-1],
+                                                                  strict=True)])
 
 
 def _scaled(design, lam: float):

@@ -27,6 +27,7 @@ consumers they name. Space-heating night setback and weekday effects are not mod
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -113,7 +114,8 @@ def _read_csv(path: Path, what: str) -> pd.DataFrame:
         raise InputFileError(f"{path}: {what} file not found")
     try:
         with open(path, encoding="utf-8-sig") as fh:
-            lines = fh.read().splitlines()
+            text = fh.read()
+        lines = text.splitlines()
         data = [k for k, line in enumerate(lines) if line.strip() and not line.startswith("#")]
         header = lines[data[0]] if data else ""
         # an empty line between data rows is a missing value, not nothing: pandas would skip
@@ -125,7 +127,7 @@ def _read_csv(path: Path, what: str) -> pd.DataFrame:
                                  f"{what} value?); fill it or remove the row")
         sep = ";" if ";" in header and "," not in header else ("\t" if "\t" in header and
                                                                 "," not in header else ",")
-        df = pd.read_csv(path, sep=sep, comment="#", encoding="utf-8-sig")
+        df = pd.read_csv(io.StringIO(text), sep=sep, comment="#")
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError,
             IsADirectoryError) as exc:
         raise InputFileError(f"{path}: cannot read the {what} CSV ({exc})") from None

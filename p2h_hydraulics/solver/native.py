@@ -70,6 +70,14 @@ class State:
     lift: np.ndarray
 
 
+def combine_states(s0: State, terms) -> State:
+    """s0 + Σ c·(s − s0) over ``terms`` = [(c, State)], field by field (a warm start that is
+    linear in some parameters through solved states)."""
+    return replace(s0, **{k: getattr(s0, k) + sum(c * (getattr(s, k) - getattr(s0, k))
+                                                  for c, s in terms)
+                          for k in ("mdot_b", "p", "h", "lift")})
+
+
 def predict_state(points: list, x: float) -> State | None:
     """Warm start for a solve at parameter ``x`` (a feed-in's output, a share of it) from
     solved ``(x_k, State)`` pairs of the same network differing only in that parameter:
@@ -81,9 +89,7 @@ def predict_state(points: list, x: float) -> State | None:
     if len(near) < 2 or near[0][0] == near[1][0]:
         return near[0][1]
     (x0, s0), (x1, s1) = near
-    w = float(np.clip((x - x0) / (x1 - x0), -1.0, 2.0))
-    return replace(s0, **{k: getattr(s0, k) + w * (getattr(s1, k) - getattr(s0, k))
-                          for k in ("mdot_b", "p", "h", "lift")})
+    return combine_states(s0, [(float(np.clip((x - x0) / (x1 - x0), -1.0, 2.0)), s1)])
 
 
 def _fixed_pressures(comp: Compiled, lift: np.ndarray):

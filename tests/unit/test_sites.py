@@ -292,7 +292,7 @@ def test_search_judges_other_load_cases_once_settled_and_follows_the_one_that_bi
 def test_bracketing_steps_grow_when_estimates_fall_short():
     """A margin that flattens: the secant from the last two passes lands just above ``lo``;
     after a probe aimed across fell short, the next step is at least twice the last."""
-    from p2h_hydraulics.sites import _recovering, _step_beyond
+    from p2h_hydraulics.sites import _crossing, _step_beyond
 
     key = ("lc", "velocity")
     a = _Trial(q_w=500e3, feasible=True, margins={key: 0.5})
@@ -309,10 +309,10 @@ def test_bracketing_steps_grow_when_estimates_fall_short():
                  binding={"code": "velocity", "load_case": "lc"})
     hi2 = _Trial(q_w=900e3, feasible=False, margins={key: -0.1},
                  binding={"code": "velocity", "load_case": "lc"})
-    assert _recovering(hi1, hi2) == pytest.approx(800e3)
+    assert _crossing(hi1, hi2) == pytest.approx(800e3)
     q, aimed = _step_beyond(hi1, hi2, 1.1, False, 25e3, 0.02, up=False)
     assert aimed and q == pytest.approx(800e3 - 12.5e3)
-    assert _recovering(hi2, hi1) is None  # not a downward pair
+    assert _crossing(hi2, hi1) is None  # not a downward pair
     q, aimed = _step_beyond(None, hi2, 1.1, False, 25e3, 0.02, up=False)
     assert not aimed and q == pytest.approx(900e3 / 1.1)
 
