@@ -32,12 +32,13 @@ Pressures: ours are gauge relative to the standard atmosphere ``units.P_ATM_PA``
 are relative to the ambient pressure at the junction's height (barometric formula), so every
 pressure set point is shifted by ``ambient_offset_pa(height)`` (0 at height 0, ≈ −12 Pa/m).
 
-Import extras: valves between a junction and a pipe end (``et="pi"``) get an extra junction at
-the pipe end; a ``circ_pump_mass`` that also holds a pressure becomes a feed-in plus a pressure
-reference; a ``heat_exchanger`` becomes a fixed-flow consumer ``heat_exchanger_<name>`` only when
-the net carries its solved flow (``res_heat_exchanger``) and it links the supply to the return
-side. Pumps with curves, compressors, pressure and flow controls,
-mass storages and controllers have no native equivalent and are reported by name.
+Import extras: pipes of length 0 are given 1 mm (``ZERO_LENGTH_PIPE_M``); valves between a
+junction and a pipe end (``et="pi"``) get an extra junction at the pipe end; a
+``circ_pump_mass`` that also holds a pressure becomes a feed-in plus a pressure reference; a
+``heat_exchanger`` becomes a fixed-flow consumer ``heat_exchanger_<name>`` only when the net
+carries its solved flow (``res_heat_exchanger``) and it links the supply to the return side.
+Pumps with curves, compressors, pressure and flow controls, mass storages and controllers
+have no native equivalent and are reported by name.
 
 pandapipes is imported lazily: ``import p2h_hydraulics`` does not import it.
 """
@@ -78,6 +79,9 @@ UNSUPPORTED = {
     "controller": "pandapipes controllers are not applied by the native model",
 }
 PANDAPIPES_DEFAULT_AMBIENT_K = 293.15
+# pandapipes accepts pipes of length 0 (a connection without friction or heat loss); the
+# native model needs a length: such pipes are imported with 1 mm (Δp and heat loss ≈ 0)
+ZERO_LENGTH_PIPE_M = 1e-3
 
 
 def pandapipes():
@@ -430,7 +434,8 @@ def _pipes_from(net, jid, ends, recs) -> None:
         recs["pipes"].append({
             "id": pid, "from_junction": ends.get((i, fj), jid.get(fj)),
             "to_junction": ends.get((i, tj), jid.get(tj)),
-            "length_m": _exact(p, "length_m", i, float(p.at[i, "length_km"]) * 1e3),
+            "length_m": _exact(p, "length_m", i,
+                               float(p.at[i, "length_km"]) * 1e3 or ZERO_LENGTH_PIPE_M),
             "d_inner_m": _exact(p, "d_inner_m", i, float(d_in[k])),
             "roughness_m": _exact(p, "roughness_m", i, float(p.at[i, "k_mm"]) / 1e3),
             "zeta": _v(p.at[i, "loss_coefficient"]) or 0.0,

@@ -43,7 +43,8 @@ def _name_map(attrs: tuple[Attr, ...]) -> dict[str, tuple[Attr, str]]:
 def _unit_hint(a: Attr, v: float) -> str | None:
     """Suggest the unit the user probably meant when a value is out of bounds."""
     def ok(x):
-        return (a.lo is None or x >= a.lo) and (a.hi is None or x <= a.hi)
+        above = a.lo is None or (x > a.lo if a.lo_open else x >= a.lo)
+        return above and (a.hi is None or x <= a.hi)
 
     for sfx, (factor, offset) in SUFFIXES.get(a.unit, {}).items():
         if (factor, offset) != (1.0, 0.0) and ok(v * factor + offset):

@@ -69,7 +69,7 @@ TABLES: dict[str, tuple[Attr, ...]] = {
              doc="inner diameter; from the catalogue when dn+series are given"),
         Attr("roughness_m", "float", "m", default=1e-4, lo=0.0, hi=0.01,
              doc="equivalent sand roughness k (0.01–0.1 mm for steel)"),
-        Attr("u_w_per_mk", "float", "w_per_mk", default=NAN, lo=0.0, hi=20.0,
+        Attr("u_w_per_mk", "float", "w_per_mk", default=NAN, lo=0.0, hi=500.0,
              doc="linear heat-loss coefficient; catalogue value when dn+series given, else 0"),
         Attr("zeta", "float", default=0.0, lo=0.0, hi=1e4, doc="sum of minor-loss coefficients"),
         Attr("t_soil_k", "float", "k", default=NAN, lo=223.15, hi=343.15,

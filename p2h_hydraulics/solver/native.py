@@ -310,7 +310,14 @@ def _solve_from(comp: Compiled, warm: State | None, options: SolverOptions | Non
         flows = dict(fl, pl_in=inj[comp.pl_sup], pl_out=-inj[comp.pl_ret], r_in=inj[comp.r_node],
                      r_t_k=np.where(np.isfinite(comp.r_t_k), comp.r_t_k, comp.t_initial_k),
                      m_t_k=np.where(np.isfinite(comp.m_t_k), comp.m_t_k, comp.t_initial_k))
-        h_new = solve_enthalpy(comp, mdot_b, x, flows, thermal_lu)
+        try:
+            h_new = solve_enthalpy(comp, mdot_b, x, flows, thermal_lu)
+        except RuntimeError as exc:  # SuperLU: a singular energy balance (non-finite input)
+            info = ConvergenceInfo(False, len(history), history)
+            info.message = (f"the energy balance could not be solved in outer iteration {it} "
+                            f"({exc}): non-finite flows or temperatures")
+            raise ConvergenceError(f"the native solver did not converge: {info.message}",
+                                   info) from exc
         t_new = water.temperature_from_enthalpy(h_new)
         weights = _heat_weights(comp, mdot_b, fl)
         last_change = t_new - x

@@ -45,7 +45,8 @@ def pipe_decay(comp, mdot, t_up_k):
         decay = np.exp(-np.minimum(x / _mean_cp(t_up_k, t_soil, decay), 700.0))
     t_out = t_soil + (t_up_k - t_soil) * decay
     dh_in = water.enthalpy(t_up_k) - h_soil
-    small = np.abs(t_up_k - t_soil) < 1e-6
+    # (below 0 °C the enthalpy table is clipped: inlet and soil then share one enthalpy)
+    small = (np.abs(t_up_k - t_soil) < 1e-6) | (np.abs(dh_in) < 1e-9)
     a = np.where(small, decay, (water.enthalpy(t_out) - h_soil) / np.where(small, 1.0, dh_in))
     a = np.where(flowing, a, 0.0)
     a = np.where(ul == 0, np.where(flowing, 1.0, 0.0), a)

@@ -106,6 +106,34 @@ def test_ten_km_stagnant_dead_end():
     assert res.junctions.at["END_s", "t_c"] == pytest.approx(T_SOIL_C, abs=1e-6)
 
 
+def test_stagnant_dead_end_in_frost_stays_finite():
+    """Surroundings below 0 °C (overground pipes in winter, as in pandapipes' Schutterwald
+    net): stagnant water would cool to −12 °C, below the water table (0–200 °C); the dead end
+    comes out at 0 °C and nothing is NaN (the enthalpy table is flat there, which once made the
+    heat-loss factor 0/0 and the thermal matrix singular)."""
+    def dead_end(r):
+        r["nodes"].append({"id": "END", "x_m": 440, "y_m": 0, "elevation_m": 30})
+        r["trenches"].append({"id": "BRIDGE", "from_node": "C", "to_node": "END",
+                              "length_m": 200, "dn": 50, "series": "S2"})
+
+    net = p2h.network_from_records(records(d=dead_end), {"name": "frost", "t_soil_c": -12.0})
+    res = p2h.solve(net)
+    assert res.converged
+    t = res.junctions["t_c"].to_numpy(dtype=float)
+    assert np.isfinite(t).all()
+    assert res.junctions.at["END_s", "t_c"] == pytest.approx(0.0, abs=1e-6)
+    assert res.junctions.at["C_s", "t_c"] > 70
+
+
+def test_zero_length_is_not_called_a_unit_error():
+    from p2h_hydraulics.model.build import _unit_hint
+    from p2h_hydraulics.model.schema import TABLES
+
+    length = next(a for a in TABLES["pipes"] if a.name == "length_m")
+    assert _unit_hint(length, 0.0) is None  # 0 mm is 0 m: no unit makes it valid
+    assert "mm" in _unit_hint(length, 250_000.0)
+
+
 def _high_point(r):
     r["nodes"][2]["elevation_m"] = 230  # 200 m above the plant
 
