@@ -32,6 +32,7 @@ class Result:
     balance: dict
     backend: str = "native"
     state: object = field(default=None, repr=False, compare=False)
+    pumps: pd.DataFrame | None = None  # booster pumps (None: the network has none)
 
     @property
     def converged(self) -> bool:
@@ -101,6 +102,7 @@ class Result:
             "junctions": table(self.junctions), "pipes": table(self.pipes),
             "valves": table(self.valves), "consumers": table(self.consumers),
             "plant": table(self.plant), "feedins": table(self.feedins),
+            **({"pumps": table(self.pumps)} if self.pumps is not None else {}),
         }
 
     def to_json(self, indent: int | None = 1) -> str:
@@ -109,8 +111,11 @@ class Result:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The result DataFrames by name."""
-        return {"junctions": self.junctions, "pipes": self.pipes, "valves": self.valves,
-                "consumers": self.consumers, "plant": self.plant, "feedins": self.feedins}
+        out = {"junctions": self.junctions, "pipes": self.pipes, "valves": self.valves,
+               "consumers": self.consumers, "plant": self.plant, "feedins": self.feedins}
+        if self.pumps is not None:
+            out["pumps"] = self.pumps
+        return out
 
 
 def _json_default(o):
@@ -196,6 +201,9 @@ def build_result(comp, state, fl, info: ConvergenceInfo, hyd_iters: int = 0,
     pl_in, pl_out = inj[comp.pl_sup], -inj[comp.pl_ret]
     h_set = water.enthalpy(comp.pl_t_supply_k)
     h_sup_out = np.where(pl_in >= 0, h_set, h[comp.pl_sup])
+    # reverse flow passes through the plant unheated: what it puts into the return junction is
+    # the water it took from the supply junction (as in ``thermal.solve_enthalpy``)
+    h_ret_in = np.where(pl_out >= 0, h[comp.pl_ret], h[comp.pl_sup])
     plant = pd.DataFrame({
         "return_junction": comp.node_ids[comp.pl_ret],
         "supply_junction": comp.node_ids[comp.pl_sup],
@@ -204,7 +212,7 @@ def build_result(comp, state, fl, info: ConvergenceInfo, hyd_iters: int = 0,
         "head_pa": p[comp.pl_sup] - p[comp.pl_ret],
         "t_supply_k": np.where(pl_in >= 0, comp.pl_t_supply_k, t[comp.pl_sup]),
         "t_return_k": t[comp.pl_ret],
-        "q_w": pl_in * h_sup_out - pl_out * h[comp.pl_ret],
+        "q_w": pl_in * h_sup_out - pl_out * h_ret_in,
         "mdot_design_kg_s": comp.pl_mdot_design_kg_s,
         "control": [("lift", "p_supply", "critical_point")[c] for c in comp.pl_control],
     }, index=pd.Index(comp.pl_ids, name="id"))
@@ -223,7 +231,23 @@ def build_result(comp, state, fl, info: ConvergenceInfo, hyd_iters: int = 0,
     balance = energy_mass_balance(comp, state, fl, inj, h_out, branch, plant, feedins, consumers)
     balance["hydraulic_iterations"] = hyd_iters
     return Result(junctions, pipes, valves, consumers, plant, feedins, info, balance, backend,
-                  state)
+                  state, pumps=pump_table(comp, m, p, t, rho))
+
+
+def pump_table(comp, m, p, t, rho) -> pd.DataFrame | None:
+    """Booster pumps: flow, lift (discharge − suction pressure) and hydraulic power; None
+    without pumps."""
+    b = comp.pump_b
+    if not len(b):
+        return None
+    vdot = m[b] / rho[b]
+    lift = p[comp.b_to[b]] - p[comp.b_from[b]]
+    df = pd.DataFrame({
+        "from_junction": comp.node_ids[comp.b_from[b]], "to_junction": comp.node_ids[comp.b_to[b]],
+        "mdot_kg_s": m[b], "vdot_m3_s": vdot, "lift_pa": lift, "power_w": vdot * lift,
+        "t_k": t[comp.b_from[b]], "side": comp.side[comp.b_from[b]],
+    }, index=pd.Index(comp.branch_ids[b], name="id"))
+    return _add_edge_units(df)
 
 
 def energy_mass_balance(comp, state, fl, inj, h_out, branch, plant, feedins, consumers) -> dict:

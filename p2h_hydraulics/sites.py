@@ -424,7 +424,7 @@ class _Linear:
 
     def __init__(self, setup: _Setup, case: _Case):
         from .physics import water
-        from .physics.friction import pressure_drop_pipe
+        from .solver.hydraulic import branch_pressure_drop
 
         comp, st, base, th = case.comp, case.state, case.base, setup.th
         self.th, self.spec = th, setup.spec
@@ -438,8 +438,7 @@ class _Linear:
         t = water.temperature_from_enthalpy(st.h)
         t_b = 0.5 * (t[comp.b_from] + t[comp.b_to])
         rho, mu = water.density(t_b), water.viscosity(t_b)
-        _, ddp = pressure_drop_pipe(st.mdot_b, comp.length_m, comp.d_m, comp.roughness_m, rho,
-                                    mu, comp.zeta)
+        _, ddp = branch_pressure_drop(comp, st.mdot_b, rho, mu)
         self.w = 1.0 / np.maximum(np.atleast_1d(ddp), 1e-12)
         self.a = comp.incidence.tocsr()
         self.at = comp.incidence.T.tocsr()

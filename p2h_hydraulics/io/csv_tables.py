@@ -118,11 +118,11 @@ class SourceMap:
         base = elem[: -len(side)] if side else elem
         if p.table == "junctions" and side:
             return replace(p, table="nodes", element=base)
-        if p.table in ("pipes", "valves") and side:
+        if p.table in ("pipes", "valves", "pumps") and side:
             ref = {"from_junction": "from_node", "to_junction": "to_node"}
-            if side == RETURN_SUFFIX:  # the return pipe runs to_node → from_node
+            if side == RETURN_SUFFIX and p.table != "pumps":  # return pipes run to → from
                 ref = {"from_junction": "to_node", "to_junction": "from_node"}
-            table = "trenches" if p.table == "pipes" else "valves"
+            table = "trenches" if p.table == "pipes" else p.table
             if (table, base) not in self._rows and (p.table, elem) in self._rows:
                 return p
             return replace(p, table=table, element=base, field=ref.get(field, field),

@@ -58,6 +58,7 @@ _KIND_NAMES = {
     "junctions": ("junction", "junctions"),
     "pipes": ("pipe", "pipes"),
     "valves": ("valve", "valves"),
+    "pumps": ("pump", "pumps"),
     "consumers": ("consumer", "consumers"),
     "plants": ("plant", "plants"),
     "feedins": ("feedin", "feedins"),
@@ -474,7 +475,7 @@ def read_geojson_network(path, validate: bool = True):
 # --------------------------------------------------------------------------------------------
 # Writing
 
-_POINT_AT = {"consumers": "supply_junction", "plants": "supply_junction",
+_POINT_AT = {"pumps": "from_junction", "consumers": "supply_junction", "plants": "supply_junction",
              "feedins": "supply_junction", "pressure_refs": "junction", "mass_flows": "junction"}
 
 

@@ -9,6 +9,10 @@ pipes            pipe from parameters: ``length_km``, ``inner_diameter_mm``, ``k
                  ``loss_coefficient`` = ζ, ``u_w_per_m2k`` = U_L / (π d_inner), ``text_k`` =
                  pipe or network soil temperature
 valves           valve between two junctions (``et="ju"``)
+pumps            pump from parameters: head curve as ``poly_coefficents`` (bar over m³/h,
+                 std type ``p2h_<id>``); on import any pump std type up to cubic. pandapipes
+                 takes the volume flow at 0 °C density and no lift for reverse flow; ours
+                 at the water's own density and the shut-off lift (``physics.pump``)
 consumers        heat_consumer: t_return → (qext_w, treturn_k), delta_t → (qext_w, deltat_k),
                  mdot → (qext_w, controlled_mdot_kg_per_s)
 plants           circ_pump_pressure (type "pt"): ``t_flow_k`` = supply setpoint, ``p_flow_bar`` =
@@ -37,8 +41,8 @@ junction and a pipe end (``et="pi"``) get an extra junction at the pipe end; a
 ``circ_pump_mass`` that also holds a pressure becomes a feed-in plus a pressure reference; a
 ``heat_exchanger`` becomes a fixed-flow consumer ``heat_exchanger_<name>`` only when the net
 carries its solved flow (``res_heat_exchanger``) and it links the supply to the return side.
-Pumps with curves, compressors, pressure and flow controls, mass storages and controllers
-have no native equivalent and are reported by name.
+Compressors, pressure and flow controls, mass storages and controllers have no native
+equivalent and are reported by name.
 
 pandapipes is imported lazily: ``import p2h_hydraulics`` does not import it.
 """
@@ -60,6 +64,7 @@ from .atomic import write_text_atomic
 EXTRA = {
     "pipe": ("dn", "series", "t_soil_k", "length_m", "d_inner_m", "roughness_m", "u_w_per_mk"),
     "valve": ("d_inner_m",),
+    "pump": ("lift0_pa", "curve_b1", "curve_b2", "curve_b3"),
     "heat_consumer": ("control", "t_return_k", "delta_t_k", "mdot_kg_s", "dp_min_pa"),
     "circ_pump_pressure": ("control", "lift_pa", "p_supply_pa", "p_return_pa",
                            "mdot_design_kg_s"),
@@ -70,7 +75,6 @@ EXTRA = {
 }
 SETTINGS_KEY = "p2h_settings"
 UNSUPPORTED = {
-    "pump": "pumps with a head curve are not in the native model",
     "compressor": "compressors (gas) are not in the native model",
     "press_control": "pressure-control valves are not in the native model",
     "flow_control": "a fixed-flow branch between two junctions is not in the native model "
@@ -169,6 +173,7 @@ def to_pandapipes(network):
                          opened=v["opened"].to_numpy(bool),
                          loss_coefficient=v["zeta"].to_numpy(float), name=list(v.index))
         _add_extra(net, "valve", v)
+    _pumps_to(pp, net, network, pos)
     _consumers_to(pp, net, network, pos)
     for pid, r in pl.iterrows():
         js, jr = pos[r["supply_junction"]], pos[r["return_junction"]]
@@ -213,6 +218,26 @@ def feedin_start_flow(row, t_return_guess_k: float) -> float:
         return float(row["mdot_kg_s"])
     t_in = min(t_return_guess_k, row["t_out_k"] - 1.0)
     return float(row["q_w"] / (water.enthalpy(row["t_out_k"]) - water.enthalpy(t_in)))
+
+
+# pandapipes' pump curves: lift [bar] over volume flow [m³/h], highest power first; ours:
+# lift [Pa] = lift0 + b1·V + b2·V² + b3·V³ over V [m³/s]
+_PUMP_COLUMNS = EXTRA["pump"]
+_PUMP_SCALE = np.array([1e5 * 3600.0**k for k in range(4)])
+
+
+def pump_reg_par(row) -> list[float]:
+    """pandapipes ``reg_par`` (bar over m³/h, highest power first) of a pump record."""
+    c = np.array([float(row[k]) for k in _PUMP_COLUMNS]) / _PUMP_SCALE
+    return [float(x) for x in c[::-1]]
+
+
+def _pumps_to(pp, net, network, pos) -> None:
+    for pid, r in network.pumps.iterrows():
+        pp.create_pump_from_parameters(
+            net, int(pos[r["from_junction"]]), int(pos[r["to_junction"]]), f"p2h_{pid}",
+            poly_coefficents=pump_reg_par(r), name=pid, in_service=bool(r["in_service"]))
+    _add_extra(net, "pump", network.pumps)
 
 
 def _pipes_to(pp, net, network, pos) -> None:
@@ -336,7 +361,8 @@ def from_pandapipes(net, name: str | None = None, validate: bool = True,
     geo = _table(net, "junction_geodata")
     h = junc["height_m"].to_numpy(float)
     off = pd.Series(ambient_offset_pa(h), index=junc.index)
-    recs: dict[str, list[dict]] = {t: [] for t in ("junctions", "pipes", "valves", "consumers",
+    recs: dict[str, list[dict]] = {t: [] for t in ("junctions", "pipes", "valves", "pumps",
+                                                   "consumers",
                                                    "plants", "feedins", "pressure_refs",
                                                    "mass_flows")}
     for i, hi in zip(junc.index, h, strict=True):
@@ -346,6 +372,7 @@ def from_pandapipes(net, name: str | None = None, validate: bool = True,
                                   "x_m": _v(x) or 0.0, "y_m": _v(y) or 0.0})
     pipe_ends = _valves_from(net, jid, recs, problems, where)
     _pipes_from(net, jid, pipe_ends, recs)
+    _pumps_from(net, jid, recs, problems, where)
     _consumers_from(net, jid, recs, problems, where)
     _plants_from(net, jid, off, junc, recs, problems, where)
     _feedins_refs_from(net, jid, off, recs, problems, where)
@@ -366,7 +393,7 @@ def from_pandapipes(net, name: str | None = None, validate: bool = True,
 
 def _referenced_junctions(net) -> set:
     used: set = set()
-    for table in ("pipe", "valve", "heat_consumer", "heat_exchanger", "circ_pump_pressure",
+    for table in ("pipe", "valve", "pump", "heat_consumer", "heat_exchanger", "circ_pump_pressure",
                   "circ_pump_mass", "ext_grid", "sink", "source", *UNSUPPORTED):
         df = _table(net, table)
         for col in ("from_junction", "to_junction", "junction", "return_junction",
@@ -442,6 +469,42 @@ def _pipes_from(net, jid, ends, recs) -> None:
             "u_w_per_mk": _exact(p, "u_w_per_mk", i, float(u[k])),
             "t_soil_k": text, "dn": _extra(p, "dn", i), "series": _extra(p, "series", i),
             "in_service": bool(p.at[i, "in_service"])})
+
+
+def _library_pump(name):
+    """A pump standard type of pandapipes' own library (``std_types/library/Pump``) by name;
+    None when there is none (nets saved without their standard types refer to these)."""
+    import os
+
+    from pandapipes.std_types.std_type_class import PumpStdType
+
+    pp = pandapipes()
+    path = os.path.join(os.path.dirname(pp.__file__), "std_types", "library", "Pump",
+                        f"{name}.csv")
+    return PumpStdType.from_path(str(name), path) if os.path.isfile(path) else None
+
+
+def _pumps_from(net, jid, recs, problems, where) -> None:
+    p = _table(net, "pump")
+    types = (net.get("std_types", {}) or {}).get("pump", {}) if hasattr(net, "get") else {}
+    for i, pid in zip(p.index, _ids(p, "pump"), strict=True):
+        st = types.get(p.at[i, "std_type"]) or _library_pump(p.at[i, "std_type"])
+        reg = getattr(st, "reg_par", None)
+        if reg is None or not 1 <= len(reg) <= 4:
+            problems.append(Problem(
+                f"pump standard type {p.at[i, 'std_type']!r} " + (
+                    "is neither in the net nor in pandapipes' library" if reg is None else
+                    f"has a head curve of degree {len(reg) - 1}; the native model takes up to "
+                    "cubic curves"), table="pump", element=pid, **where))
+            continue
+        c = np.zeros(4)
+        c[:len(reg)] = np.asarray(reg, dtype=float)[::-1]
+        c = c * _PUMP_SCALE
+        recs["pumps"].append({"id": pid, "from_junction": jid.get(p.at[i, "from_junction"]),
+                              "to_junction": jid.get(p.at[i, "to_junction"]),
+                              **{k: _exact(p, k, i, float(x))
+                                 for k, x in zip(_PUMP_COLUMNS, c, strict=True)},
+                              "in_service": bool(p.at[i, "in_service"])})
 
 
 _CONSUMER_MODES = {frozenset({"qext_w", "treturn_k"}): "t_return",

@@ -15,11 +15,12 @@ import numpy as np
 BRANCH_TABLES = {
     "pipes": ("from_junction", "to_junction"),
     "valves": ("from_junction", "to_junction"),
+    "pumps": ("from_junction", "to_junction"),
     "consumers": ("supply_junction", "return_junction"),
     "plants": ("return_junction", "supply_junction"),
     "feedins": ("return_junction", "supply_junction"),
 }
-PIPE_LIKE = ("pipes", "valves")
+PIPE_LIKE = ("pipes", "valves", "pumps")  # booster pumps stay on their side
 
 
 def active(df):

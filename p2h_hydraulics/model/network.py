@@ -32,13 +32,14 @@ class Network:
     """A two-pipe district-heating network (or any water network) in SI units.
 
     Tables (DataFrames indexed by element id, columns from ``model.schema.TABLES``):
-    ``junctions``, ``pipes``, ``valves``, ``consumers``, ``plants``, ``feedins``,
+    ``junctions``, ``pipes``, ``valves``, ``pumps``, ``consumers``, ``plants``, ``feedins``,
     ``pressure_refs``, ``mass_flows``. ``settings`` holds network-wide values (soil temperature …).
     """
 
     junctions: pd.DataFrame = field(default_factory=lambda: _empty_table("junctions"))
     pipes: pd.DataFrame = field(default_factory=lambda: _empty_table("pipes"))
     valves: pd.DataFrame = field(default_factory=lambda: _empty_table("valves"))
+    pumps: pd.DataFrame = field(default_factory=lambda: _empty_table("pumps"))
     consumers: pd.DataFrame = field(default_factory=lambda: _empty_table("consumers"))
     plants: pd.DataFrame = field(default_factory=lambda: _empty_table("plants"))
     feedins: pd.DataFrame = field(default_factory=lambda: _empty_table("feedins"))

@@ -5,6 +5,9 @@ Input tables in trench form:
 - ``trenches``: id, from_node, to_node, length, d_inner or dn/series, roughness, u, zeta, …
   (any pipe field except the junction references),
 - ``valves`` (optional): id, from_node, to_node, d_inner, zeta, opened, side (both|supply|return),
+- ``pumps`` (optional, booster pumps): id, from_node (suction), to_node (discharge), side
+  (supply|return), head curve (lift0, curve_b1 … b3); pump ``P`` becomes ``P_s`` or ``P_r``
+  between the junctions of its side, pumping from_node → to_node,
 - ``consumers``, ``plants``, ``feedins``: ``node`` instead of supply_junction/return_junction,
 - ``pressure_refs``, ``mass_flows``: ``node`` + ``side`` (supply|return).
 
@@ -72,6 +75,19 @@ def expand_trenches(tables: dict, file: str | None, problems: list[Problem]) -> 
             out["valves"].append({"id": f"{rec.get('id')}{RETURN_SUFFIX}",
                                   "from_junction": _sides(b)[1], "to_junction": _sides(a)[1],
                                   **base})
+    out["pumps"] = []
+    for rec in _records(tables, "pumps", file, problems):
+        side = str(rec.get("side", "")).lower()
+        if side not in ("supply", "return"):
+            problems.append(Problem("trench form needs side supply|return", file=file,
+                                    table="pumps", element=rec.get("id"), field="side",
+                                    value=side or None))
+            continue
+        k = 0 if side == "supply" else 1
+        base = {k: v for k, v in rec.items() if k not in ("id", "from_node", "to_node", "side")}
+        out["pumps"].append({"id": f"{rec.get('id')}{(SUPPLY_SUFFIX, RETURN_SUFFIX)[k]}",
+                             "from_junction": _sides(rec.get("from_node"))[k],
+                             "to_junction": _sides(rec.get("to_node"))[k], **base})
     for name in ("consumers", "plants", "feedins"):
         out[name] = []
         for rec in _records(tables, name, file, problems):
@@ -90,15 +106,16 @@ def expand_trenches(tables: dict, file: str | None, problems: list[Problem]) -> 
             s, r = _sides(rec["node"])
             base = {k: v for k, v in rec.items() if k not in ("node", "side")}
             out[name].append({**base, "junction": s if side == "supply" else r})
-    known = {"nodes", "trenches", "valves", "consumers", "plants", "feedins", "pressure_refs",
-             "mass_flows", "junctions", "pipes"}
+    known = {"nodes", "trenches", "valves", "pumps", "consumers", "plants", "feedins",
+             "pressure_refs", "mass_flows", "junctions", "pipes"}
     for name in set(tables) - known:
         out[name] = tables[name]
     return out
 
 
 _NEEDED = {"nodes": ("id",), "trenches": ("id", "from_node", "to_node"),
-           "valves": ("id", "from_node", "to_node"), "consumers": ("id", "node"),
+           "valves": ("id", "from_node", "to_node"), "pumps": ("id", "from_node", "to_node"),
+           "consumers": ("id", "node"),
            "plants": ("id", "node"), "feedins": ("id", "node")}
 
 

@@ -52,6 +52,7 @@ def _self_loop_problems(net) -> list[Problem]:
     probs: list[Problem] = []
     for table, (a, b) in (("pipes", ("from_junction", "to_junction")),
                           ("valves", ("from_junction", "to_junction")),
+                          ("pumps", ("from_junction", "to_junction")),
                           ("consumers", ("supply_junction", "return_junction")),
                           ("plants", ("return_junction", "supply_junction")),
                           ("feedins", ("return_junction", "supply_junction"))):

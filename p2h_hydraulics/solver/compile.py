@@ -1,9 +1,10 @@
 """Compile a ``Network`` into the arrays the solvers work on (done once per topology).
 
-Branches: in-service pipes and opened valves, with incidence (from/to node indices) and
-parameters. Fixed-flow elements (consumers, feed-ins, mass flows) and pressure-holding elements
-(plants, pressure references) are kept as separate arrays, so a sweep can swap feed-ins or scale
-loads without recompiling (``Compiled.with_feedins`` / ``with_consumer_q``).
+Branches: in-service pipes, opened valves and in-service pumps, with incidence (from/to node
+indices) and parameters. Fixed-flow elements (consumers, feed-ins, mass flows) and
+pressure-holding elements (plants, pressure references) are kept as separate arrays, so a sweep
+can swap feed-ins or scale loads without recompiling (``Compiled.with_feedins`` /
+``with_consumer_q``).
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ class Compiled:
     t_soil_k: np.ndarray
     dz_m: np.ndarray
     incidence: sp.csr_matrix  # branches x nodes, +1 at from, -1 at to
+    pump_b: np.ndarray  # branch index of each pump (branch_kind 2)
+    pump_curve: np.ndarray  # (pumps, 4): lift0 [Pa], b1, b2, b3 (``physics.pump``)
     # consumers
     c_ids: np.ndarray
     c_sup: np.ndarray
@@ -134,14 +137,15 @@ def compile_network(net) -> Compiled:
     j = net.junctions
     index = pd.Index(j.index)
     problems: list = []
-    pipes, valves = active(net.pipes), active(net.valves)
+    pipes, valves, pumps = active(net.pipes), active(net.valves), active(net.pumps)
     t_soil = float(net.settings.get("t_soil_k", 283.15))
     b_from = np.concatenate([
-        _lookup(index, pipes["from_junction"], "pipes", "from_junction", problems),
-        _lookup(index, valves["from_junction"], "valves", "from_junction", problems)])
+        _lookup(index, df["from_junction"], name, "from_junction", problems)
+        for name, df in (("pipes", pipes), ("valves", valves), ("pumps", pumps))])
     b_to = np.concatenate([
-        _lookup(index, pipes["to_junction"], "pipes", "to_junction", problems),
-        _lookup(index, valves["to_junction"], "valves", "to_junction", problems)])
+        _lookup(index, df["to_junction"], name, "to_junction", problems)
+        for name, df in (("pipes", pipes), ("valves", valves), ("pumps", pumps))])
+    npv, npu = len(pipes) + len(valves), len(pumps)
     cons, plants = active(net.consumers), active(net.plants)
     refs, mflows = active(net.pressure_refs), active(net.mass_flows)
     c_sup = _lookup(index, cons["supply_junction"], "consumers", "supply_junction", problems)
@@ -169,21 +173,28 @@ def compile_network(net) -> Compiled:
         side=np.array([sides.get(x, "other") for x in index], dtype=object),
         t_soil_node_k=np.full(n, t_soil),
         branch_ids=np.concatenate([pipes.index.to_numpy(dtype=object),
-                                   valves.index.to_numpy(dtype=object)]),
-        branch_kind=np.concatenate([np.zeros(len(pipes), int), np.ones(len(valves), int)]),
+                                   valves.index.to_numpy(dtype=object),
+                                   pumps.index.to_numpy(dtype=object)]),
+        branch_kind=np.concatenate([np.zeros(len(pipes), int), np.ones(len(valves), int),
+                                    np.full(npu, 2)]),
         b_from=b_from, b_to=b_to,
-        length_m=np.concatenate([pipes["length_m"].to_numpy(float), np.zeros(len(valves))]),
+        length_m=np.concatenate([pipes["length_m"].to_numpy(float), np.zeros(len(valves) + npu)]),
+        # pumps: no friction of their own (length 0, ζ 0); the diameter is a placeholder
         d_m=np.concatenate([pipes["d_inner_m"].to_numpy(float),
-                            valves["d_inner_m"].to_numpy(float)]),
+                            valves["d_inner_m"].to_numpy(float), np.ones(npu)]),
         roughness_m=np.concatenate([pipes["roughness_m"].to_numpy(float),
-                                    np.zeros(len(valves))]),
+                                    np.zeros(len(valves) + npu)]),
         # an ideal (ζ = 0) valve gets ζ = 1e-6: a negligible loss that keeps the Jacobian regular
         zeta=np.concatenate([pipes["zeta"].to_numpy(float),
-                             np.maximum(valves["zeta"].to_numpy(float), 1e-6)]),
-        u_w_per_mk=np.concatenate([pipes["u_w_per_mk"].to_numpy(float), np.zeros(len(valves))]),
-        t_soil_k=np.concatenate([t_soil_pipe, np.full(len(valves), t_soil)]),
+                             np.maximum(valves["zeta"].to_numpy(float), 1e-6), np.zeros(npu)]),
+        u_w_per_mk=np.concatenate([pipes["u_w_per_mk"].to_numpy(float),
+                                   np.zeros(len(valves) + npu)]),
+        t_soil_k=np.concatenate([t_soil_pipe, np.full(len(valves) + npu, t_soil)]),
         dz_m=elev[b_to] - elev[b_from] if nb else np.zeros(0),
         incidence=incidence,
+        pump_b=np.arange(npv, npv + npu),
+        pump_curve=pumps[["lift0_pa", "curve_b1", "curve_b2", "curve_b3"]].to_numpy(float)
+        .reshape(npu, 4),
         c_ids=cons.index.to_numpy(dtype=object), c_sup=c_sup, c_ret=c_ret,
         c_q_w=cons["q_w"].to_numpy(float),
         c_control=cons["control"].map(CONTROL_CODES).to_numpy(dtype=np.int64),

@@ -18,6 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from ..physics import pump
 from ..physics.friction import pressure_drop_pipe
 from ..units import G
 from .linear import ReusedLU, SparseCholesky
@@ -35,6 +36,23 @@ class HydraulicOutcome:
     worst_node: int = -1
     worst_branch: int = -1
     stalled: bool = False  # accepted at the stalled-progress tolerance (see ``solve``)
+
+
+def branch_pressure_drop(comp, mdot, rho, mu):
+    """(Δp [Pa] from → to without the water column, dΔp/dṁ [Pa s/kg]) per branch: friction
+    and minor losses (``friction.pressure_drop_pipe``) minus the lift of pumps on their head
+    curve (``physics.pump``; their Newton slope is kept ≥ ``SLOPE_FLOOR_PA_S_PER_KG``)."""
+    dp, ddp = pressure_drop_pipe(mdot, comp.length_m, comp.d_m, comp.roughness_m, rho, mu,
+                                 comp.zeta)
+    dp, ddp = np.atleast_1d(dp), np.atleast_1d(ddp)
+    if len(comp.pump_b):
+        b = comp.pump_b
+        r = np.broadcast_to(np.asarray(rho, dtype=float), np.shape(mdot))[b]
+        lift, dlift_dv = pump.lift(np.asarray(mdot, dtype=float)[b] / r, comp.pump_curve)
+        dp, ddp = dp.copy(), ddp.copy()
+        dp[b] = -lift
+        ddp[b] = np.maximum(-dlift_dv / r, pump.SLOPE_FLOOR_PA_S_PER_KG)
+    return dp, ddp
 
 
 class HydraulicSystem:
@@ -120,7 +138,7 @@ class HydraulicSystem:
         close to the answer instead of from a uniform velocity."""
         c = self.comp
         m_ref = v_ref * rho * np.pi * c.d_m**2 / 4
-        _, slope = pressure_drop_pipe(m_ref, c.length_m, c.d_m, c.roughness_m, rho, mu, c.zeta)
+        _, slope = branch_pressure_drop(c, m_ref, rho, mu)
         w = 1.0 / np.maximum(np.atleast_1d(slope), 1e-12)
         p = np.array(p0, dtype=float)
         head0 = -(c.incidence @ p)
@@ -141,9 +159,7 @@ class HydraulicSystem:
         """
         c = self.comp
         rho, mu, drho_dm = props(mdot)
-        dp, ddp = pressure_drop_pipe(mdot, c.length_m, c.d_m, c.roughness_m, rho, mu, c.zeta)
-        dp = np.atleast_1d(dp)
-        ddp = np.atleast_1d(ddp)
+        dp, ddp = branch_pressure_drop(c, mdot, rho, mu)
         total = ddp + drho_dm * G * c.dz_m
         signed = np.where(np.abs(total) < 0.1 * ddp, np.where(total < 0, -0.1, 0.1) * ddp, total)
         head = dp + rho * G * c.dz_m - c.incidence @ p

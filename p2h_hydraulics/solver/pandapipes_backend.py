@@ -54,7 +54,7 @@ from ..io.pandapipes_io import (
 from ..model.graph import active
 from ..physics import water
 from ..physics.friction import pressure_drop_pipe
-from ..results import Result, _add_edge_units, energy_mass_balance
+from ..results import Result, _add_edge_units, energy_mass_balance, pump_table
 from .compile import compile_network
 from .native import (
     DT_MIN_K,
@@ -300,7 +300,10 @@ def _result(network, comp, net, loop: _OuterLoop, info: ConvergenceInfo, iters: 
     # branches: in-service pipes then opened valves, as compiled
     pipe_rows = network.pipes.index.get_indexer(pd.Index(comp.branch_ids[comp.branch_kind == 0]))
     valve_rows = network.valves.index.get_indexer(pd.Index(comp.branch_ids[comp.branch_kind == 1]))
+    pump_rows = network.pumps.index.get_indexer(pd.Index(comp.branch_ids[comp.branch_kind == 2]))
     res = [(net["res_pipe"], pipe_rows), (net["res_valve"], valve_rows)]
+    if len(pump_rows):
+        res.append((net["res_pump"], pump_rows))
     m = np.concatenate([r["mdot_from_kg_per_s"].to_numpy(float)[rows] if len(rows) else []
                         for r, rows in res]).astype(float)
     t_out = np.concatenate([r["t_outlet_k"].to_numpy(float)[rows] if len(rows) else []
@@ -337,7 +340,7 @@ def _result(network, comp, net, loop: _OuterLoop, info: ConvergenceInfo, iters: 
     balance["hydraulic_iterations"] = iters
     return Result(_add_edge_units(junctions), branch[comp.branch_kind == 0],
                   branch[comp.branch_kind == 1], consumers, plant, feedins, info, balance,
-                  "pandapipes", None)
+                  "pandapipes", None, pumps=pump_table(comp, m, p, t, rho))
 
 
 def _consumers(comp, net, loop, t, p, h) -> pd.DataFrame:

@@ -123,3 +123,51 @@ def test_flow_reverses_against_drawing_direction():
     assert r.pipes.at["P", "v_m_s"] < 0
     assert np.isclose(r.junctions.at["A", "p_pa"] - r.junctions.at["B", "p_pa"],
                       dp_darcy(1.5, 200.0, 0.0545, 1e-4), rtol=1e-4)
+
+
+# a booster pump: lift(V) = 4 bar − 2e4 Pa/(m³/s)·V − 3e6 Pa/(m³/s)²·V² (V in m³/s)
+PUMP = {"lift0_pa": 4e5, "curve_b1": -2e4, "curve_b2": -3e6}
+
+
+def pump_lift(v):
+    return PUMP["lift0_pa"] + PUMP["curve_b1"] * v + PUMP["curve_b2"] * v * v
+
+
+def pump_net(sink_m=None):
+    """A (held at P_REF) → pump → B → 800 m DN100 → C; C either withdraws ``sink_m`` or is
+    held at P_REF as well (then the pump curve and the pipe set the flow)."""
+    recs = {
+        "junctions": [{"id": j, "elevation_m": 0.0} for j in "ABC"],
+        "pipes": [{"id": "P", "from_junction": "B", "to_junction": "C", "length_m": 800.0,
+                   "d_inner_m": 0.1071, "roughness_m": 1e-4, "u_w_per_mk": 0.0}],
+        "pumps": [{"id": "PU", "from_junction": "A", "to_junction": "B", **PUMP}],
+        "pressure_refs": [{"id": "ref", "junction": "A", "p_pa": P_REF, "t_k": T}],
+        "mass_flows": [],
+    }
+    if sink_m is None:
+        recs["pressure_refs"].append({"id": "ref2", "junction": "C", "p_pa": P_REF, "t_k": T})
+    else:
+        recs["mass_flows"].append({"id": "s", "junction": "C", "mdot_kg_s": sink_m})
+    return network_from_records(recs)
+
+
+def test_pump_lifts_by_its_head_curve_at_the_given_flow():
+    rho, _ = rho_mu()
+    r = solve(pump_net(sink_m=15.0))
+    lift = r.junctions.at["B", "p_pa"] - r.junctions.at["A", "p_pa"]
+    assert lift == pytest.approx(pump_lift(15.0 / rho), rel=1e-6)
+    assert r.pumps.at["PU", "lift_pa"] == pytest.approx(lift, rel=1e-12)
+    assert r.pumps.at["PU", "power_w"] == pytest.approx(15.0 / rho * lift, rel=1e-4)
+    dp = r.junctions.at["B", "p_pa"] - r.junctions.at["C", "p_pa"]
+    assert dp == pytest.approx(dp_darcy(15.0, 800.0, 0.1071, 1e-4), rel=1e-4)
+
+
+def test_pump_and_pipe_meet_at_the_operating_point():
+    """Between two equal held pressures the flow is where the curve's lift equals the pipe's
+    friction loss (brentq on the `fluids` Colebrook law)."""
+    rho, _ = rho_mu()
+    m_op = brentq(lambda m: pump_lift(m / rho) - dp_darcy(m, 800.0, 0.1071, 1e-4), 0.1, 200.0)
+    r = solve(pump_net())
+    assert r.converged
+    assert r.pumps.at["PU", "mdot_kg_s"] == pytest.approx(m_op, rel=1e-4)
+    assert r.pipes.at["P", "mdot_kg_s"] == pytest.approx(m_op, rel=1e-4)

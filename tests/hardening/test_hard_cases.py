@@ -125,6 +125,22 @@ def test_stagnant_dead_end_in_frost_stays_finite():
     assert res.junctions.at["C_s", "t_c"] > 70
 
 
+def test_plant_pushed_backwards_still_balances():
+    """A feed-in larger than the demand drives water backwards through the plant (supply →
+    return, unheated); the energy balance closes — it once counted the mixed return
+    junction's enthalpy as the plant's outlet and called the state untrustworthy."""
+    def big_feedin(r):
+        r["feedins"] = [{"id": "F", "node": "C", "q_kw": 700, "t_out_c": 80}]
+        # a consumer at the plant: its return mixes into the junction the plant pushes into
+        r["consumers"].append({"id": "C0", "node": "A", "q_kw": 50, "t_return_c": 45})
+
+    res = p2h.solve(build(records(f=big_feedin)))
+    assert res.converged
+    assert float(res.plant["mdot_kg_s"].iloc[0]) < 0  # reverse flow through the plant
+    assert abs(res.balance["energy_rel"]) < 1e-8
+    assert float(res.plant["q_w"].iloc[0]) == pytest.approx(0.0, abs=1e-6 * 400e3)
+
+
 def test_zero_length_is_not_called_a_unit_error():
     from p2h_hydraulics.model.build import _unit_hint
     from p2h_hydraulics.model.schema import TABLES
