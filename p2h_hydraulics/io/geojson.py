@@ -1,7 +1,7 @@
 """A network as one GeoJSON FeatureCollection (for QGIS and other GIS tools).
 
 Each feature is one element. ``properties.table`` (or ``properties.kind``) says which table it
-belongs to — ``junction``, ``pipe``, ``valve``, ``consumer``, ``plant``, ``feedin``,
+belongs to — ``junction``, ``pipe``, ``valve``, ``pump``, ``consumer``, ``plant``, ``feedin``,
 ``pressure_ref``, ``mass_flow`` or, for the trench form, ``node`` and ``trench`` (singular or
 plural) — and the other properties are its fields, with unit suffixes as in the JSON format.
 The id is ``properties.id`` (or else the feature's ``id`` member).
@@ -24,8 +24,8 @@ Geometry:
   relative part is taken of the extent, not of the coordinate values, which in UTM would allow
   ~6 m), the nearest point wins, and a line end that matches no point or several co-located
   points (the supply and return junction of a two-pipe network) is an error;
-- consumers, plants, feed-ins, pressure references and mass flows: a Point or null (the geometry
-  is only for display; the connection comes from the junction fields).
+- pumps, consumers, plants, feed-ins, pressure references and mass flows: a Point or null (the
+  geometry is only for display; the connection comes from the junction fields).
 
 The CRS comes from the legacy ``crs`` member (``{"type": "name", "properties": {"name":
 "EPSG:25832"}}`` or an OGC URN) or from the settings' ``crs``. Settings come from the foreign
