@@ -39,8 +39,11 @@ pressure set point is shifted by ``ambient_offset_pa(height)`` (0 at height 0, â
 Import extras: pipes of length 0 are given 1 mm (``ZERO_LENGTH_PIPE_M``); valves between a
 junction and a pipe end (``et="pi"``) get an extra junction at the pipe end; a
 ``circ_pump_mass`` that also holds a pressure becomes a feed-in plus a pressure reference; a
+``flow_control`` and ``heat_exchanger`` in series (joined at a junction nothing else touches:
+pandapipes' usual substation) become a consumer ``substation_<hx name>`` with control ``mdot``
+(the controlled flow, the exchanger's qext_w; the middle junction is dropped); a lone
 ``heat_exchanger`` becomes a fixed-flow consumer ``heat_exchanger_<name>`` only when the net
-carries its solved flow (``res_heat_exchanger``) and it links the supply to the return side.
+carries its solved flow (``res_heat_exchanger``); both must link the supply to the return side.
 Compressors, pressure and flow controls, mass storages and controllers have no native
 equivalent and are reported by name.
 
@@ -344,8 +347,11 @@ def from_pandapipes(net, name: str | None = None, validate: bool = True,
     if fluid is not None and getattr(fluid, "is_gas", False):
         raise ModelError(f"the net's fluid '{fluid.name}' is a gas; the native model is a water "
                          "network", file=file)
+    pairs = _substation_pairs(net)
     for table, why in UNSUPPORTED.items():
         df = _table(net, table)
+        if table == "flow_control":  # those paired with a heat exchanger are consumers
+            df = df.drop(index=[k for k, *_ in pairs])
         if len(df):
             names = ", ".join(str(x) for x in _ids(df, table)[:5])
             problems.append(Problem(f"{len(df)} element(s) not supported ({names}): {why}",
@@ -356,7 +362,7 @@ def from_pandapipes(net, name: str | None = None, validate: bool = True,
             "not a pandapipes net with a junction table", file=file)
     used = _referenced_junctions(net)
     keep = junc["in_service"].astype(bool).to_numpy() | junc.index.isin(list(used))
-    junc = junc[keep]
+    junc = junc[keep & ~junc.index.isin([mid for *_, mid, _ in pairs])]
     jid = dict(zip(junc.index, _ids(junc, "j"), strict=True))
     geo = _table(net, "junction_geodata")
     h = junc["height_m"].to_numpy(float)
@@ -373,7 +379,7 @@ def from_pandapipes(net, name: str | None = None, validate: bool = True,
     pipe_ends = _valves_from(net, jid, recs, problems, where)
     _pipes_from(net, jid, pipe_ends, recs)
     _pumps_from(net, jid, recs, problems, where)
-    _consumers_from(net, jid, recs, problems, where)
+    _consumers_from(net, jid, recs, problems, where, pairs)
     _plants_from(net, jid, off, junc, recs, problems, where)
     _feedins_refs_from(net, jid, off, recs, problems, where)
     _mass_flows_from(net, jid, recs)
@@ -512,7 +518,41 @@ _CONSUMER_MODES = {frozenset({"qext_w", "treturn_k"}): "t_return",
                    frozenset({"qext_w", "controlled_mdot_kg_per_s"}): "mdot"}
 
 
-def _consumers_from(net, jid, recs, problems, where) -> None:
+def _substation_pairs(net) -> list[tuple]:
+    """pandapipes' usual substation: a flow_control and a heat_exchanger in series, joined at a
+    junction nothing else touches. Returns (flow_control index, heat_exchanger index, supply
+    junction, middle junction, return junction) per pair, either order of the two."""
+    fc, hx = _table(net, "flow_control"), _table(net, "heat_exchanger")
+    if not len(fc) or not len(hx):
+        return []
+    ends: dict = {}
+    for table in {"pipe", "valve", "pump", "heat_consumer", "heat_exchanger",
+                  "circ_pump_pressure", "circ_pump_mass", "ext_grid", "sink", "source",
+                  *UNSUPPORTED}:
+        df = _table(net, table)
+        for col in ("from_junction", "to_junction", "junction", "return_junction",
+                    "flow_junction", *(("element",) if table == "valve" else ())):
+            if col in df.columns:
+                vals = df[col] if col != "element" else df.loc[df["et"] == "ju", col]
+                for x in vals.tolist():
+                    ends[x] = ends.get(x, 0) + 1
+    hx_from = {hx.at[i, "from_junction"]: i for i in hx.index}
+    hx_to = {hx.at[i, "to_junction"]: i for i in hx.index}
+    pairs = []
+    for k in fc.index:
+        a, b = fc.at[k, "from_junction"], fc.at[k, "to_junction"]
+        if "control_active" in fc.columns and not bool(fc.at[k, "control_active"]):
+            continue
+        if b in hx_from and ends.get(b) == 2:
+            i = hx_from[b]
+            pairs.append((k, i, a, b, hx.at[i, "to_junction"]))
+        elif a in hx_to and ends.get(a) == 2:
+            i = hx_to[a]
+            pairs.append((k, i, hx.at[i, "from_junction"], a, b))
+    return pairs
+
+
+def _consumers_from(net, jid, recs, problems, where, pairs=()) -> None:
     c = _table(net, "heat_consumer")
     cols = ("qext_w", "controlled_mdot_kg_per_s", "deltat_k", "treturn_k")
     for i, cid in zip(c.index, _ids(c, "c"), strict=True):
@@ -541,7 +581,25 @@ def _consumers_from(net, jid, recs, problems, where) -> None:
         recs["consumers"].append(rec)
     hx = _table(net, "heat_exchanger")
     res = _table(net, "res_heat_exchanger")
-    for i, hid in zip(hx.index, _ids(hx, "hx"), strict=True):
+    fc = _table(net, "flow_control")
+    hx_ids = dict(zip(hx.index, _ids(hx, "hx"), strict=True))
+    paired = {}
+    for k, i, sup, _, ret in pairs:
+        paired[i] = hx_ids[i]
+        q = float(hx.at[i, "qext_w"])
+        if q < 0:
+            problems.append(Problem("a heat exchanger that heats the water (qext_w < 0) has no "
+                                    "native consumer equivalent", table="heat_exchanger",
+                                    element=hx_ids[i], **where))
+            continue
+        recs["consumers"].append({
+            "id": f"substation_{hx_ids[i]}", "supply_junction": jid.get(sup),
+            "return_junction": jid.get(ret), "q_w": q, "control": "mdot",
+            "mdot_kg_s": float(fc.at[k, "controlled_mdot_kg_per_s"]),
+            "in_service": bool(hx.at[i, "in_service"]) and bool(fc.at[k, "in_service"])})
+    for i, hid in hx_ids.items():
+        if i in paired:
+            continue
         m = _v(res.at[i, "mdot_from_kg_per_s"]) if len(res) and i in res.index else None
         if m is None or m < 0 or float(hx.at[i, "qext_w"]) < 0:
             problems.append(Problem(
@@ -561,7 +619,7 @@ def _consumers_from(net, jid, recs, problems, where) -> None:
 def _check_heat_exchangers(out, problems, where) -> None:
     from ..model.graph import junction_sides
 
-    hx = [c for c in out.consumers.index if str(c).startswith("heat_exchanger_")]
+    hx = [c for c in out.consumers.index if str(c).startswith(("heat_exchanger_", "substation_"))]
     if not hx:
         return
     sides = junction_sides(out)
@@ -570,7 +628,8 @@ def _check_heat_exchangers(out, problems, where) -> None:
         if sides.get(s) != "supply" or sides.get(r) != "return":
             problems.append(Problem(
                 "a heat exchanger becomes a consumer only between the supply and the return side",
-                table="heat_exchanger", element=cid.removeprefix("heat_exchanger_"), **where))
+                table="heat_exchanger",
+                element=cid.removeprefix("heat_exchanger_").removeprefix("substation_"), **where))
 
 
 def _plants_from(net, jid, off, junc, recs, problems, where) -> None:

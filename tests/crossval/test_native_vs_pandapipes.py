@@ -704,3 +704,48 @@ def teardown_module(module):
     if REACHED:
         rows = pd.DataFrame(REACHED).T
         print("\nnative vs pandapipes, max deviations per case:\n" + rows.to_string())
+
+
+def test_flow_control_and_heat_exchanger_in_series_are_a_consumer():
+    """pandapipes' usual substation — flow_control → heat_exchanger joined at a junction of
+    their own — imports as a consumer with control 'mdot' (controlled flow, qext_w), the
+    middle junction dropped; native and pandapipes then agree (0.0052 bar, 0.038 K: pandapipes'
+    c_p-based outlet temperature and water table)."""
+    import pandapipes as pp
+
+    net = pp.create_empty_network(fluid="water")
+    js = pp.create_junctions(net, 3, pn_bar=5, tfluid_k=353.15, name=["s0", "s1", "s2"])
+    jr = pp.create_junctions(net, 3, pn_bar=3, tfluid_k=323.15, name=["r0", "r1", "r2"])
+    jm = pp.create_junctions(net, 2, pn_bar=4, tfluid_k=330, name=["m1", "m2"])
+    for a, b, km in ((0, 1, 0.4), (1, 2, 0.3)):
+        pp.create_pipe_from_parameters(net, js[a], js[b], km, 100, 0.05, u_w_per_m2k=2.0,
+                                       text_k=283.15)
+        pp.create_pipe_from_parameters(net, jr[b], jr[a], km, 100, 0.05, u_w_per_m2k=2.0,
+                                       text_k=283.15)
+    pp.create_circ_pump_const_pressure(net, jr[0], js[0], p_flow_bar=5, plift_bar=2,
+                                       t_flow_k=353.15)
+    subs = ((js[1], jm[0], jr[1], 150e3, 1.2), (js[2], jm[1], jr[2], 200e3, 1.6))
+    for k, (s, m, r, q, mdot) in enumerate(subs):
+        # one station drawn supply → valve → exchanger, the other exchanger first
+        if k == 0:
+            pp.create_flow_control(net, s, m, controlled_mdot_kg_per_s=mdot,
+                                   inner_diameter_mm=50, name=f"fc{k}")
+            pp.create_heat_exchanger(net, m, r, qext_w=q, inner_diameter_mm=50, name=f"hx{k}")
+        else:
+            pp.create_heat_exchanger(net, s, m, qext_w=q, inner_diameter_mm=50, name=f"hx{k}")
+            pp.create_flow_control(net, m, r, controlled_mdot_kg_per_s=mdot,
+                                   inner_diameter_mm=50, name=f"fc{k}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pp.pipeflow(net, mode="sequential", ambient_temperature=283.15)
+    nw = from_pandapipes(net)
+    assert list(nw.consumers.index) == ["substation_hx0", "substation_hx1"]
+    assert nw.consumers["mdot_kg_s"].tolist() == [1.2, 1.6]
+    assert "m1" not in nw.junctions.index and "m2" not in nw.junctions.index
+    res = solve(nw)
+    assert res.converged
+    names = [n for n in net.junction["name"] if n not in ("m1", "m2")]
+    rj = net.res_junction.set_axis(net.junction["name"]).loc[names]
+    assert np.max(np.abs(res.junctions.loc[names, "p_pa"] / 1e5 - rj["p_bar"])) < 0.01
+    assert np.max(np.abs(res.junctions.loc[names, "t_k"] - rj["t_k"])) < 0.06
+    assert res.consumers["q_w"].to_numpy() == pytest.approx([150e3, 200e3], rel=1e-9)
