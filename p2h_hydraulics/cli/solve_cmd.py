@@ -1,4 +1,5 @@
-"""``p2h solve NETWORK``: solve and print a summary; ``--out`` writes results (CSV folder/JSON)."""
+"""``p2h solve NETWORK``: solve and print a summary; ``--out`` writes results (CSV folder, JSON
+or GeoJSON)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ def solve_command(
     network: Path = typer.Argument(..., help="network file (.json, .geojson, CSV folder)"),
     backend: str = typer.Option("native", help="native (default) or pandapipes"),
     out: Path = typer.Option(None, "--out", "-o",
-                             help="write results: a .json file or a folder of CSV tables"),
+                             help="write results: a .json or .geojson file or a folder of "
+                                  "CSV tables"),
     as_json: bool = typer.Option(False, "--json", help="machine-readable summary on stdout"),
 ) -> None:
     """Solve the steady state of NETWORK and print the key figures."""
@@ -32,7 +34,7 @@ def solve_command(
     summary = result.summary()
     if out is not None:
         try:
-            write_result(result, out, inputs=[network])
+            write_result(result, out, inputs=[network], network=net)
         except OSError as exc:
             raise P2HError(f"{out}: cannot write the results ({exc.strerror or exc})") from None
         summary["written"] = str(out)
@@ -76,6 +78,6 @@ def _check_out(network: Path, out: Path) -> None:
     if dst == src or (src.is_dir() and dst.parent == src):
         raise P2HError(f"{out}: refusing to overwrite the input network {network}; choose an "
                        "output path outside it")
-    if out.suffix.lower() != ".json" and out.exists() and not out.is_dir():
-        raise P2HError(f"{out}: exists and is not a folder; results go to a .json file or a "
-                       "folder of CSV tables")
+    if out.suffix.lower() not in (".json", ".geojson") and out.exists() and not out.is_dir():
+        raise P2HError(f"{out}: exists and is not a folder; results go to a .json or .geojson "
+                       "file or a folder of CSV tables")

@@ -476,49 +476,91 @@ def read_geojson_network(path, validate: bool = True):
 # Writing
 
 _POINT_AT = {"pumps": "from_junction", "consumers": "supply_junction", "plants": "supply_junction",
-             "feedins": "supply_junction", "pressure_refs": "junction", "mass_flows": "junction"}
+             "plant": "supply_junction", "feedins": "supply_junction", "pressure_refs": "junction",
+             "mass_flows": "junction"}
 
 
-def network_to_feature_collection(net) -> dict:
-    """The GeoJSON FeatureCollection of ``net`` (two-pipe form, canonical SI properties)."""
-    doc: dict = {"type": "FeatureCollection"}
-    crs = net.settings.get("crs")
-    if isinstance(crs, str) and crs.strip():
-        doc["crs"] = {"type": "name", "properties": {"name": crs}}
-    doc["p2h_settings"] = {a.name: _clean(net.settings.get(a.name, a.default)) for a in SETTINGS}
+def _positions(net) -> dict[str, list[float]]:
+    """Junction id → [x, y] for junctions with finite coordinates."""
     pos: dict[str, list[float]] = {}
     j = net.junctions
     for jid, x, y in zip(j.index, j["x_m"].tolist(), j["y_m"].tolist(), strict=True):
         if math.isfinite(x) and math.isfinite(y):
             pos[jid] = [float(x), float(y)]
+    return pos
+
+
+def _feature_geometry(table: str, eid, row: dict, pos: dict) -> dict | None:
+    """Point of a junction or an element at its (supply / suction) junction, LineString of a
+    pipe or valve between its junctions; None without coordinates."""
+    if table == "junctions":
+        return {"type": "Point", "coordinates": pos[eid]} if eid in pos else None
+    if table in ("pipes", "valves"):
+        a, b = pos.get(row.get("from_junction")), pos.get(row.get("to_junction"))
+        return {"type": "LineString", "coordinates": [a, b]} if a and b else None
+    at = row.get(_POINT_AT.get(table, "supply_junction"))
+    return {"type": "Point", "coordinates": pos[at]} if at in pos else None
+
+
+def _collection(net) -> dict:
+    doc: dict = {"type": "FeatureCollection"}
+    crs = net.settings.get("crs")
+    if isinstance(crs, str) and crs.strip():
+        doc["crs"] = {"type": "name", "properties": {"name": crs}}
+    return doc
+
+
+def network_to_feature_collection(net) -> dict:
+    """The GeoJSON FeatureCollection of ``net`` (two-pipe form, canonical SI properties)."""
+    doc = _collection(net)
+    doc["p2h_settings"] = {a.name: _clean(net.settings.get(a.name, a.default)) for a in SETTINGS}
+    pos = _positions(net)
     features = []
     for table in TABLES:
         df = net.table(table)
         for eid, row in zip(df.index, df.to_dict("records"), strict=True):
             props = {"table": table, "id": eid}
             props.update({k: _clean(v) for k, v in row.items()})
-            geometry = None
-            if table == "junctions":
-                if eid in pos:
-                    geometry = {"type": "Point", "coordinates": pos[eid]}
-                    del props["x_m"], props["y_m"]
-            elif table in ("pipes", "valves"):
-                a, b = pos.get(row["from_junction"]), pos.get(row["to_junction"])
-                if a is not None and b is not None:
-                    geometry = {"type": "LineString", "coordinates": [a, b]}
-            elif row.get(_POINT_AT[table]) in pos:
-                geometry = {"type": "Point", "coordinates": pos[row[_POINT_AT[table]]]}
+            geometry = _feature_geometry(table, eid, row, pos)
+            if table == "junctions" and geometry is not None:
+                del props["x_m"], props["y_m"]
             features.append({"type": "Feature", "geometry": geometry, "properties": props})
     doc["features"] = features
     return doc
 
 
-def write_geojson_network(net, path, inputs=()) -> Path:
-    """Write ``net`` as a GeoJSON FeatureCollection (atomically), one feature per line."""
-    doc = network_to_feature_collection(net)
+def result_to_feature_collection(result, net) -> dict:
+    """A solve ``result`` of ``net`` as GeoJSON for GIS: one feature per result row (table
+    ``junctions``, ``pipes``, ``valves``, ``pumps``, ``consumers``, ``plant``, ``feedins``)
+    with every result column as a property, placed like the network's own features."""
+    doc = _collection(net)
+    pos = _positions(net)
+    features = []
+    for table, df in result.tables().items():
+        for eid, row in zip(df.index, df.to_dict("records"), strict=True):
+            props = {"table": table, "id": eid, **{k: _clean(v) for k, v in row.items()}}
+            features.append({"type": "Feature",
+                             "geometry": _feature_geometry(table, eid, row, pos),
+                             "properties": props})
+    doc["features"] = features
+    return doc
+
+
+def _write_collection(doc: dict, path, inputs) -> Path:
+    """Write a FeatureCollection atomically, one feature per line."""
     features = doc.pop("features")
     head = ", ".join(f"{json.dumps(k)}: {json.dumps(v, allow_nan=False, ensure_ascii=False)}"
                      for k, v in doc.items())
     body = ",\n".join(json.dumps(f, allow_nan=False, ensure_ascii=False) for f in features)
     text = "{" + head + ', "features": [\n' + body + "\n]}\n"
     return write_text_atomic(path, text, inputs)
+
+
+def write_geojson_network(net, path, inputs=()) -> Path:
+    """Write ``net`` as a GeoJSON FeatureCollection (atomically), one feature per line."""
+    return _write_collection(network_to_feature_collection(net), path, inputs)
+
+
+def write_geojson_result(result, net, path, inputs=()) -> Path:
+    """Write a solve ``result`` of ``net`` as GeoJSON (``result_to_feature_collection``)."""
+    return _write_collection(result_to_feature_collection(result, net), path, inputs)

@@ -1,4 +1,5 @@
-"""Writing solve results: one JSON document, or a folder with one CSV per result table."""
+"""Writing solve results: one JSON document, a GeoJSON FeatureCollection for GIS (needs the
+network's coordinates), or a folder with one CSV per result table."""
 
 from __future__ import annotations
 
@@ -7,12 +8,19 @@ from pathlib import Path
 from .atomic import write_text_atomic
 
 
-def write_result(result, path, inputs=()) -> Path:
-    """Write ``result`` to ``path``: ``.json`` → one document; otherwise a folder of CSV tables
+def write_result(result, path, inputs=(), network=None) -> Path:
+    """Write ``result`` to ``path``: ``.json`` → one document; ``.geojson`` → features placed
+    at the junctions of ``network`` (required there); otherwise a folder of CSV tables
     (junctions.csv, pipes.csv, …, summary.csv). Files are written atomically."""
     path = Path(path)
     if path.suffix.lower() == ".json":
         return write_text_atomic(path, result.to_json() + "\n", inputs)
+    if path.suffix.lower() == ".geojson":
+        if network is None:
+            raise ValueError("GeoJSON results need the network (its junction coordinates)")
+        from .geojson import write_geojson_result
+
+        return write_geojson_result(result, network, path, inputs)
     path.mkdir(parents=True, exist_ok=True)
     for name, df in result.tables().items():
         write_text_atomic(path / f"{name}.csv", df.to_csv(float_format="%.10g"), inputs)

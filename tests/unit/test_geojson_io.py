@@ -253,3 +253,33 @@ def test_not_a_feature_collection_and_malformed_json(tmp_path):
     assert exc.value.problems[0].line == 2
     with pytest.raises(InputFileError, match="not found"):
         load_network(tmp_path / "missing.geojson")
+
+
+def test_results_as_geojson_for_gis(tmp_path):
+    """``write_result(..., '.geojson', network=net)``: one feature per result row, at the
+    network's coordinates, every result column as a property (values equal the tables)."""
+    import json as _json
+
+    import numpy as _np
+
+    import p2h_hydraulics as _p2h
+    from p2h_hydraulics.io import load_network as _load
+    from p2h_hydraulics.io.results_io import write_result
+
+    net = _load("networks/small_demo.json")
+    res = _p2h.solve(net)
+    path = write_result(res, tmp_path / "res.geojson", network=net)
+    doc = _json.loads(path.read_text())
+    feats = {(f["properties"]["table"], f["properties"]["id"]): f for f in doc["features"]}
+    assert len(feats) == sum(len(df) for df in res.tables().values())
+    for pid, row in res.pipes.iterrows():
+        f = feats[("pipes", pid)]
+        assert f["properties"]["v_m_s"] == row["v_m_s"]
+        a, b = net.junctions.loc[[row["from_junction"], row["to_junction"]], ["x_m", "y_m"]]\
+            .to_numpy().tolist()
+        assert f["geometry"] == {"type": "LineString", "coordinates": [a, b]}
+    jid = res.junctions.index[0]
+    assert _np.isclose(feats[("junctions", jid)]["properties"]["p_bar"],
+                       res.junctions.at[jid, "p_bar"])
+    with pytest.raises(ValueError, match="network"):
+        write_result(res, tmp_path / "x.geojson")
