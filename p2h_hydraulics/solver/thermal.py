@@ -12,6 +12,8 @@ Per node n (inflows only; outflows leave at the node's state):
 - ε (1e-9 kg/s) ties junctions without any inflow to soil temperature.
 
 Working in enthalpy makes mixing and the energy balance exact; temperatures follow from h.
+Without circulating flow the system is triangular in flow order and solved in one compiled pass
+(``flow_order``); otherwise (or without numba) by sparse LU.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from ..physics import water
+from . import flow_order
 
 EPS_FLOW = 1e-9
 
@@ -149,6 +152,11 @@ def solve_enthalpy(comp, mdot_b, t_node_k, flows, linear=None) -> np.ndarray:
     inj = np.maximum(-comp.m_mdot_kg_s, 0.0)
     np.add.at(diag, comp.m_node, inj)
     np.add.at(rhs, comp.m_node, inj * water.enthalpy(flows["m_t_k"]))
+    # flows without circulation: the system is triangular in flow order (``flow_order``)
+    h, ok = flow_order.solve_in_flow_order(diag, rhs, np.concatenate(rows),
+                                           np.concatenate(cols), np.concatenate(vals))
+    if ok:
+        return h
     r = np.concatenate([np.arange(n), *rows])
     c = np.concatenate([np.arange(n), *cols])
     v = np.concatenate([diag, *vals])
