@@ -584,6 +584,56 @@ def check_velocity(ctx: CaseContext) -> list[Finding]:
                       f"(limit {m.limit[i]:.1f} m/s)"), "pipe")
 
 
+@register("booster_pumps", 6, "no flow backwards through a booster pump; pumps on their curve")
+def check_booster_pumps(ctx: CaseContext) -> list[Finding]:
+    """A booster station has a non-return valve: flow the feed-in drives backwards through it
+    cannot occur (violation, unless the base case has it already); a pump pushed past the end
+    of its head curve (lift cut to 0) is a warning."""
+    res = ctx.feedin
+    if res is None:
+        return []
+    if res.pumps is None or res.pumps.empty:
+        return [ctx.finding("booster_pumps", "ok", case="feedin", count=0,
+                            message="the network has no booster pumps")]
+    m = res.pumps["mdot_kg_s"]
+    base = (ctx.base.pumps["mdot_kg_s"].reindex(m.index)
+            if ctx.base is not None and ctx.base.pumps is not None else None)
+    worst = str(m.idxmin())
+    value = float(m.min())
+    back = m < -1e-6
+    new = back & ~(base < -1e-6) if base is not None else back
+    out = []
+    if new.any():
+        n = int(new.sum())
+        ids = ", ".join(map(str, list(m[new].sort_values().index[:5])))
+        before = f" (base case {float(base[worst]):.2f} kg/s)" if base is not None else ""
+        out.append(ctx.finding(
+            "booster_pumps", "violation", element=worst, case="feedin", value=value,
+            limit=0.0, margin=value, unit="kg/s", count=n,
+            message=f"the feed-in drives water backwards through {_plural(n, 'booster pump')} "
+                    f"({ids}; {worst}: {value:.2f} kg/s{before}): a booster's non-return valve "
+                    "closes, so this state cannot occur"))
+    elif back.any():
+        out.append(ctx.finding(
+            "booster_pumps", "warning", element=worst, case="feedin", value=value, limit=0.0,
+            margin=value, unit="kg/s", count=int(back.sum()),
+            message=f"water runs backwards through booster pump {worst} ({value:.2f} kg/s) "
+                    "already without the feed-in"))
+    else:
+        out.append(ctx.finding(
+            "booster_pumps", "ok", element=worst, case="feedin", value=value, limit=0.0,
+            margin=value, unit="kg/s", count=0,
+            message=f"every booster pump runs forward; lowest flow {worst}: {value:.2f} kg/s"))
+    off = (res.pumps["lift_pa"] <= 1e-6) & (m > 0)
+    if off.any():
+        ids = ", ".join(map(str, list(off[off].index[:5])))
+        out.append(ctx.finding(
+            "booster_pumps", "warning", element=str(off[off].index[0]), case="feedin",
+            count=int(off.sum()), message=f"{_plural(int(off.sum()), 'booster pump')} pushed past "
+                                          f"the end of the head curve ({ids}): no lift left"))
+    return out
+
+
 @register("balance", 11, "mass and energy balances close")
 def check_balance(ctx: CaseContext) -> list[Finding]:
     out = []

@@ -129,3 +129,25 @@ def test_boosted_network_native_vs_pandapipes(tmp_path):
     assert np.max(np.abs(pp_res.junctions["t_c"] - nat.junctions["t_c"])) < 0.01
     assert np.allclose(pp_res.pumps["mdot_kg_s"], nat.pumps["mdot_kg_s"], rtol=3e-3)
     assert np.allclose(pp_res.pumps["lift_pa"], nat.pumps["lift_pa"], rtol=1e-3)
+
+
+@pytest.mark.parametrize("q_kw, expect", [(50.0, "ok"), (300.0, "violation")])
+def test_feedin_that_reverses_a_booster_is_refused(tmp_path, q_kw, expect):
+    """Summer (a quarter of the 900 kW demand): 50 kW at the far node keeps both boosters
+    running forward; 300 kW drives water back through them (their non-return valves would
+    close), which the checker refuses with the pump named."""
+    from p2h_hydraulics import P2HUnit, check_integration
+
+    net = boosted(tmp_path)
+    summer = net.replace(consumers=net.consumers.assign(q_w=net.consumers["q_w"] * 0.25))
+    rep = check_integration(summer, units=[P2HUnit(id="dc", node="C", q_kw=q_kw,
+                                                   cooling="liquid",
+                                                   source_temperature_c=70)])
+    pumps = [f for f in rep.findings if f.code == "booster_pumps" and f.case == "feedin"]
+    assert pumps and pumps[0].severity == expect
+    if expect == "violation":
+        assert rep.verdict == "NOT_PERMITTED"
+        assert pumps[0].element in ("BP_s", "BR_r") and pumps[0].margin < 0
+        assert "backwards" in pumps[0].message
+    else:
+        assert pumps[0].margin > 0
