@@ -53,6 +53,7 @@ pandapipes is imported lazily: ``import p2h_hydraulics`` does not import it.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -397,18 +398,24 @@ def from_pandapipes(net, name: str | None = None, validate: bool = True,
     return out
 
 
-def _referenced_junctions(net) -> set:
-    used: set = set()
-    for table in ("pipe", "valve", "pump", "heat_consumer", "heat_exchanger", "circ_pump_pressure",
-                  "circ_pump_mass", "ext_grid", "sink", "source", *UNSUPPORTED):
+def _junction_refs(net) -> list:
+    """Every junction reference of every element, once per element end (pandapipes index)."""
+    refs: list = []
+    for table in dict.fromkeys(("pipe", "valve", "pump", "heat_consumer", "heat_exchanger",
+                                "circ_pump_pressure", "circ_pump_mass", "ext_grid", "sink",
+                                "source", *UNSUPPORTED)):
         df = _table(net, table)
         for col in ("from_junction", "to_junction", "junction", "return_junction",
                     "flow_junction"):
             if col in df.columns:
-                used |= set(df[col].tolist())
+                refs += df[col].tolist()
         if table == "valve" and len(df):
-            used |= set(df.loc[df["et"] == "ju", "element"].tolist())
-    return used
+            refs += df.loc[df["et"] == "ju", "element"].tolist()
+    return refs
+
+
+def _referenced_junctions(net) -> set:
+    return set(_junction_refs(net))
 
 
 def _valves_from(net, jid, recs, problems, where) -> dict:
@@ -525,17 +532,7 @@ def _substation_pairs(net) -> list[tuple]:
     fc, hx = _table(net, "flow_control"), _table(net, "heat_exchanger")
     if not len(fc) or not len(hx):
         return []
-    ends: dict = {}
-    for table in {"pipe", "valve", "pump", "heat_consumer", "heat_exchanger",
-                  "circ_pump_pressure", "circ_pump_mass", "ext_grid", "sink", "source",
-                  *UNSUPPORTED}:
-        df = _table(net, table)
-        for col in ("from_junction", "to_junction", "junction", "return_junction",
-                    "flow_junction", *(("element",) if table == "valve" else ())):
-            if col in df.columns:
-                vals = df[col] if col != "element" else df.loc[df["et"] == "ju", col]
-                for x in vals.tolist():
-                    ends[x] = ends.get(x, 0) + 1
+    ends = Counter(_junction_refs(net))
     hx_from = {hx.at[i, "from_junction"]: i for i in hx.index}
     hx_to = {hx.at[i, "to_junction"]: i for i in hx.index}
     pairs = []

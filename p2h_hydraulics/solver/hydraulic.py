@@ -3,7 +3,7 @@
 Unknowns: branch mass flows ṁ [kg/s] and gauge pressures p [Pa] of the free nodes; nodes whose
 pressure is held (plants, pressure references) are fixed. Per branch b (from i to j)
 
-    p_i − p_j = Δp_fric(ṁ_b) + ρ_b g (z_j − z_i)
+    p_i − p_j = Δp_fric(ṁ_b) + ρ_b g (z_j − z_i)      (a pump: −lift(ṁ_b/ρ_b) instead of Δp_fric)
 
 and per free node: inflow − outflow = withdrawal d_n (fixed-flow elements). Each Newton step
 solves the Schur complement (Aᵀ D⁻¹ A) Δp = r — a sparse SPD matrix whose pattern is assembled
