@@ -46,6 +46,10 @@ class SolverOptions:
     max_outer: int = 300
     max_hydraulic: int = 60
     anderson_depth: int = 6  # iterates mixed by the outer-loop acceleration
+    anderson_damping: float = 1.0  # share of the fixed-point step taken (1: undamped)
+    # the last resort of ``solve_compiled`` (a cold start taking this share of each step):
+    # near-stagnant loops whose outer iteration cycles by kelvins settle more often damped
+    fallback_damping: float = 0.3
     # Settled, not converged: a near-stagnant hilly branch at a local minimum of its buoyancy
     # head leaves the hydraulics a residual that wobbles the temperatures from one outer
     # iteration to the next, so the strict tolerances are never met. When the temperature
@@ -227,28 +231,37 @@ def solve_compiled(comp: Compiled, warm: State | None = None,
     ``warm``: the state of a similar solve to start from. When a warm-started solve does not
     converge within half of ``max_outer`` (at least 15) outer iterations (a near-stagnant loop
     can lock into a cycle started from another operating point's flow pattern) it is repeated
-    from a cold start with the full budget before giving up; the result's convergence
-    message says so.
+    from a cold start with the full budget; when that does not converge either, once more
+    from a cold start taking only ``SolverOptions.fallback_damping`` of each step (loops whose
+    iteration cycles by kelvins settle more often damped) before giving up. The result's
+    convergence message says which start it came from.
     """
-    if warm is None:
-        return _solve_from(comp, None, options)
     opt = options or SolverOptions()
     # the warm start gets half the budget: one that has not settled by then is usually
-    # caught in a cycle, and the cold start then still has the full budget
-    try:
-        return _solve_from(comp, warm, replace(opt, max_outer=max(15, opt.max_outer // 2)))
-    except ConvergenceError as first:
+    # caught in a cycle, and the cold starts then still have the full budget
+    attempts = [("warm start", warm, replace(opt, max_outer=max(15, opt.max_outer // 2))),
+                ("cold start", None, opt),
+                ("damped cold start", None, replace(opt, anderson_damping=opt.fallback_damping))]
+    failed: list[tuple[str, ConvergenceError]] = []
+    for label, start, o in attempts[0 if warm is not None else 1:]:
         try:
-            state, result = _solve_from(comp, None, options)
+            state, result = _solve_from(comp, start, o)
         except ConvergenceError as exc:
-            exc.args = (f"{exc.args[0]} (also from the warm start: "
-                        f"{first.info.message if first.info else first})",)
-            raise
-        note = f"the warm start did not converge ({first.info.iterations} outer iterations); " \
-               "solved from a cold start"
-        info = result.convergence
-        info.message = f"{note}; {info.message}" if info.message else note
+            failed.append((label, exc))
+            continue
+        if failed:
+            note = "; ".join(f"the {name} did not converge "
+                             f"({e.info.iterations if e.info else '?'} outer iterations)"
+                             for name, e in failed) + f"; solved from a {label}"
+            info = result.convergence
+            info.message = f"{note}; {info.message}" if info.message else note
         return state, result
+    last = failed[-1][1]
+    if len(failed) > 1:
+        last.args = (f"{last.args[0]} (also from "
+                     + "; ".join(f"the {name}: {e.info.message if e.info else e}"
+                                 for name, e in failed[:-1]) + ")",)
+    raise last
 
 
 def _solve_from(comp: Compiled, warm: State | None, options: SolverOptions | None):
@@ -265,7 +278,7 @@ def _solve_from(comp: Compiled, warm: State | None, options: SolverOptions | Non
     history = []
     x = water.temperature_from_enthalpy(h)  # the iterate: node temperatures [K]
     t_lo, t_hi = _temperature_bounds(comp)
-    acc = Anderson(depth=opt.anderson_depth)
+    acc = Anderson(depth=opt.anderson_depth, damping=opt.anderson_damping)
     converged = False
     hyd_iters = 0
     hyd_failures = 0  # consecutive outer iterations whose hydraulic Newton step stalled

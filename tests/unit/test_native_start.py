@@ -114,3 +114,33 @@ def test_settled_state_needs_a_flat_small_change_for_a_whole_window():
     wobble = [(0.01, True)] * 8  # 0.01 K: only accepted when every hydraulic solve stalled
     assert native._settled(wobble, opt, 1e-6, 0.0, ok)
     assert not native._settled([(0.01, False)] + wobble[1:], opt, 1e-6, 0.0, ok)
+
+
+def test_a_damped_cold_start_is_the_last_resort(monkeypatch):
+    comp = compile_network(make_network(30, topology="meshed", seed=1))
+    state, reference = native.solve_compiled(comp)
+    real = native._solve_from
+    damping = []
+
+    def undamped_fails(c, warm, options):
+        damping.append(options.anderson_damping)
+        if options.anderson_damping == 1.0:
+            raise ConvergenceError("cycling", ConvergenceInfo(False, 60, []), None)
+        return real(c, warm, options)
+
+    monkeypatch.setattr(native, "_solve_from", undamped_fails)
+    _, res = native.solve_compiled(comp, warm=state)
+    assert damping == [1.0, 1.0, native.SolverOptions().fallback_damping]
+    assert res.converged and "solved from a damped cold start" in res.convergence.message
+    assert np.allclose(res.junctions["p_bar"], reference.junctions["p_bar"], atol=1e-6)
+
+
+def test_the_damped_iteration_reaches_the_same_state():
+    """The damped iteration converges to the same state the undamped one would: on a network
+    that converges either way both answers agree."""
+    comp = compile_network(make_network(60, topology="meshed", seed=5))
+    _, plain = native.solve_compiled(comp)
+    _, damped = native._solve_from(comp, None, native.SolverOptions(anderson_damping=0.3))
+    assert damped.converged
+    assert np.allclose(plain.junctions["t_c"], damped.junctions["t_c"], atol=1e-4)
+    assert np.allclose(plain.junctions["p_bar"], damped.junctions["p_bar"], atol=1e-7)
