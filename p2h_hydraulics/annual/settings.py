@@ -87,8 +87,9 @@ class AnnualSettings(BaseModel):
         120, ge=5, le=1000,
         description="outer (hydraulic-thermal) iterations after which an hour's solve counts as "
                     "not converged (a warm start gets half, then a cold and a damped cold start "
-                    "all of them; the solver's default is 300). 120 measured fastest on the benchmark: fewer "
-                    "limits cost failed solves and extra search steps than with 60 or 200")
+                    "all of them; the solver's default is 300). 120 measured fastest on the "
+                    "benchmark: fewer limits cost failed solves and extra search steps than with "
+                    "60 or 200")
 
     @field_validator("dhw_profile")
     @classmethod
