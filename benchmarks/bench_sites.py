@@ -7,8 +7,8 @@ process pool (2 workers by default).
 
 Prints the wall time of each stage, the number of nonlinear solves and the mean time per solve.
 ``--refine`` sets how many of the best-screened nodes are refined by full solves (default 4;
-``all`` refines every candidate: all 2,237 nodes in 685 s on 2 cores, 6.9 full solves per
-node at 81 ms CPU each (2026-11-30, session 6; session 5: 754 s at 90 ms; session 4: 8.3–9.3
+``all`` refines every candidate: all 2,237 nodes in 702 s on 2 cores, 6.9 full solves per
+node at 83 ms CPU each (2026-11-30, session 6; session 5: 754 s at 90 ms; session 4: 8.3–9.3
 solves at 0.11–0.13 s, about 30–40 minutes). ``--candidates`` restricts the run to ids or
 glob patterns.
 
