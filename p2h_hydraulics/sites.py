@@ -99,7 +99,7 @@ from .units import BAR, ZERO_CELSIUS_K
 # (so not permitted) at that capacity instead of burning the default 300 iterations.
 TRIAL_OPTIONS = SolverOptions(max_outer=100)
 
-__all__ = ["compare_sites", "SitesResult", "trench_nodes", "select_candidates"]
+__all__ = ["compare_sites", "SitesResult", "trench_nodes", "candidate_pairs", "select_candidates"]
 
 # checks judged once for all nodes (their findings of the base case or of the unit's design)
 _GLOBAL_CASES = ("design", "base")
@@ -126,10 +126,66 @@ def trench_nodes(network) -> list[str]:
     return out
 
 
+# how networks drawn junction by junction name a supply junction's return twin (the first of
+# these that pairs the most junctions wins); pandapipes' STANET import writes "return_<id>"
+_RETURN_AFFIXES = (("return_", ""), ("", "_return"), ("", "_r"), ("", "_R"), ("r_", ""),
+                   ("R_", ""), ("ret_", ""), ("", "_ret"), ("", "-R"), ("", "R"), ("R", ""))
+
+
+def candidate_pairs(network) -> dict[str, tuple[str, str]]:
+    """Where a unit can connect: node id → (supply junction, return junction).
+
+    Trench nodes ``N`` → (``N_s``, ``N_r``). In a network drawn junction by junction (e.g. from
+    pandapipes) a supply-side junction ``S`` pairs with the return-side junction named like its
+    twin (``return_S``, ``S_r``, … — the naming that pairs the most junctions), else with the
+    one return-side junction at the same coordinates, else with the return junction of the
+    consumers it feeds (when they agree); the node id is then ``S``."""
+    from .model.graph import junction_sides
+
+    pairs = {n: (n + SUPPLY_SUFFIX, n + RETURN_SUFFIX) for n in trench_nodes(network)}
+    taken = {j for pair in pairs.values() for j in pair}
+    j = network.junctions
+    if len(taken) == len(j):
+        return pairs
+    sides = junction_sides(network)
+    ids = [str(x) for x in j.index]
+    supply = [x for x in ids if x not in taken and sides.get(x) == "supply"]
+    returns = {x for x in ids if x not in taken and sides.get(x) == "return"}
+    pre, suf = max(_RETURN_AFFIXES, key=lambda a: sum(f"{a[0]}{x}{a[1]}" in returns
+                                                       for x in supply))
+    at_xy: dict = {}
+    for rid, x, y in zip(j.index, j["x_m"], j["y_m"], strict=True):
+        if str(rid) in returns:
+            at_xy.setdefault((float(x), float(y)), []).append(str(rid))
+    by_consumer: dict = {}
+    for s_j, r_j in zip(network.consumers["supply_junction"],
+                        network.consumers["return_junction"], strict=True):
+        by_consumer.setdefault(str(s_j), set()).add(str(r_j))
+    xy = dict(zip(ids, zip(j["x_m"].astype(float), j["y_m"].astype(float), strict=True),
+                  strict=True))
+    for sid in supply:
+        here = at_xy.get(xy[sid], [])
+        mate = (f"{pre}{sid}{suf}" if f"{pre}{sid}{suf}" in returns else
+                here[0] if len(here) == 1 else
+                next(iter(by_consumer[sid])) if len(by_consumer.get(sid, ())) == 1 else None)
+        if mate is not None:
+            pairs[sid] = (sid, mate)
+    return pairs
+
+
+def _placed(unit: P2HUnit, node: str, pair: tuple[str, str]) -> P2HUnit:
+    """``unit`` connected at candidate ``node`` (its trench node, or its junction pair)."""
+    if pair == (node + SUPPLY_SUFFIX, node + RETURN_SUFFIX):
+        return unit.model_copy(update={"node": node, "supply_junction": None,
+                                       "return_junction": None})
+    return unit.model_copy(update={"node": None, "supply_junction": pair[0],
+                                   "return_junction": pair[1]})
+
+
 def select_candidates(network, candidates=None) -> list[str]:
-    """Candidate nodes: all trench nodes (None), ids or glob patterns (a list, or one string
-    with commas: ``"M1,M2,S*"``), or a predicate ``f(node_id) -> bool``."""
-    nodes = trench_nodes(network)
+    """Candidate nodes (``candidate_pairs``): all of them (None), ids or glob patterns (a list,
+    or one string with commas: ``"M1,M2,S*"``), or a predicate ``f(node_id) -> bool``."""
+    nodes = list(candidate_pairs(network))
     if candidates is None:
         chosen = nodes
     elif callable(candidates):
@@ -151,16 +207,17 @@ def select_candidates(network, candidates=None) -> list[str]:
                 import difflib
 
                 close = difflib.get_close_matches(c, nodes, n=3)
-                probs.append(f"node '{c}' is not a trench node of the network (needs junctions "
-                             f"{c}{SUPPLY_SUFFIX} and {c}{RETURN_SUFFIX})"
+                probs.append(f"node '{c}' is not a candidate node of the network (needs "
+                             f"junctions {c}{SUPPLY_SUFFIX} and {c}{RETURN_SUFFIX}, or a "
+                             f"supply junction {c} with a return junction at its place)"
                              + (f" — did you mean {', '.join(close)}?" if close else ""))
         if probs:
             raise ScenarioError("; ".join(probs), file=network.source)
         chosen = list(dict.fromkeys(chosen))
     if not chosen:
         raise ScenarioError("no candidate node: the network has no trench node (junction pair "
-                            f"N{SUPPLY_SUFFIX}/N{RETURN_SUFFIX}) matching the selection",
-                            file=network.source)
+                            f"N{SUPPLY_SUFFIX}/N{RETURN_SUFFIX}) or supply/return junction pair "
+                            "at one place matching the selection", file=network.source)
     return chosen
 
 
@@ -236,6 +293,7 @@ class _Setup:
         scen = spec.scenario
         self.scenario = scen
         self.net = scen.load_network()
+        self.pairs = candidate_pairs(self.net)
         self.th: Thresholds = scen.thresholds
         self.template = spec.template
         self.cases: list[_Case] = []
@@ -273,9 +331,8 @@ class _Setup:
 
     # -- helpers ------------------------------------------------------------------------
     def _unit(self, node: str | None, q_w: float) -> P2HUnit:
-        node = node if node is not None else trench_nodes(self.net)[0]
-        return self.template.model_copy(update={
-            "node": node, "supply_junction": None, "return_junction": None,
+        node = node if node is not None else next(iter(self.pairs))
+        return _placed(self.template, node, self.pairs[node]).model_copy(update={
             "q_kw": float(q_w) / 1e3, "it_load_kw": None})
 
     def _context(self, case: _Case, unit: P2HUnit, feed, err, fnet=None) -> CaseContext:
@@ -615,8 +672,8 @@ def _screen_case(setup: _Setup, i: int, nodes: list[str]):
     k = len(nodes)
     if lin is None:
         return np.full(k, q_max), np.full(k, None, dtype=object), np.full(k, math.nan)
-    ks = lin.index.get_indexer([n + SUPPLY_SUFFIX for n in nodes])
-    kr = lin.index.get_indexer([n + RETURN_SUFFIX for n in nodes])
+    ks = lin.index.get_indexer([setup.pairs[n][0] for n in nodes])
+    kr = lin.index.get_indexer([setup.pairs[n][1] for n in nodes])
     c = lin.columns(ks, kr)
     # feed-in flow per watt at the base local return temperature (ṁ = Q / Δh)
     design = design_feedin(setup._unit(nodes[0], q_max), case.required_c, None)
@@ -1084,7 +1141,7 @@ def compare_sites(scenario, candidates=None, q_max_kw: float | None = None,
     if float(tol_kw) <= 0 or not 0 <= float(tol_rel) < 1:
         raise ScenarioError("tol_kw must be > 0 and tol_rel in [0, 1)")
     nodes = select_candidates(net, candidates)
-    validate_units(net, [template.model_copy(update={"node": nodes[0]})])
+    validate_units(net, [_placed(template, nodes[0], candidate_pairs(net)[nodes[0]])])
     q_max_w = _q_max_w(scen, net, template, q_max_kw)
     n_refine = _n_refine(refine, len(nodes))
     with executor_scope(executor, workers=workers) as ex:
@@ -1127,13 +1184,14 @@ def compare_sites(scenario, candidates=None, q_max_kw: float | None = None,
     with _CACHE_LOCK:  # in-process executors: free the base cases of this run
         _CACHE.pop(spec.key, None)
     xy = net.junctions
+    pairs = candidate_pairs(net)
     rows = []
     for n in nodes:
         sc = screened[n]
         row = refined.get(n) or _screened_row(n, sc)
         row.update(screen_kw=sc["q_w"] / 1e3, screen_limited_by=sc["code"] or "q_max",
-                   x_m=float(xy.at[n + SUPPLY_SUFFIX, "x_m"]),
-                   y_m=float(xy.at[n + SUPPLY_SUFFIX, "y_m"]))
+                   x_m=float(xy.at[pairs[n][0], "x_m"]),
+                   y_m=float(xy.at[pairs[n][0], "y_m"]))
         rows.append(row)
     table = _rank_table(rows)
     stats = _stats(table, setups, len(nodes), len(chosen), kind, n_workers)

@@ -466,3 +466,57 @@ def test_trial_warm_start_is_linear_in_the_output_through_the_two_nearest_states
             np.testing.assert_allclose(getattr(got, k), getattr(want, k), rtol=1e-12)
     far = predict_state(pts[:2], 100.0)  # two states 10 apart: at most to q = 20
     np.testing.assert_allclose(far.h, state(20.0).h)
+
+
+def _explicit(rename_return, xy_return=True, consumers_only=False):
+    """A two-pipe network drawn junction by junction: supply junctions A..D, their return
+    twins named by ``rename_return`` (with or without the supply junction's coordinates)."""
+    from p2h_hydraulics.model import network_from_records
+
+    xs = {"A": 0.0, "B": 100.0, "C": 200.0, "D": 300.0}
+    junctions = [{"id": k, "x_m": x, "y_m": 0.0} for k, x in xs.items()]
+    junctions += [{"id": rename_return(k), "x_m": x if xy_return else 0.0, "y_m": 0.0}
+                  for k, x in xs.items()]
+    pipes = []
+    for a, b in (("A", "B"), ("B", "C"), ("C", "D")):
+        pipes.append({"id": f"{a}{b}", "from_junction": a, "to_junction": b, "length_m": 100,
+                      "d_inner_m": 0.1, "u_w_per_mk": 0.3})
+        pipes.append({"id": f"{a}{b}r", "from_junction": rename_return(b),
+                      "to_junction": rename_return(a), "length_m": 100, "d_inner_m": 0.1,
+                      "u_w_per_mk": 0.3})
+    cons = [{"id": f"c{k}", "supply_junction": k, "return_junction": rename_return(k),
+             "q_w": 50e3, "t_return_k": 318.15} for k in ("C", "D")]
+    plant = [{"id": "P", "supply_junction": "A", "return_junction": rename_return("A"),
+              "t_supply_k": 353.15}]
+    return network_from_records({"junctions": junctions, "pipes": pipes, "consumers": cons,
+                                 "plants": plant})
+
+
+@pytest.mark.parametrize("rename, xy, expect", [
+    (lambda k: f"return_{k}", False, "ABCD"),  # pandapipes' STANET naming, no coordinates
+    (lambda k: f"{k}_back", True, "ABCD"),  # unknown naming: paired by coordinates
+    (lambda k: f"{k}_back", False, "CD"),  # neither: only where consumers say so
+])
+def test_candidate_pairs_of_an_explicit_network(rename, xy, expect):
+    from p2h_hydraulics.sites import candidate_pairs
+
+    net = _explicit(rename, xy_return=xy)
+    pairs = candidate_pairs(net)
+    assert sorted(pairs) == list(expect)
+    assert all(pairs[k] == (k, rename(k)) for k in expect)
+
+
+def test_sites_on_an_explicit_network(tmp_path):
+    from p2h_hydraulics.io import save_network
+    from p2h_hydraulics.sites import compare_sites
+
+    save_network(_explicit(lambda k: f"return_{k}"), tmp_path / "net.json")
+    (tmp_path / "s.yaml").write_text(
+        "name: explicit\nnetwork: net.json\nplant: {t_supply_c: 80, control: critical_point}\n"
+        "units:\n  - {id: dc, supply_junction: B, return_junction: return_B, q_kw: 40,"
+        " cooling: liquid, source_temperature_c: 70}\n")
+    res = compare_sites(tmp_path / "s.yaml", executor="serial", workers=1)
+    assert set(res.table.index) == set("ABCD")
+    assert (res.table["method"] == "solved").all()
+    # the plant's own node cannot take heat; a consumer node can take some
+    assert res.capacity("D") > 0
