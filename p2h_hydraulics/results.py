@@ -58,6 +58,10 @@ class Result:
             "energy_balance_rel": self.balance.get("energy_rel", float("nan")),
             "mass_balance_max_kg_s": self.balance.get("mass_max_kg_s", float("nan")),
         }
+        if self.pumps is not None and len(self.pumps):
+            out["booster_pumps"] = int(len(self.pumps))
+            out["booster_power_kw"] = float(self.pumps["power_w"].sum()) / 1e3
+            out["booster_min_flow_kg_s"] = float(self.pumps["mdot_kg_s"].min())
         act = c[c["mdot_kg_s"] > 0] if len(c) else c
         if len(act):
             out.update({

@@ -61,6 +61,11 @@ def solve_command(
             ("lowest supply T at a consumer", f"{fmt(summary['t_supply_min_consumer_c'], 2)} °C "
                                               f"at {summary['t_supply_min_consumer']}"),
         ]
+    if "booster_pumps" in summary:
+        rows.append(("booster pumps", f"{summary['booster_pumps']}: "
+                                      f"{fmt(summary['booster_power_kw'], 1)} kW hydraulic, "
+                                      f"lowest flow {fmt(summary['booster_min_flow_kg_s'], 2)} "
+                                      "kg/s"))
     rows.append(("energy balance", f"{summary['energy_balance_rel']:.1e} relative"))
     for k, v in rows:
         table.add_row(k, escape(v))  # element ids are text, not rich markup

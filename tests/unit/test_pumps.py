@@ -91,6 +91,9 @@ def test_boosted_network_balances_and_lifts_by_the_curve(tmp_path):
         assert row["mdot_kg_s"] == pytest.approx(r.pipes.at["T2_s", "mdot_kg_s"], rel=1e-9)
     # the supply booster raises the pressure behind it: the far consumer gets its Δp_min
     assert r.consumers.at["C1", "dp_pa"] >= r.consumers.at["C1", "dp_min_pa"] - 1e-3
+    summary = r.summary()
+    assert summary["booster_pumps"] == 2
+    assert summary["booster_power_kw"] == pytest.approx(r.pumps["power_w"].sum() / 1e3)
 
 
 @pytest.mark.parametrize("name", ["n.json", "n_csv", "n.geojson"])
