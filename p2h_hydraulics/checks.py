@@ -602,28 +602,22 @@ def check_booster_pumps(ctx: CaseContext) -> list[Finding]:
     value = float(m.min())
     back = m < -1e-6
     new = back & ~(base < -1e-6) if base is not None else back
-    out = []
     if new.any():
-        n = int(new.sum())
+        severity, n = "violation", int(new.sum())
         ids = ", ".join(map(str, list(m[new].sort_values().index[:5])))
         before = f" (base case {float(base[worst]):.2f} kg/s)" if base is not None else ""
-        out.append(ctx.finding(
-            "booster_pumps", "violation", element=worst, case="feedin", value=value,
-            limit=0.0, margin=value, unit="kg/s", count=n,
-            message=f"the feed-in drives water backwards through {_plural(n, 'booster pump')} "
-                    f"({ids}; {worst}: {value:.2f} kg/s{before}): a booster's non-return valve "
-                    "closes, so this state cannot occur"))
+        message = (f"the feed-in drives water backwards through {_plural(n, 'booster pump')} "
+                   f"({ids}; {worst}: {value:.2f} kg/s{before}): a booster's non-return valve "
+                   "closes, so this state cannot occur")
     elif back.any():
-        out.append(ctx.finding(
-            "booster_pumps", "warning", element=worst, case="feedin", value=value, limit=0.0,
-            margin=value, unit="kg/s", count=int(back.sum()),
-            message=f"water runs backwards through booster pump {worst} ({value:.2f} kg/s) "
-                    "already without the feed-in"))
+        severity, n = "warning", int(back.sum())
+        message = (f"water runs backwards through booster pump {worst} ({value:.2f} kg/s) "
+                   "already without the feed-in")
     else:
-        out.append(ctx.finding(
-            "booster_pumps", "ok", element=worst, case="feedin", value=value, limit=0.0,
-            margin=value, unit="kg/s", count=0,
-            message=f"every booster pump runs forward; lowest flow {worst}: {value:.2f} kg/s"))
+        severity, n = "ok", 0
+        message = f"every booster pump runs forward; lowest flow {worst}: {value:.2f} kg/s"
+    out = [ctx.finding("booster_pumps", severity, element=worst, case="feedin", value=value,
+                       limit=0.0, margin=value, unit="kg/s", count=n, message=message)]
     off = (res.pumps["lift_pa"] <= 1e-6) & (m > 0)
     if off.any():
         ids = ", ".join(map(str, list(off[off].index[:5])))

@@ -153,16 +153,15 @@ def candidate_pairs(network) -> dict[str, tuple[str, str]]:
     returns = {x for x in ids if x not in taken and sides.get(x) == "return"}
     pre, suf = max(_RETURN_AFFIXES, key=lambda a: sum(f"{a[0]}{x}{a[1]}" in returns
                                                        for x in supply))
+    xy = dict(zip(ids, zip(j["x_m"].astype(float), j["y_m"].astype(float), strict=True),
+                  strict=True))
     at_xy: dict = {}
-    for rid, x, y in zip(j.index, j["x_m"], j["y_m"], strict=True):
-        if str(rid) in returns:
-            at_xy.setdefault((float(x), float(y)), []).append(str(rid))
+    for rid in returns:
+        at_xy.setdefault(xy[rid], []).append(rid)
     by_consumer: dict = {}
     for s_j, r_j in zip(network.consumers["supply_junction"],
                         network.consumers["return_junction"], strict=True):
         by_consumer.setdefault(str(s_j), set()).add(str(r_j))
-    xy = dict(zip(ids, zip(j["x_m"].astype(float), j["y_m"].astype(float), strict=True),
-                  strict=True))
     for sid in supply:
         here = at_xy.get(xy[sid], [])
         mate = (f"{pre}{sid}{suf}" if f"{pre}{sid}{suf}" in returns else
@@ -182,10 +181,11 @@ def _placed(unit: P2HUnit, node: str, pair: tuple[str, str]) -> P2HUnit:
                                    "return_junction": pair[1]})
 
 
-def select_candidates(network, candidates=None) -> list[str]:
-    """Candidate nodes (``candidate_pairs``): all of them (None), ids or glob patterns (a list,
-    or one string with commas: ``"M1,M2,S*"``), or a predicate ``f(node_id) -> bool``."""
-    nodes = list(candidate_pairs(network))
+def select_candidates(network, candidates=None, pairs=None) -> list[str]:
+    """Candidate nodes (``candidate_pairs``, or ``pairs`` when already known): all of them
+    (None), ids or glob patterns (a list, or one string with commas: ``"M1,M2,S*"``), or a
+    predicate ``f(node_id) -> bool``."""
+    nodes = list(pairs if pairs is not None else candidate_pairs(network))
     if candidates is None:
         chosen = nodes
     elif callable(candidates):
@@ -1140,8 +1140,9 @@ def compare_sites(scenario, candidates=None, q_max_kw: float | None = None,
     template = _template(scen, unit)
     if float(tol_kw) <= 0 or not 0 <= float(tol_rel) < 1:
         raise ScenarioError("tol_kw must be > 0 and tol_rel in [0, 1)")
-    nodes = select_candidates(net, candidates)
-    validate_units(net, [_placed(template, nodes[0], candidate_pairs(net)[nodes[0]])])
+    pairs = candidate_pairs(net)
+    nodes = select_candidates(net, candidates, pairs)
+    validate_units(net, [_placed(template, nodes[0], pairs[nodes[0]])])
     q_max_w = _q_max_w(scen, net, template, q_max_kw)
     n_refine = _n_refine(refine, len(nodes))
     with executor_scope(executor, workers=workers) as ex:
@@ -1184,7 +1185,6 @@ def compare_sites(scenario, candidates=None, q_max_kw: float | None = None,
     with _CACHE_LOCK:  # in-process executors: free the base cases of this run
         _CACHE.pop(spec.key, None)
     xy = net.junctions
-    pairs = candidate_pairs(net)
     rows = []
     for n in nodes:
         sc = screened[n]

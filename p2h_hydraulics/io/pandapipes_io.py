@@ -361,7 +361,7 @@ def from_pandapipes(net, name: str | None = None, validate: bool = True,
     if not {"height_m", "in_service", "tfluid_k"} <= set(junc.columns):
         raise (InputFileError if file else ModelError)(
             "not a pandapipes net with a junction table", file=file)
-    used = _referenced_junctions(net)
+    used = set(_junction_refs(net))
     keep = junc["in_service"].astype(bool).to_numpy() | junc.index.isin(list(used))
     junc = junc[keep & ~junc.index.isin([mid for *_, mid, _ in pairs])]
     jid = dict(zip(junc.index, _ids(junc, "j"), strict=True))
@@ -413,9 +413,6 @@ def _junction_refs(net) -> list:
             refs += df.loc[df["et"] == "ju", "element"].tolist()
     return refs
 
-
-def _referenced_junctions(net) -> set:
-    return set(_junction_refs(net))
 
 
 def _valves_from(net, jid, recs, problems, where) -> dict:
@@ -580,9 +577,8 @@ def _consumers_from(net, jid, recs, problems, where, pairs=()) -> None:
     res = _table(net, "res_heat_exchanger")
     fc = _table(net, "flow_control")
     hx_ids = dict(zip(hx.index, _ids(hx, "hx"), strict=True))
-    paired = {}
+    paired = {i for _, i, *_ in pairs}
     for k, i, sup, _, ret in pairs:
-        paired[i] = hx_ids[i]
         q = float(hx.at[i, "qext_w"])
         if q < 0:
             problems.append(Problem("a heat exchanger that heats the water (qext_w < 0) has no "

@@ -83,11 +83,11 @@ def expand_trenches(tables: dict, file: str | None, problems: list[Problem]) -> 
                                     table="pumps", element=rec.get("id"), field="side",
                                     value=side or None))
             continue
-        k = 0 if side == "supply" else 1
+        i = 0 if side == "supply" else 1
         base = {k: v for k, v in rec.items() if k not in ("id", "from_node", "to_node", "side")}
-        out["pumps"].append({"id": f"{rec.get('id')}{(SUPPLY_SUFFIX, RETURN_SUFFIX)[k]}",
-                             "from_junction": _sides(rec.get("from_node"))[k],
-                             "to_junction": _sides(rec.get("to_node"))[k], **base})
+        out["pumps"].append({"id": f"{rec.get('id')}{(SUPPLY_SUFFIX, RETURN_SUFFIX)[i]}",
+                             "from_junction": _sides(rec.get("from_node"))[i],
+                             "to_junction": _sides(rec.get("to_node"))[i], **base})
     for name in ("consumers", "plants", "feedins"):
         out[name] = []
         for rec in _records(tables, name, file, problems):

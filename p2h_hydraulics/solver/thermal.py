@@ -152,15 +152,15 @@ def solve_enthalpy(comp, mdot_b, t_node_k, flows, linear=None) -> np.ndarray:
     inj = np.maximum(-comp.m_mdot_kg_s, 0.0)
     np.add.at(diag, comp.m_node, inj)
     np.add.at(rhs, comp.m_node, inj * water.enthalpy(flows["m_t_k"]))
+    rows, cols, vals = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
     # flows without circulation: the system is triangular in flow order (``flow_order``)
-    h, ok = flow_order.solve_in_flow_order(diag, rhs, np.concatenate(rows),
-                                           np.concatenate(cols), np.concatenate(vals))
+    h, ok = flow_order.solve_in_flow_order(diag, rhs, rows, cols, vals)
     if ok:
         return h
-    r = np.concatenate([np.arange(n), *rows])
-    c = np.concatenate([np.arange(n), *cols])
-    v = np.concatenate([diag, *vals])
-    mat = sp.csc_matrix((v, (r, c)), shape=(n, n))
+    diagonal = np.arange(n)
+    mat = sp.csc_matrix((np.concatenate([diag, vals]), (np.concatenate([diagonal, rows]),
+                                                        np.concatenate([diagonal, cols]))),
+                        shape=(n, n))
     if linear is None:
         return spla.spsolve(mat, rhs)
     return linear.solve(mat, rhs)

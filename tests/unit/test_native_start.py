@@ -66,21 +66,28 @@ def test_cold_start_reaches_the_warm_started_state():
     assert np.allclose(cold.junctions["t_c"], warm.junctions["t_c"], atol=1e-4)
 
 
-def test_a_warm_start_that_fails_is_repeated_from_a_cold_start(monkeypatch):
-    comp = compile_network(make_network(30, topology="meshed", seed=1))
-    state, reference = native.solve_compiled(comp)
+def _failing_when(monkeypatch, fails, iterations):
+    """Make ``native._solve_from`` raise ConvergenceError (after ``iterations``) for the
+    attempts ``fails(warm, options)`` picks; returns (warm given, damping) of every attempt."""
     real = native._solve_from
-    calls = []
+    attempts = []
 
     def flaky(c, warm, options):
-        calls.append(warm is not None)
-        if warm is not None:
-            raise ConvergenceError("stuck", ConvergenceInfo(False, 17, []), None)
+        attempts.append((warm is not None, options.anderson_damping))
+        if fails(warm, options):
+            raise ConvergenceError("stuck", ConvergenceInfo(False, iterations, []), None)
         return real(c, warm, options)
 
     monkeypatch.setattr(native, "_solve_from", flaky)
+    return attempts
+
+
+def test_a_warm_start_that_fails_is_repeated_from_a_cold_start(monkeypatch):
+    comp = compile_network(make_network(30, topology="meshed", seed=1))
+    state, reference = native.solve_compiled(comp)
+    attempts = _failing_when(monkeypatch, lambda warm, options: warm is not None, 17)
     _, res = native.solve_compiled(comp, warm=state)
-    assert calls == [True, False]
+    assert [warm for warm, _ in attempts] == [True, False]
     assert "warm start did not converge (17 outer iterations)" in res.convergence.message
     assert np.allclose(res.junctions["p_bar"], reference.junctions["p_bar"], atol=1e-9)
 
@@ -119,18 +126,10 @@ def test_settled_state_needs_a_flat_small_change_for_a_whole_window():
 def test_a_damped_cold_start_is_the_last_resort(monkeypatch):
     comp = compile_network(make_network(30, topology="meshed", seed=1))
     state, reference = native.solve_compiled(comp)
-    real = native._solve_from
-    damping = []
-
-    def undamped_fails(c, warm, options):
-        damping.append(options.anderson_damping)
-        if options.anderson_damping == 1.0:
-            raise ConvergenceError("cycling", ConvergenceInfo(False, 60, []), None)
-        return real(c, warm, options)
-
-    monkeypatch.setattr(native, "_solve_from", undamped_fails)
+    attempts = _failing_when(monkeypatch, lambda warm, options: options.anderson_damping == 1.0,
+                             60)
     _, res = native.solve_compiled(comp, warm=state)
-    assert damping == [1.0, 1.0, native.SolverOptions().fallback_damping]
+    assert [d for _, d in attempts] == [1.0, 1.0, native.SolverOptions().fallback_damping]
     assert res.converged and "solved from a damped cold start" in res.convergence.message
     assert np.allclose(res.junctions["p_bar"], reference.junctions["p_bar"], atol=1e-6)
 
