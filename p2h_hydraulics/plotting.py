@@ -39,6 +39,9 @@ def new_axes(figsize=(8.0, 5.0)):
     """An ``Axes`` on a new ``Figure`` (no pyplot, no GUI)."""
     from matplotlib.figure import Figure
 
+    from .io.pandapipes_io import restore_matplotlib_renderer
+
+    restore_matplotlib_renderer()  # if pandapipes was imported (SVG/PDF output would fail)
     fig = Figure(figsize=figsize, layout="constrained")
     return fig.add_subplot()
 
@@ -401,10 +404,21 @@ def plot_temperature_profile(net, base_result, feedin_result=None, path=None, th
 def plot_site_ranking(net, sites_result, ax=None, top: int = 10, cmap: str = "plasma",
                       title: str | None = None):
     """Candidate nodes at their coordinates, coloured by the largest permitted capacity [kW]
-    (supply pipes in grey behind them); the ``top`` best are labelled with their rank."""
+    (supply pipes in grey behind them); the ``top`` best are labelled with their rank. Nodes
+    only screened (no capacity: not solved) are small hollow grey circles."""
     ax = plot_network_map(net, None, side="supply", ax=ax, mark_plant=True, feedin_nodes=[],
                           title="")
     tab = sites_result.table
+    screened = (tab["method"] == "screened").to_numpy() if "method" in tab else np.zeros(
+        len(tab), dtype=bool)
+    if screened.any():
+        rest = tab[screened]
+        sc0 = ax.scatter(rest["x_m"].to_numpy(float), rest["y_m"].to_numpy(float), s=10,
+                         facecolors="none", edgecolors="0.55", linewidths=0.6, zorder=3,
+                         label="screened only (not solved)")
+        sc0.p2h_screened_ids = list(rest.index)
+        ax.legend(loc="best", fontsize="x-small")
+        tab = tab[~screened]
     x, y = tab["x_m"].to_numpy(float), tab["y_m"].to_numpy(float)
     cap = tab["capacity_kw"].to_numpy(float)
     sc = ax.scatter(x, y, c=cap, cmap=cmap, s=28, edgecolors="black", linewidths=0.3,

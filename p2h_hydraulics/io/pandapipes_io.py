@@ -99,7 +99,26 @@ def pandapipes():
     except ImportError as exc:  # pragma: no cover - pandapipes is a dependency
         raise BackendError(f"pandapipes is not installed ({exc}); install it to use the "
                            "pandapipes backend or pandapipes files") from None
+    restore_matplotlib_renderer()
     return pp
+
+
+def restore_matplotlib_renderer() -> None:
+    """Undo the patch pandapipes' (and pandapower's) plotting package applies to matplotlib on
+    import: ``RendererBase.new_gc`` replaced, for round line caps in their own plots, by one
+    whose graphics context holds the cap style as a plain string — every later SVG or PDF of
+    the process then fails inside matplotlib (``'str' object has no attribute 'name'``)."""
+    try:
+        from matplotlib.backend_bases import GraphicsContextBase, RendererBase
+    except ImportError:  # pragma: no cover - matplotlib is a dependency
+        return
+    if str(getattr(RendererBase.new_gc, "__module__", "")).startswith(("pandapipes",
+                                                                        "pandapower")):
+        def new_gc(self):
+            """Return an instance of a `.GraphicsContextBase` (matplotlib's own)."""
+            return GraphicsContextBase()
+
+        RendererBase.new_gc = new_gc
 
 
 def ambient_offset_pa(height_m) -> np.ndarray:

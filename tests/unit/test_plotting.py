@@ -192,3 +192,38 @@ def test_figures_render_to_png_and_svg(case, tmp_path):
     ax.figure.savefig(tmp_path / "p.svg")
     assert (tmp_path / "p.png").stat().st_size > 1000
     assert (tmp_path / "p.svg").read_text().lstrip().startswith("<?xml")
+
+
+def test_site_ranking_draws_screened_nodes_apart_without_colour(case):
+    net = case[0]
+    nodes = ["S1", "S3", "H2"]
+    j = net.junctions
+    table = pd.DataFrame({"rank": [1, 2, 3], "capacity_kw": [300.0, np.nan, np.nan],
+                          "method": ["solved", "screened", "screened"],
+                          "x_m": [j.at[f"{n}_s", "x_m"] for n in nodes],
+                          "y_m": [j.at[f"{n}_s", "y_m"] for n in nodes]},
+                         index=pd.Index(nodes, name="node"))
+    ax = plot_site_ranking(net, SitesResult(table=table, scenario="t", q_max_kw=400.0))
+    coloured = [c for c in ax.collections
+                if isinstance(c, PathCollection) and getattr(c, "p2h_ids", None)][0]
+    grey = [c for c in ax.collections if getattr(c, "p2h_screened_ids", None)][0]
+    assert coloured.p2h_ids == ["S1"] and grey.p2h_screened_ids == ["S3", "H2"]
+    np.testing.assert_allclose(coloured.get_array(), [300.0])
+    np.testing.assert_allclose(grey.get_offsets(), table.loc[["S3", "H2"], ["x_m", "y_m"]])
+    assert {t.get_text() for t in ax.texts} == {"1"}
+
+
+def test_figures_still_write_svg_and_pdf_after_pandapipes_patched_matplotlib(case, tmp_path):
+    """pandapipes' plotting package replaces matplotlib's ``RendererBase.new_gc`` on import
+    with one that breaks SVG/PDF output; importing it through the package undoes that."""
+    pytest.importorskip("pandapipes")
+    from matplotlib.backend_bases import RendererBase
+
+    from p2h_hydraulics.io.pandapipes_io import pandapipes
+
+    pandapipes()
+    assert not str(RendererBase.new_gc.__module__).startswith("pandapipes")
+    ax = plot_network_map(case[0], case[1])
+    for suffix in ("svg", "pdf"):
+        ax.figure.savefig(tmp_path / f"map.{suffix}")
+        assert (tmp_path / f"map.{suffix}").stat().st_size > 1000
