@@ -6,15 +6,17 @@ unit with a small heat-pump stage as the template); all trench nodes are candida
 process pool (2 workers by default).
 
 Prints the wall time of each stage, the number of nonlinear solves and the mean time per solve.
-``--refine`` sets how many of the best-screened nodes are refined by full solves (default 4;
-``all`` refines every candidate: all 2,237 nodes in 702 s on 2 cores, 6.9 full solves per
-node at 83 ms CPU each (2026-11-30, session 6; session 5: 754 s at 90 ms; session 4: 8.3–9.3
+``--refine`` sets which nodes are refined by full solves: ``auto`` (in screened order until no
+unsolved node can exceed the ``--best`` 10th capacity even if screened 2.5× too low: 20 s for
+all 2,237 nodes, 42 solved, session 7), a number of best-screened nodes (default 4), or
+``all`` (every candidate: all 2,237 nodes in 702 s on 2 cores, 6.9 full solves per
+node at 83 ms CPU each; 2026-11-30, session 6; session 5: 754 s at 90 ms; session 4: 8.3–9.3
 solves at 0.11–0.13 s, about 30–40 minutes). ``--candidates`` restricts the run to ids or
 glob patterns.
 
-    python benchmarks/bench_sites.py [--consumers 1000] [--workers 2] [--refine 4|all]
-                                     [--executor process|thread|serial|dask] [--csv out.csv]
-                                     [--candidates "S5*,H5*"]
+    python benchmarks/bench_sites.py [--consumers 1000] [--workers 2] [--refine 4|auto|all]
+                                     [--best 10] [--executor process|thread|serial|dask]
+                                     [--csv out.csv] [--candidates "S5*,H5*"]
 """
 
 from __future__ import annotations
@@ -50,7 +52,8 @@ def main(argv=None) -> int:
     ap.add_argument("--consumers", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--refine", default="4")
+    ap.add_argument("--refine", default="4", help="'all', 'auto' or a number of nodes")
+    ap.add_argument("--best", type=int, default=10, help="--refine auto: best nodes settled")
     ap.add_argument("--executor", default="process")
     ap.add_argument("--csv", type=Path, default=None)
     ap.add_argument("--candidates", default=None,
@@ -66,9 +69,9 @@ def main(argv=None) -> int:
         n_nodes = len(trench_nodes(net))
         print(f"network: {args.consumers} consumers, {len(net.junctions)} junctions, "
               f"{len(net.pipes)} pipes, {n_nodes} candidate nodes (built in {t_build:.1f} s)")
-        refine = args.refine if args.refine == "all" else int(args.refine)
+        refine = args.refine if args.refine in ("all", "auto") else int(args.refine)
         res = compare_sites(scen, candidates=args.candidates, executor=args.executor,
-                            workers=args.workers, refine=refine)
+                            workers=args.workers, refine=refine, best=args.best)
     st = res.stats
     solved = res.table[res.table["method"] == "solved"]
     print(f"executor {st['executor']} × {st['workers']} workers; load cases "
@@ -83,6 +86,12 @@ def main(argv=None) -> int:
           f"{st['per_solve_cpu_s'] * 1e3:.0f} ms CPU per solve (mean, base + trial solves, "
           "inside workers)")
     print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    if st.get("refine_mode") == "auto":
+        print(f"auto: {st['refine_rounds']} rounds; no unsolved node can exceed "
+              f"{st['best_capacity_kw']:.0f} kW (the lowest of the best {st['best']}) unless "
+              "screened "
+              f"{st['screen_allowance']:.2f}× too low; {st['unsolved_possible_ties']} unsolved "
+              "nodes could tie")
     print(f"TOTAL: {st['total_s']:.2f} s for {st['candidates']} candidates")
     if len(solved):
         err = (solved["screen_kw"] - solved["capacity_kw"]).abs()

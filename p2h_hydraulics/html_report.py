@@ -300,8 +300,16 @@ def sites_html(sites_result, network=None, max_rows: int = 500, top: int = 10) -
                     f"({_e(st.get('n_solves'))} solves, "
                     f"{_num(1e3 * st.get('per_solve_s', math.nan), 0)} ms each), "
                     f"executor {_e(st.get('executor'))} × {_e(st.get('workers'))}, "
-                    f"{_num(st.get('total_s'), 1)} s in total. Method 'screened': linear "
-                    "estimate only, not confirmed by full solves.</p>")
+                    f"{_num(st.get('total_s'), 1)} s in total. Method 'screened': not "
+                    "solved, no capacity — only the linear screen's estimate (screen_kw)."
+                    "</p>")
+        if st.get("refine_mode") == "auto":
+            body.append(f"<p class='small'>Refined until no node left unsolved can exceed "
+                        f"{_num(st.get('best_capacity_kw'), 0)} kW, the lowest of the best "
+                        f"{_e(st.get('best'))}, unless its screened "
+                        f"estimate is more than {_num(st.get('screen_allowance'), 2)}× too low; "
+                        f"{_e(st.get('unsolved_possible_ties'))} unsolved nodes could tie with "
+                        "it.</p>")
     if r.global_findings:
         bad = [f for f in r.global_findings if f.severity != "ok"]
         if bad:

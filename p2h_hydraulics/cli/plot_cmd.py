@@ -41,7 +41,7 @@ def plot_command(
     load_case: str = typer.Option(None, "--load-case", help="scenario load case to draw"),
     path: str = typer.Option(None, "--path", help="diagram waypoints: node ids, comma-separated"),
     workers: int = typer.Option(None, "--workers", "-w", min=1, help="workers for --kind sites"),
-    refine: str = typer.Option("all", "--refine", help="sites: 'all' or a number of nodes"),
+    refine: str = typer.Option("all", "--refine", help="sites: 'all', 'auto' or a number of nodes"),
 ) -> None:
     """Draw a network map, a pressure diagram, a temperature profile or a site ranking."""
     from ..io.atomic import protect, write_bytes_atomic
@@ -83,8 +83,9 @@ def _scenario_figure(scen, kind, column, side, load_case, waypoints, workers, re
 
     if kind == "sites":
         from ..sites import compare_sites
+        from .sites_cmd import _int
 
-        n = refine if refine == "all" else int(refine)
+        n = refine if refine in ("all", "auto") else _int(refine)
         res = compare_sites(scen, workers=workers, refine=n)
         return plot_site_ranking(scen.load_network(), res)
     from ..errors import ConvergenceError

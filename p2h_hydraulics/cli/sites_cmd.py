@@ -44,8 +44,12 @@ def sites_command(
     tol_rel: float = typer.Option(0.02, "--tol-rel", min=0.0, max=0.5,
                                   help="relative capacity tolerance"),
     refine: str = typer.Option("all", "--refine",
-                               help="nodes refined by full solves: 'all' or the number of "
-                                    "best-screened nodes (the rest keep the linear estimate)"),
+                               help="nodes refined by full solves: 'all', 'auto' (every node "
+                                    "that can still be among the --best) or the number of "
+                                    "best-screened nodes (the rest: screened estimate only, "
+                                    "no capacity)"),
+    best: int = typer.Option(10, "--best", min=1,
+                             help="--refine auto: solve until these best nodes are settled"),
     no_conditions: bool = typer.Option(False, "--no-conditions",
                                        help="count PERMITTED WITH CONDITIONS as not permitted"),
     confirm: bool = typer.Option(False, "--confirm",
@@ -63,14 +67,14 @@ def sites_command(
     for path, ok, what in ((out, _OUT_SUFFIXES, "--out"), (map_path, _FIG_SUFFIXES, "--map")):
         if path is not None and path.suffix.lower() not in ok:
             raise typer.BadParameter(f"{what} must end in {' or '.join(ok)}, got {path.name}")
-    refine_n = refine if refine == "all" else _int(refine)
+    refine_n = refine if refine in ("all", "auto") else _int(refine)
     scen = load_scenario(scenario)
     inputs = [scenario, scen.network_path]
     protect(*inputs)
     kind = "dask" if (scheduler or dask_local) else None
     try:
         result = _run(compare_sites, scen, candidates, q_max, tol, tol_rel, kind, workers,
-                      scheduler, refine_n, not no_conditions, confirm, quiet=as_json)
+                      scheduler, refine_n, not no_conditions, confirm, best, quiet=as_json)
     except ValueError as exc:  # e.g. bad numbers that slipped past the option checks
         raise P2HError(str(exc)) from None
     written = []
@@ -99,20 +103,21 @@ def _int(text: str) -> int:
     try:
         n = int(text)
     except ValueError:
-        raise typer.BadParameter(f"--refine must be 'all' or a number, got {text!r}") from None
+        raise typer.BadParameter(f"--refine must be 'all', 'auto' or a number, got {text!r}") \
+            from None
     if n < 0:
         raise typer.BadParameter("--refine must be ≥ 0")
     return n
 
 
 def _run(compare_sites, scen, candidates, q_max, tol, tol_rel, kind, workers, scheduler,
-         refine, allow_conditions, confirm, quiet: bool):
+         refine, allow_conditions, confirm, best, quiet: bool):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ..executors import executor_scope
 
     kw = dict(candidates=candidates, q_max_kw=q_max, tol_kw=tol, tol_rel=tol_rel,
-              allow_conditions=allow_conditions, refine=refine, confirm=confirm)
+              allow_conditions=allow_conditions, refine=refine, confirm=confirm, best=best)
     with executor_scope(kind, workers=workers, scheduler=scheduler) as ex:
         if quiet:
             return compare_sites(scen, executor=ex, workers=workers, **kw)
@@ -154,6 +159,13 @@ def _print(result, top: int) -> None:
                   f"{st.get('refined')} refined by {st.get('n_solves')} solves "
                   f"({1e3 * st.get('per_solve_s', float('nan')):.0f} ms each), "
                   f"{st.get('total_s', float('nan')):.1f} s", markup=True)
+    if st.get("refine_mode") == "auto":
+        console.print(f"  refined until no unsolved node can exceed "
+                      f"{st.get('best_capacity_kw', float('nan')):.0f} kW, the lowest of the "
+                      f"best {st.get('best')}, unless its screened estimate is more than "
+                      f"{st.get('screen_allowance', 0):.2f}× too low; "
+                      f"{st.get('unsolved_possible_ties', 0)} unsolved nodes could tie with it "
+                      "(--refine all solves every node)")
     for f in result.global_findings:
         if f.severity == "violation":
             console.print(f"  [red]every node:[/] {escape(f.code)}: {escape(f.message)}",

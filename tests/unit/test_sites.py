@@ -28,6 +28,7 @@ from p2h_hydraulics.report import PERMITTED, PERMITTED_WITH_CONDITIONS
 from p2h_hydraulics.scenario import load_scenario
 from p2h_hydraulics.sites import (
     SitesResult,
+    _auto_round,
     _refine_node,
     _Trial,
     compare_sites,
@@ -160,6 +161,70 @@ def test_refine_subset_keeps_screened_estimates(scen_path):
     none = compare_sites(scen_path, candidates=NODES, executor="serial", refine=0)
     assert (none.table["method"] == "screened").all()
     assert none.stats["n_trial_solves"] == 0
+
+
+def test_screened_rows_carry_no_capacity_and_rank_after_solved(scen_path):
+    res = compare_sites(scen_path, candidates=NODES, executor="serial", refine=1)
+    t = res.table
+    scr = t[t["method"] == "screened"]
+    assert scr["capacity_kw"].isna().all() and scr["screen_kw"].notna().all()
+    assert list(t["method"]) == ["solved", "screened", "screened"]
+    assert list(scr["screen_kw"]) == sorted(scr["screen_kw"], reverse=True)
+
+
+def _auto_inputs(screen_kw: dict, solved_kw: dict):
+    screened = {n: {"q_w": q * 1e3} for n, q in screen_kw.items()}
+    ranked = sorted(screen_kw, key=lambda n: -screen_kw[n])
+    refined = {n: {"capacity_kw": c} for n, c in solved_kw.items()}
+    return ranked, screened, refined
+
+
+def test_auto_round_keeps_nodes_the_allowance_lets_beat_the_best():
+    # best=2: the 2nd best capacity by full solves is 400 kW; allowance 2.5 (the screen's
+    # own ratios, 400/500 and 450/600, stay below 1)
+    ranked, screened, refined = _auto_inputs(
+        {"a": 600.0, "b": 500.0, "c": 170.0, "d": 150.0, "e": 10.0},
+        {"a": 450.0, "b": 400.0})
+    todo, st = _auto_round(ranked, screened, refined, 2, 1000e3, 25e3)
+    assert todo == ["c"]  # 170·2.5 = 425 > 400; 150·2.5 = 375 and max(10, 25)·2.5 cannot
+    assert st["screen_allowance"] == pytest.approx(2.5)
+    assert st["best_capacity_kw"] == pytest.approx(400.0)
+    assert st["unsolved_possible_ties"] == 1
+    # a node the screen underestimated 3× widens the allowance to 3·1.25
+    refined["c"] = {"capacity_kw": 510.0}
+    todo, st = _auto_round(ranked, screened, refined, 2, 1000e3, 25e3)
+    assert st["screen_allowance"] == pytest.approx(510 / 170 * 1.25)
+    assert st["best_capacity_kw"] == pytest.approx(450.0)
+    assert todo == ["d"]  # 150·3.75 = 562 > 450
+    # at the search limit nothing can exceed the best: done, every bound reaching it may tie
+    ranked, screened, refined = _auto_inputs({"a": 1000.0, "b": 900.0, "c": 500.0},
+                                             {"a": 1000.0, "b": 1000.0})
+    todo, st = _auto_round(ranked, screened, refined, 2, 1000e3, 25e3)
+    assert todo == [] and st["unsolved_possible_ties"] == 1
+    # fewer solved than ``best``: every node is still in
+    todo, _ = _auto_round(ranked, screened, {"a": {"capacity_kw": 1000.0}}, 2, 1000e3, 25e3)
+    assert todo == ["b", "c"]
+
+
+def test_refine_auto_solves_what_can_reach_the_best_and_agrees_with_all(scen_path):
+    every = compare_sites(scen_path, executor="serial").table
+    auto = compare_sites(scen_path, executor="serial", refine="auto", best=3)
+    t = auto.table
+    solved = t[t["method"] == "solved"]
+    assert 3 <= len(solved) < len(t)
+    # the best three capacities are those of solving every node, each node's to the search
+    # tolerance (the same trials: nodes are searched independently)
+    np.testing.assert_allclose(solved["capacity_kw"].nlargest(3).to_numpy(),
+                               every["capacity_kw"].nlargest(3).to_numpy(), rtol=0, atol=1e-6)
+    np.testing.assert_allclose(solved["capacity_kw"],
+                               every.loc[solved.index, "capacity_kw"], rtol=0, atol=1e-6)
+    st = auto.stats
+    assert st["refine_mode"] == "auto" and st["refined"] == len(solved)
+    # no unsolved node actually exceeds the 3rd best (checked against solving them all)
+    rest = every.loc[t.index[t["method"] == "screened"], "capacity_kw"]
+    assert (rest <= st["best_capacity_kw"] + 1e-6).all()
+    with pytest.raises(ScenarioError, match="best"):
+        compare_sites(scen_path, candidates=NODES, executor="serial", refine="auto", best=0)
 
 
 def test_node_independent_failure_gives_zero_without_trial_solves():
@@ -436,6 +501,20 @@ def test_cli_sites_json_and_outputs(scen_path, tmp_path, capsys):
     assert data["sites"][0]["node"] == "H6" and data["sites"][0]["capacity_kw"] > 0
     assert out.exists() and html.exists() and (tmp_path / "m.png").stat().st_size > 1000
     assert "<table" in html.read_text(encoding="utf-8")
+
+
+def test_cli_sites_refine_auto(scen_path, tmp_path, capsys):
+    out, fig = tmp_path / "auto.csv", tmp_path / "auto.svg"
+    code = main(["sites", str(scen_path), "--refine", "auto", "--best", "2", "--workers", "1",
+                 "--out", str(out), "--map", str(fig)])
+    assert code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "the lowest of the best 2" in text and "could tie" in text
+    table = pd.read_csv(out)
+    assert {"solved", "screened"} <= set(table["method"])
+    assert table.loc[table["method"] == "screened", "capacity_kw"].isna().all()
+    assert fig.stat().st_size > 1000
+    assert main(["sites", str(scen_path), "--refine", "best", "--workers", "1"]) == 2
 
 
 def test_cli_sites_usage_errors(scen_path, tmp_path):
