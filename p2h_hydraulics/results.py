@@ -132,19 +132,31 @@ def _json_default(o):
     return str(o)
 
 
+def _unit_columns(names, values) -> dict:
+    """bar/°C/kW copies of the SI columns among ``names`` (``values(name)`` → array), in order."""
+    new = {}
+    for col in names:
+        if col.endswith("_pa"):
+            new[col[:-3] + "_bar"] = np.asarray(values(col)) / 1e5
+        elif col.endswith("_k") and col.startswith("t"):
+            new[col[:-2] + "_c"] = np.asarray(values(col)) - 273.15
+        elif col.endswith("_w"):
+            new[col[:-2] + "_kw"] = np.asarray(values(col)) / 1e3
+    return new
+
+
 def _add_edge_units(df: pd.DataFrame) -> pd.DataFrame:
     """Add bar/°C/kW columns (after the SI ones, in column order; one concatenation)."""
-    new = {}
-    for col in df.columns:
-        if col.endswith("_pa"):
-            new[col[:-3] + "_bar"] = df[col].to_numpy() / 1e5
-        elif col.endswith("_k") and col.startswith("t"):
-            new[col[:-2] + "_c"] = df[col].to_numpy() - 273.15
-        elif col.endswith("_w"):
-            new[col[:-2] + "_kw"] = df[col].to_numpy() / 1e3
+    new = _unit_columns(df.columns, lambda c: df[c].to_numpy())
     if not new:
         return df
     return pd.concat([df, pd.DataFrame(new, index=df.index)], axis=1)
+
+
+def _frame(cols: dict, index: pd.Index) -> pd.DataFrame:
+    """A result table of the SI columns ``cols`` followed by their bar/°C/kW copies (built in
+    one go: a result is assembled for every solve of a sweep)."""
+    return pd.DataFrame({**cols, **_unit_columns(cols, cols.__getitem__)}, index=index)
 
 
 def build_result(comp, state, fl, info: ConvergenceInfo, hyd_iters: int = 0,
@@ -157,10 +169,10 @@ def build_result(comp, state, fl, info: ConvergenceInfo, hyd_iters: int = 0,
     p, h, m = state.p, state.h, state.mdot_b
     t = water.temperature_from_enthalpy(h)
     n_idx = pd.Index(comp.node_ids, name="id")
-    junctions = pd.DataFrame({"p_pa": p, "t_k": t, "elevation_m": comp.elevation_m,
-                              "side": comp.side, "p_abs_pa": p + P_ATM_PA,
-                              "p_sat_pa": water.saturation_pressure(t) - P_ATM_PA},  # gauge
-                             index=n_idx)
+    junctions = _frame({"p_pa": p, "t_k": t, "elevation_m": comp.elevation_m,
+                        "side": comp.side, "p_abs_pa": p + P_ATM_PA,
+                        "p_sat_pa": water.saturation_pressure(t) - P_ATM_PA},  # gauge
+                       n_idx)
     up = np.where(m >= 0, comp.b_from, comp.b_to)
     t_in = t[up]
     a, h_soil = pipe_decay(comp, m, t_in)
@@ -174,7 +186,7 @@ def build_result(comp, state, fl, info: ConvergenceInfo, hyd_iters: int = 0,
                                     comp.zeta)
     dp_fric = np.atleast_1d(dp_fric)
     v = m / (rho * area)
-    branch = pd.DataFrame({
+    branch = _frame({
         "from_junction": comp.node_ids[comp.b_from], "to_junction": comp.node_ids[comp.b_to],
         "mdot_kg_s": m, "v_m_s": v, "dp_pa": p[comp.b_from] - p[comp.b_to],
         "dp_friction_pa": dp_fric,
@@ -183,23 +195,21 @@ def build_result(comp, state, fl, info: ConvergenceInfo, hyd_iters: int = 0,
         "reynolds": np.abs(m) * comp.d_m / (area * mu),
         "t_in_k": t_in, "t_out_k": t_out, "q_loss_w": np.abs(m) * (h_in - h_out),
         "side": comp.side[comp.b_from],
-    }, index=pd.Index(comp.branch_ids, name="id"))
-    branch = _add_edge_units(branch)
+    }, pd.Index(comp.branch_ids, name="id"))
     pipes = branch[comp.branch_kind == 0]
     valves = branch[comp.branch_kind == 1]
     # consumers
     t_s, t_r = t[comp.c_sup], t[comp.c_ret]
     m_c = fl["m_c"]
     h_c_out = np.where(fl["c_fixed_h"], fl["c_h_out"], h[comp.c_sup] - fl["c_dh"])
-    consumers = pd.DataFrame({
+    consumers = _frame({
         "supply_junction": comp.node_ids[comp.c_sup], "return_junction": comp.node_ids[comp.c_ret],
         "mdot_kg_s": m_c, "q_w": m_c * (h[comp.c_sup] - h_c_out),
         "dp_pa": p[comp.c_sup] - p[comp.c_ret], "dp_min_pa": comp.c_dp_min_pa,
         "t_supply_k": t_s, "t_return_k": water.temperature_from_enthalpy(h_c_out),
         "t_return_junction_k": t_r, "return_setpoint_reached": ~fl["c_clamped"],
         "dp_margin_pa": p[comp.c_sup] - p[comp.c_ret] - comp.c_dp_min_pa,
-    }, index=pd.Index(comp.c_ids, name="id"))
-    consumers = _add_edge_units(consumers)
+    }, pd.Index(comp.c_ids, name="id"))
     demand = nodal_demand(comp, fl)
     inj = node_injection(comp, m, demand)
     pl_in, pl_out = inj[comp.pl_sup], -inj[comp.pl_ret]
@@ -208,7 +218,7 @@ def build_result(comp, state, fl, info: ConvergenceInfo, hyd_iters: int = 0,
     # reverse flow passes through the plant unheated: what it puts into the return junction is
     # the water it took from the supply junction (as in ``thermal.solve_enthalpy``)
     h_ret_in = np.where(pl_out >= 0, h[comp.pl_ret], h[comp.pl_sup])
-    plant = pd.DataFrame({
+    plant = _frame({
         "return_junction": comp.node_ids[comp.pl_ret],
         "supply_junction": comp.node_ids[comp.pl_sup],
         "mdot_kg_s": pl_in, "mdot_return_kg_s": pl_out,
@@ -219,19 +229,16 @@ def build_result(comp, state, fl, info: ConvergenceInfo, hyd_iters: int = 0,
         "q_w": pl_in * h_sup_out - pl_out * h_ret_in,
         "mdot_design_kg_s": comp.pl_mdot_design_kg_s,
         "control": [("lift", "p_supply", "critical_point")[c] for c in comp.pl_control],
-    }, index=pd.Index(comp.pl_ids, name="id"))
-    plant = _add_edge_units(plant)
+    }, pd.Index(comp.pl_ids, name="id"))
     m_f = fl["m_f"]
     h_f_out = water.enthalpy(comp.f_t_out_k)
-    feedins = pd.DataFrame({
+    feedins = _frame({
         "return_junction": comp.node_ids[comp.f_ret], "supply_junction": comp.node_ids[comp.f_sup],
         "mdot_kg_s": m_f, "t_in_k": t[comp.f_ret], "t_out_k": comp.f_t_out_k,
         "q_w": m_f * (h_f_out - h[comp.f_ret]),
         "p_supply_pa": p[comp.f_sup], "p_return_pa": p[comp.f_ret],
         "head_pa": p[comp.f_sup] - p[comp.f_ret], "inlet_clamped": fl["f_clamped"],
-    }, index=pd.Index(comp.f_ids, name="id"))
-    feedins = _add_edge_units(feedins)
-    junctions = _add_edge_units(junctions)
+    }, pd.Index(comp.f_ids, name="id"))
     balance = energy_mass_balance(comp, state, fl, inj, h_out, branch, plant, feedins, consumers)
     balance["hydraulic_iterations"] = hyd_iters
     return Result(junctions, pipes, valves, consumers, plant, feedins, info, balance, backend,
@@ -246,12 +253,11 @@ def pump_table(comp, m, p, t, rho) -> pd.DataFrame | None:
         return None
     vdot = m[b] / rho[b]
     lift = p[comp.b_to[b]] - p[comp.b_from[b]]
-    df = pd.DataFrame({
+    return _frame({
         "from_junction": comp.node_ids[comp.b_from[b]], "to_junction": comp.node_ids[comp.b_to[b]],
         "mdot_kg_s": m[b], "vdot_m3_s": vdot, "lift_pa": lift, "power_w": vdot * lift,
         "t_k": t[comp.b_from[b]], "side": comp.side[comp.b_from[b]],
-    }, index=pd.Index(comp.branch_ids[b], name="id"))
-    return _add_edge_units(df)
+    }, pd.Index(comp.branch_ids[b], name="id"))
 
 
 def energy_mass_balance(comp, state, fl, inj, h_out, branch, plant, feedins, consumers) -> dict:

@@ -1167,7 +1167,7 @@ def compare_sites(scenario, candidates=None, q_max_kw: float | None = None,
     auto = isinstance(refine, str) and refine == "auto"
     if auto and not (isinstance(best, int | np.integer) and best >= 1):
         raise ScenarioError(f"best must be a whole number ≥ 1, got {best!r}")
-    n_refine = len(nodes) if auto else _n_refine(refine, len(nodes))
+    n_refine = 0 if auto else _n_refine(refine, len(nodes))
     with executor_scope(executor, workers=workers) as ex:
         kind = executor_kind(ex)
         # in-process executors share the network already read; others read it themselves
@@ -1196,26 +1196,8 @@ def compare_sites(scenario, candidates=None, q_max_kw: float | None = None,
         ranked = sorted(nodes, key=lambda n: (-screened[n]["q_w"], _nan_last(
             screened[n]["head_bar"]), n))  # as the table ranks: capacity, then pump head
         t_refine = time.perf_counter()
-        refined: dict = {}
-        auto_stats: dict = {}
-        rounds = 0
-        batch = ranked[:best] if auto else ranked[:n_refine]
-        tick.stage("refine", len(batch))
-        while batch:
-            rsize = chunk_size or max(1, min(16, -(-len(batch) // (4 * n_workers))))
-            for part in run_chunks(ex, _refine_task,
-                                   chunked([(n, screened[n]) for n in batch], size=rsize),
-                                   spec, progress=tick):
-                refined.update({r["node"]: r for r in part})
-            rounds += 1
-            if not auto:
-                break
-            todo, auto_stats = _auto_round(ranked, screened, refined, best, q_max_w,
-                                           float(tol_kw) * 1e3)
-            auto_stats["refine_rounds"] = rounds
-            # in rounds of a few nodes per worker: the bound tightens as capacities come in
-            batch = todo[:max(best, 8 * n_workers)]
-            tick.grow(len(batch))
+        refined, auto_stats = _refine_nodes(ex, spec, ranked, screened, tick, n_workers,
+                                            chunk_size, best if auto else None, n_refine)
         chosen = [n for n in ranked if n in refined]
         t_refine = time.perf_counter() - t_refine
     with _CACHE_LOCK:  # in-process executors: free the base cases of this run
@@ -1259,6 +1241,34 @@ def _stats(table, setups, n_nodes, n_refined, kind, n_workers) -> dict:
             "solve_s": wall, "per_solve_s": wall / n_solves if n_solves else math.nan,
             "solve_cpu_s": cpu, "per_solve_cpu_s": cpu / n_solves if n_solves else math.nan,
             "setup_s": max((s["setup_s"] for s in setups), default=0.0)}
+
+
+def _refine_nodes(ex, spec: _Spec, ranked: list[str], screened: dict, tick, n_workers: int,
+                  chunk_size: int | None, best: int | None, n_refine: int):
+    """Full-solve rows {node: row} of the ``n_refine`` best-screened nodes, or with ``best``
+    (``refine="auto"``) in rounds until ``_auto_round`` leaves no node; and the auto stats."""
+    from .executors import chunked, run_chunks
+
+    refined: dict = {}
+    stats: dict = {}
+    rounds = 0
+    batch = ranked[:best] if best is not None else ranked[:n_refine]
+    tick.stage("refine", len(batch))
+    while batch:
+        rounds += 1
+        size = chunk_size or max(1, min(16, -(-len(batch) // (4 * n_workers))))
+        for part in run_chunks(ex, _refine_task,
+                               chunked([(n, screened[n]) for n in batch], size=size), spec,
+                               progress=tick):
+            refined.update({r["node"]: r for r in part})
+        if best is None:
+            break
+        todo, stats = _auto_round(ranked, screened, refined, best, spec.q_max_w, spec.tol_w)
+        stats["refine_rounds"] = rounds
+        # in rounds of a few nodes per worker: the bound tightens as capacities come in
+        batch = todo[:max(best, 8 * n_workers)]
+        tick.grow(len(batch))
+    return refined, stats
 
 
 def _auto_round(ranked: list[str], screened: dict, refined: dict, best: int, q_max_w: float,

@@ -12,6 +12,7 @@ once — with SuperLU, then updates ṁ. Residual history is kept for diagnostic
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -93,6 +94,23 @@ class HydraulicSystem:
         self.cholesky = (SparseCholesky(self._indptr, self._indices, nf)
                          if nf > 0 and SparseCholesky.available() else None)
         self.ldl = None  # LDLᵀ factor for indefinite matrices, made on first need
+
+    @classmethod
+    def for_network(cls, comp, fixed_nodes: np.ndarray) -> HydraulicSystem:
+        """The system of ``comp`` with ``fixed_nodes`` held, kept on its incidence matrix: the
+        copies a sweep makes of one compiled network (other loads, feed-ins, soil; same
+        topology and branches) share the Schur pattern and the Cholesky analysis. The
+        factor reuse of the pivoting LU starts afresh, so a solve gives what a new system
+        would. One per thread (the factors are working storage)."""
+        fixed = np.asarray(fixed_nodes, dtype=np.int64)
+        store = comp.incidence.__dict__.setdefault("_p2h_hydraulic_systems", _Store())
+        key = (threading.get_ident(), fixed.tobytes())
+        hyd = store.get(key)
+        if hyd is None or hyd.comp.n_branches != comp.n_branches:
+            hyd = store[key] = cls(comp, fixed)
+        hyd.comp = comp
+        hyd.linear.lu = hyd.linear_indefinite.lu = None
+        return hyd
 
     def _data(self, w: np.ndarray) -> np.ndarray:
         """CSC values of the Schur matrix Aᵀ diag(w) A on the fixed pattern."""
@@ -255,6 +273,14 @@ class HydraulicSystem:
         worst_node = int(self.free[np.argmax(np.abs(mass))]) if mass.size else -1
         worst_branch = int(np.argmax(np.abs(head))) if head.size else -1
         return HydraulicOutcome(m, p, False, len(hist), hist, worst_node, worst_branch)
+
+
+class _Store(dict):
+    """Working storage kept on an object that may be pickled (to worker processes): it
+    pickles empty."""
+
+    def __reduce__(self):
+        return (_Store, ())
 
 
 def _done(head, mass, p, tol_m, tol_p) -> bool:

@@ -273,7 +273,7 @@ def _solve_from(comp: Compiled, warm: State | None, options: SolverOptions | Non
     lift = st.lift.copy() if len(st.lift) == len(comp.pl_ids) else _initial_lift(comp)
     lift = np.where(comp.pl_control == 1, comp.pl_p_supply_pa - comp.pl_p_return_pa, lift)
     fixed, p_fixed = _fixed_pressures(comp, lift)
-    hyd = HydraulicSystem(comp, fixed)
+    hyd = HydraulicSystem.for_network(comp, fixed)
     thermal_lu = ReusedLU(tol=1e-12, max_refine=6)
     history = []
     x = water.temperature_from_enthalpy(h)  # the iterate: node temperatures [K]
