@@ -35,15 +35,19 @@ _LABELS = {"p_bar": "pressure [bar g]", "t_c": "temperature [°C]", "v_m_s": "|v
 _SUPPLY_COLOR, _RETURN_COLOR = "#c0392b", "#2e6da4"
 
 
-def new_axes(figsize=(8.0, 5.0)):
-    """An ``Axes`` on a new ``Figure`` (no pyplot, no GUI)."""
+def new_figure(figsize=(8.0, 5.0)):
+    """A new ``Figure`` (no pyplot, no GUI) that can be written as PNG, SVG or PDF."""
     from matplotlib.figure import Figure
 
     from .io.pandapipes_io import restore_matplotlib_renderer
 
     restore_matplotlib_renderer()  # if pandapipes was imported (SVG/PDF output would fail)
-    fig = Figure(figsize=figsize, layout="constrained")
-    return fig.add_subplot()
+    return Figure(figsize=figsize, layout="constrained")
+
+
+def new_axes(figsize=(8.0, 5.0)):
+    """An ``Axes`` on a ``new_figure``."""
+    return new_figure(figsize).add_subplot()
 
 
 def _axes(ax, figsize=(8.0, 5.0)):

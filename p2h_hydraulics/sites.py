@@ -1118,7 +1118,7 @@ def _rank_table(rows: list[dict]) -> pd.DataFrame:
     solved = df["method"].to_numpy() != "screened"
     df["_solved"] = solved
     df["_key"] = np.where(solved, pd.to_numeric(df["capacity_kw"], errors="coerce"),
-                          pd.to_numeric(df.get("screen_kw"), errors="coerce"))
+                          pd.to_numeric(df["screen_kw"], errors="coerce"))
     df = df.sort_values(["_solved", "_key", "_head", "_tret", "_id"],
                         ascending=[False, False, True, True, True], kind="mergesort")
     df["rank"] = np.arange(1, len(df) + 1)

@@ -5,23 +5,18 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
+from ..plotting import new_figure
+
 __all__ = ["duration_curves", "monthly_plot"]
 
 _MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
-
-
-def _figure(figsize) -> Figure:
-    from ..io.pandapipes_io import restore_matplotlib_renderer
-
-    restore_matplotlib_renderer()  # if pandapipes was imported (SVG/PDF output would fail)
-    return Figure(figsize=figsize, layout="constrained")
 
 
 def duration_curves(result) -> Figure:
     """Load-duration curves (each series sorted descending) of network heat, offer, absorbed
     feed-in and plant heat [kW] over the analysed hours."""
     df = result.hourly
-    fig = _figure((9, 5))
+    fig = new_figure((9, 5))
     ax = fig.add_subplot()
     series = [("network heat (consumers + losses)", "network_heat_kw", "black"),
               ("P2H offer", "offered_kw", "tab:orange"),
@@ -58,7 +53,7 @@ def monthly_plot(result) -> Figure:
     # months without analysed hours stay empty (NaN), not zero
     e = {c: g[c].sum(min_count=1).reindex(months).to_numpy() / 1e3
          for c in ("absorbed_kw", "rejected_kw", "network_heat_kw", "p_el_kw")}
-    fig = _figure((10, 7))
+    fig = new_figure((10, 7))
     ax, ax2 = fig.subplots(2, 1, sharex=True, height_ratios=[3, 2])
     ax.bar(months, e["absorbed_kw"], color="tab:green", label="P2H absorbed")
     ax.bar(months, e["rejected_kw"], bottom=np.nan_to_num(e["absorbed_kw"]), color="tab:orange",

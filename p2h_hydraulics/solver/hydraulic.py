@@ -106,7 +106,7 @@ class HydraulicSystem:
         store = comp.incidence.__dict__.setdefault("_p2h_hydraulic_systems", _Store())
         key = (threading.get_ident(), fixed.tobytes())
         hyd = store.get(key)
-        if hyd is None or hyd.comp.n_branches != comp.n_branches:
+        if hyd is None:
             hyd = store[key] = cls(comp, fixed)
         hyd.comp = comp
         hyd.linear.lu = hyd.linear_indefinite.lu = None
