@@ -33,7 +33,7 @@ from .engine import DESIGN_CODES, HourCase, Payload, solve_chunk
 from .inputs import build_inputs
 from .settings import AnnualSettings
 
-__all__ = ["run_annual", "prepare", "network_for_hour", "Prepared"]
+__all__ = ["run_annual", "prepare", "network_for_hour", "hour_options", "Prepared"]
 
 
 class Prepared:
@@ -242,18 +242,17 @@ def run_annual(scenario, *, executor=None, workers: int | None = None, progress=
     of each finished chunk (``total_distinct(...)`` gives the total). ``hours``: analyse these
     hour indices only (a reduced year; sums are over these hours). ``settings``: the ``annual``
     block (default: the scenario's, else the defaults). ``options``: ``SolverOptions`` of the
-    hourly solves (default: the solver's, with ``max_outer_iterations`` of the settings).
+    hourly solves (default: ``hour_options(settings)``).
     """
     from ..executors import chunked, executor_scope, run_chunks
     from ..p2h import to_feedin_rows, with_feedins
     from ..solver.compile import compile_network
-    from ..solver.native import SolverOptions
     from .result import AnnualResult
 
     t0 = time.perf_counter()
     prep = scenario if isinstance(scenario, Prepared) else prepare(scenario, settings, hours)
     if options is None:
-        options = SolverOptions(max_outer=prep.settings.max_outer_iterations)
+        options = hour_options(prep.settings)
     first_hours, inverse = _distinct(prep)
     h0 = int(prep.hours[0])
     net_f = with_feedins(prep.network, to_feedin_rows(prep.units, prep.designs(h0)))
@@ -298,6 +297,15 @@ _NETWORK_COLUMNS = ("plant_w", "plant_mdot_kg_s", "plant_min_w", "plant_flow_sha
                     "plant_t_return_c", "plant_head_bar", "consumer_w", "loss_w",
                     "feedin_network_w", "other_feedin_w", "energy_rel", "dp_min_consumer_bar",
                     "t_supply_min_consumer_c", "iterations")
+
+
+def hour_options(settings: AnnualSettings):
+    """``SolverOptions`` of the hourly solves: the settings' iteration limit and tolerance
+    (``tolerance_k``; consumer / feed-in flows to 1/100 of it, relative)."""
+    from ..solver.native import SolverOptions
+
+    return SolverOptions(max_outer=settings.max_outer_iterations, tol_t_k=settings.tolerance_k,
+                         tol_flow_rel=1e-2 * settings.tolerance_k)
 
 
 def total_distinct(prep: Prepared) -> int:
