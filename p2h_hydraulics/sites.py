@@ -1198,7 +1198,6 @@ def compare_sites(scenario, candidates=None, q_max_kw: float | None = None,
         t_refine = time.perf_counter()
         refined, auto_stats = _refine_nodes(ex, spec, ranked, screened, tick, n_workers,
                                             chunk_size, best if auto else None, n_refine)
-        chosen = [n for n in ranked if n in refined]
         t_refine = time.perf_counter() - t_refine
     with _CACHE_LOCK:  # in-process executors: free the base cases of this run
         _CACHE.pop(spec.key, None)
@@ -1212,7 +1211,7 @@ def compare_sites(scenario, candidates=None, q_max_kw: float | None = None,
                    y_m=float(xy.at[pairs[n][0], "y_m"]))
         rows.append(row)
     table = _rank_table(rows)
-    stats = _stats(table, setups, len(nodes), len(chosen), kind, n_workers)
+    stats = _stats(table, setups, len(nodes), len(refined), kind, n_workers)
     stats.update(screen_wall_s=t_screen, screen_cpu_s=screen_s, refine_wall_s=t_refine,
                  total_s=time.perf_counter() - t_start, refine_mode=str(refine), **auto_stats)
     table = table.drop(columns=[c for c in ("solve_s", "solve_cpu_s", "n_trials")

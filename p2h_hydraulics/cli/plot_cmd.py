@@ -83,10 +83,9 @@ def _scenario_figure(scen, kind, column, side, load_case, waypoints, workers, re
 
     if kind == "sites":
         from ..sites import compare_sites
-        from .sites_cmd import _int
+        from .sites_cmd import parse_refine
 
-        n = refine if refine in ("all", "auto") else _int(refine)
-        res = compare_sites(scen, workers=workers, refine=n)
+        res = compare_sites(scen, workers=workers, refine=parse_refine(refine))
         return plot_site_ranking(scen.load_network(), res)
     from ..errors import ConvergenceError
     from ..html_report import case_results

@@ -67,7 +67,7 @@ def sites_command(
     for path, ok, what in ((out, _OUT_SUFFIXES, "--out"), (map_path, _FIG_SUFFIXES, "--map")):
         if path is not None and path.suffix.lower() not in ok:
             raise typer.BadParameter(f"{what} must end in {' or '.join(ok)}, got {path.name}")
-    refine_n = refine if refine in ("all", "auto") else _int(refine)
+    refine_n = parse_refine(refine)
     scen = load_scenario(scenario)
     inputs = [scenario, scen.network_path]
     protect(*inputs)
@@ -99,7 +99,10 @@ def sites_command(
         console.print(f"written: {escape(str(p))}")
 
 
-def _int(text: str) -> int:
+def parse_refine(text: str) -> str | int:
+    """The ``--refine`` option: 'all', 'auto' or a number of nodes ≥ 0."""
+    if text in ("all", "auto"):
+        return text
     try:
         n = int(text)
     except ValueError:

@@ -139,12 +139,10 @@ def compile_network(net) -> Compiled:
     problems: list = []
     pipes, valves, pumps = active(net.pipes), active(net.valves), active(net.pumps)
     t_soil = float(net.settings.get("t_soil_k", 283.15))
-    b_from = np.concatenate([
-        _lookup(index, df["from_junction"], name, "from_junction", problems)
-        for name, df in (("pipes", pipes), ("valves", valves), ("pumps", pumps))])
-    b_to = np.concatenate([
-        _lookup(index, df["to_junction"], name, "to_junction", problems)
-        for name, df in (("pipes", pipes), ("valves", valves), ("pumps", pumps))])
+    branch_tables = (("pipes", pipes), ("valves", valves), ("pumps", pumps))
+    b_from, b_to = (np.concatenate([_lookup(index, df[end], name, end, problems)
+                                    for name, df in branch_tables])
+                    for end in ("from_junction", "to_junction"))
     npv, npu = len(pipes) + len(valves), len(pumps)
     cons, plants = active(net.consumers), active(net.plants)
     refs, mflows = active(net.pressure_refs), active(net.mass_flows)
