@@ -48,6 +48,7 @@ class _Table:
     log_mu: np.ndarray
     h: np.ndarray
     log_psat: np.ndarray
+    slope: dict  # per column: the step to the next grid point (0 after the last)
 
 
 @cache
@@ -67,61 +68,63 @@ def _table() -> _Table:
         raise ValueError(f"{TABLE_PATH}: t_k and h_j_kg must be strictly increasing")
     if not np.allclose(np.diff(t), t[1] - t[0], rtol=0, atol=1e-9):
         raise ValueError(f"{TABLE_PATH}: the t_k grid must be uniform")
-    return _Table(t, rho, cp, np.log(mu), h, np.log(psat))
+    cols = {"rho": rho, "cp": cp, "log_mu": np.log(mu), "h": h, "log_psat": np.log(psat)}
+    slope = {k: np.append(np.diff(v), 0.0) for k, v in cols.items()}
+    return _Table(t, slope=slope, **cols)
 
 
-def _interp(x: ArrayLike, xp: np.ndarray, fp: np.ndarray) -> np.ndarray | float:
-    x_arr = np.asarray(x, dtype=float)
-    if xp is _table().t and x_arr.ndim and x_arr.size > 64:
-        out = _interp_uniform(x_arr, fp)
-    else:
-        out = np.interp(x_arr, xp, fp)
-    return float(out) if x_arr.ndim == 0 else out
+def _cell(x: np.ndarray, tab: _Table) -> tuple[np.ndarray, np.ndarray]:
+    """(grid cell, fraction of it) of temperatures ``x`` [K], clipped to the table."""
+    t0 = float(tab.t[0])
+    pos = (x - t0) * (1.0 / float(tab.t[1] - t0))
+    np.clip(pos, 0.0, len(tab.t) - 1.0, out=pos)
+    i = pos.astype(np.intp)
+    pos -= i
+    return i, pos
 
 
-def _interp_uniform(x: np.ndarray, fp: np.ndarray) -> np.ndarray:
-    """``np.interp`` on the temperature grid, which is uniform: the cell is computed, not
-    searched (2–3× faster on large arrays; same clipping at the ends, same values to round-off)."""
+def _on_grid(t_k: ArrayLike, col: str) -> np.ndarray | float:
+    """Column ``col`` of the table at temperatures ``t_k`` [K]: linear between grid points,
+    clipped to the range. The grid is uniform, so the cell is computed, not searched
+    (2–3× faster than ``np.interp`` on large arrays; same values)."""
     tab = _table()
-    t0, step = float(tab.t[0]), float(tab.t[1] - tab.t[0])
-    pos = np.clip((x - t0) / step, 0.0, len(fp) - 1.0)
-    i = np.minimum(pos.astype(np.intp), len(fp) - 2)
-    frac = pos - i
-    lo = fp[i]
-    return lo + frac * (fp[i + 1] - lo)
+    fp, dfp = getattr(tab, col), tab.slope[col]
+    x = np.asarray(t_k, dtype=float)
+    if x.ndim == 0 or x.size <= 64:
+        out = np.interp(x, tab.t, fp)
+        return float(out) if x.ndim == 0 else out
+    i, frac = _cell(x, tab)
+    return fp.take(i) + frac * dfp.take(i)
 
 
 def density(t_k: ArrayLike) -> np.ndarray | float:
     """Density [kg/m^3] of liquid water at temperature ``t_k`` [K]."""
-    tab = _table()
-    return _interp(t_k, tab.t, tab.rho)
+    return _on_grid(t_k, "rho")
 
 
 def heat_capacity(t_k: ArrayLike) -> np.ndarray | float:
     """Isobaric specific heat capacity [J/(kg K)] at ``t_k`` [K]."""
-    tab = _table()
-    return _interp(t_k, tab.t, tab.cp)
+    return _on_grid(t_k, "cp")
 
 
 def viscosity(t_k: ArrayLike) -> np.ndarray | float:
     """Dynamic viscosity [Pa s] at ``t_k`` [K] (log-linear interpolation)."""
-    tab = _table()
-    return np.exp(_interp(t_k, tab.t, tab.log_mu))
+    return np.exp(_on_grid(t_k, "log_mu"))
 
 
 def saturation_pressure(t_k: ArrayLike) -> np.ndarray | float:
     """Saturation pressure [Pa, absolute] at ``t_k`` [K] (log-linear interpolation)."""
-    tab = _table()
-    return np.exp(_interp(t_k, tab.t, tab.log_psat))
+    return np.exp(_on_grid(t_k, "log_psat"))
 
 
 def enthalpy(t_k: ArrayLike) -> np.ndarray | float:
     """Specific enthalpy [J/kg] relative to liquid at 273.15 K (``integral cp dT``)."""
-    tab = _table()
-    return _interp(t_k, tab.t, tab.h)
+    return _on_grid(t_k, "h")
 
 
 def temperature_from_enthalpy(h_j_kg: ArrayLike) -> np.ndarray | float:
     """Temperature [K] from specific enthalpy [J/kg]; exact inverse of :func:`enthalpy`."""
     tab = _table()
-    return _interp(h_j_kg, tab.h, tab.t)
+    x = np.asarray(h_j_kg, dtype=float)
+    out = np.interp(x, tab.h, tab.t)
+    return float(out) if x.ndim == 0 else out

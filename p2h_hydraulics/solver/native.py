@@ -158,13 +158,9 @@ def element_flows(comp: Compiled, t_k: np.ndarray, h: np.ndarray) -> dict:
 
 def nodal_demand(comp: Compiled, fl: dict) -> np.ndarray:
     """Fixed withdrawal per node [kg/s] (negative = injection)."""
-    d = np.zeros(comp.n_nodes)
-    np.add.at(d, comp.c_sup, fl["m_c"])
-    np.add.at(d, comp.c_ret, -fl["m_c"])
-    np.add.at(d, comp.f_sup, -fl["m_f"])
-    np.add.at(d, comp.f_ret, fl["m_f"])
-    np.add.at(d, comp.m_node, comp.m_mdot_kg_s)
-    return d
+    nodes = (comp.c_sup, comp.c_ret, comp.f_sup, comp.f_ret, comp.m_node)
+    flows = (fl["m_c"], -fl["m_c"], -fl["m_f"], fl["m_f"], comp.m_mdot_kg_s)
+    return np.bincount(np.concatenate(nodes), np.concatenate(flows), comp.n_nodes)
 
 
 def node_injection(comp: Compiled, mdot_b: np.ndarray, demand: np.ndarray) -> np.ndarray:

@@ -117,41 +117,34 @@ def solve_enthalpy(comp, mdot_b, t_node_k, flows, linear=None) -> np.ndarray:
     down = np.where(mdot_b >= 0, comp.b_to, comp.b_from)
     a, h_soil_b = pipe_decay(comp, mdot_b, t_node_k[up])
     mabs = np.abs(mdot_b)
-    diag = np.full(n, EPS_FLOW)
-    rhs = EPS_FLOW * water.enthalpy(comp.t_soil_node_k)
-    np.add.at(diag, down, mabs)
-    np.add.at(rhs, down, mabs * (1 - a) * h_soil_b)
-    rows, cols, vals = [down], [up], [-mabs * a]
-    # consumers
+    # every inflow adds to its node's diagonal (d_*) and, at a known enthalpy, to the right
+    # side (r_*); summed in one pass each, in a fixed order (ε first)
     m_c = flows["m_c"]
     fixed = flows["c_fixed_h"]
-    np.add.at(diag, comp.c_ret, m_c)
-    np.add.at(rhs, comp.c_ret, np.where(fixed, m_c * flows["c_h_out"], -m_c * flows["c_dh"]))
-    rows.append(comp.c_ret[~fixed])
-    cols.append(comp.c_sup[~fixed])
-    vals.append(-m_c[~fixed])
-    # plants: injection at supply node at the setpoint; reverse flow enters the return node
     pl_in, pl_out = flows["pl_in"], flows["pl_out"]
-    h_set = water.enthalpy(comp.pl_t_supply_k)
     pos_in = np.where(pl_in > EPS_FLOW, pl_in, 0.0)  # below EPS_FLOW: solver round-off
-    np.add.at(diag, comp.pl_sup, pos_in)
-    np.add.at(rhs, comp.pl_sup, pos_in * h_set)
-    rev = np.maximum(-pl_out, 0.0)
-    np.add.at(diag, comp.pl_ret, rev)
-    rows.append(comp.pl_ret)
-    cols.append(comp.pl_sup)
-    vals.append(-rev)
-    # feed-ins
+    rev = np.maximum(-pl_out, 0.0)  # reverse plant flow enters the return node
     m_f = flows["m_f"]
-    np.add.at(diag, comp.f_sup, m_f)
-    np.add.at(rhs, comp.f_sup, m_f * water.enthalpy(comp.f_t_out_k))
-    # pressure references and injections
     r_in = np.where(flows["r_in"] > EPS_FLOW, flows["r_in"], 0.0)
-    np.add.at(diag, comp.r_node, r_in)
-    np.add.at(rhs, comp.r_node, r_in * water.enthalpy(flows["r_t_k"]))
     inj = np.maximum(-comp.m_mdot_kg_s, 0.0)
-    np.add.at(diag, comp.m_node, inj)
-    np.add.at(rhs, comp.m_node, inj * water.enthalpy(flows["m_t_k"]))
+    every = np.arange(n)
+    d_nodes = (every, down, comp.c_ret, comp.pl_sup, comp.pl_ret, comp.f_sup, comp.r_node,
+               comp.m_node)
+    d_vals = (np.full(n, EPS_FLOW), mabs, m_c, pos_in, rev, m_f, r_in, inj)
+    diag = np.bincount(np.concatenate(d_nodes), np.concatenate(d_vals), n)
+    r_nodes = (every, down, comp.c_ret, comp.pl_sup, comp.f_sup, comp.r_node, comp.m_node)
+    r_vals = (EPS_FLOW * water.enthalpy(comp.t_soil_node_k),  # junctions tied to the soil
+              mabs * (1 - a) * h_soil_b,  # pipes: the soil's share of the outlet
+              np.where(fixed, m_c * flows["c_h_out"], -m_c * flows["c_dh"]),  # consumers
+              pos_in * water.enthalpy(comp.pl_t_supply_k),  # plants at their setpoint
+              m_f * water.enthalpy(comp.f_t_out_k),  # feed-ins at their outlet
+              r_in * water.enthalpy(flows["r_t_k"]), inj * water.enthalpy(flows["m_t_k"]))
+    rhs = np.bincount(np.concatenate(r_nodes), np.concatenate(r_vals), n)
+    # off-diagonal: the upstream enthalpy a pipe carries, consumers with a fixed ΔT / flow
+    # (outlet follows their supply), reverse plant flow (return takes the supply's water)
+    rows = [down, comp.c_ret[~fixed], comp.pl_ret]
+    cols = [up, comp.c_sup[~fixed], comp.pl_sup]
+    vals = [-mabs * a, -m_c[~fixed], -rev]
     rows, cols, vals = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
     # flows without circulation: the system is triangular in flow order (``flow_order``)
     h, ok = flow_order.solve_in_flow_order(diag, rhs, rows, cols, vals)
