@@ -166,8 +166,7 @@ def _sev(ok: bool) -> str:
 
 
 def _active_consumers(res):
-    c = res.consumers
-    return c[c["mdot_kg_s"] > 0] if len(c) else c
+    return res.active_consumers
 
 
 def _plural(n: int, word: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -37,6 +38,12 @@ class Result:
     @property
     def converged(self) -> bool:
         return bool(self.convergence.converged)
+
+    @cached_property
+    def active_consumers(self) -> pd.DataFrame:
+        """The consumers drawing water (ṁ > 0): the rows most criteria judge."""
+        c = self.consumers
+        return c[c["mdot_kg_s"] > 0] if len(c) else c
 
     def summary(self) -> dict:
         """Key figures in edge units (bar, °C, kW) for terminals and reports."""
@@ -196,7 +203,8 @@ def build_result(comp, state, fl, info: ConvergenceInfo, hyd_iters: int = 0,
         "t_in_k": t_in, "t_out_k": t_out, "q_loss_w": np.abs(m) * (h_in - h_out),
         "side": comp.side[comp.b_from],
     }, pd.Index(comp.branch_ids, name="id"))
-    pipes = branch[comp.branch_kind == 0]
+    is_pipe = comp.branch_kind == 0
+    pipes = branch if is_pipe.all() else branch[is_pipe]
     valves = branch[comp.branch_kind == 1]
     # consumers
     t_s, t_r = t[comp.c_sup], t[comp.c_ret]

@@ -373,7 +373,7 @@ class HourSolver:
         fe = res.feedins
         mine = fe.index.isin(u_ids)
         cons = res.consumers
-        act = cons[cons["mdot_kg_s"] > 0]
+        act = res.active_consumers
         out.update({
             "plant_w": float(pl["q_w"].sum()),
             "plant_mdot_kg_s": float(pl["mdot_kg_s"].sum()),
