@@ -165,10 +165,6 @@ def _sev(ok: bool) -> str:
     return "ok" if ok else "violation"
 
 
-def _active_consumers(res):
-    return res.active_consumers
-
-
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
@@ -398,7 +394,7 @@ def check_consumer_dp(ctx: CaseContext) -> list[Finding]:
     for case, res in (("base", ctx.base), ("feedin", ctx.feedin)):
         if res is None:
             continue
-        cons = _active_consumers(res)
+        cons = res.active_consumers
         label = "without the feed-in" if case == "base" else "with the feed-in"
         if cons.empty:
             out.append(ctx.finding("consumer_dp", "ok", case=case,
@@ -540,7 +536,7 @@ def check_pressure_min(ctx: CaseContext) -> list[Finding]:
 
 
 def _measure_t_supply(ctx, res):
-    cons = _active_consumers(res)
+    cons = res.active_consumers
     t = cons["t_supply_c"].to_numpy(dtype=float)
     lim = np.full(len(t), ctx.thresholds.t_supply_min_c)
     return _Measure(cons.index.to_numpy(), t, lim, t - lim)
@@ -548,13 +544,13 @@ def _measure_t_supply(ctx, res):
 
 @register("consumer_supply_temperature", 7, "every consumer gets ≥ T_supply,min")
 def check_consumer_supply_t(ctx: CaseContext) -> list[Finding]:
-    if ctx.feedin is not None and _active_consumers(ctx.feedin).empty:
+    if ctx.feedin is not None and ctx.feedin.active_consumers.empty:
         return [ctx.finding("consumer_supply_temperature", "ok", case="feedin",
                             message="no consumer draws heat")]
     lim = ctx.thresholds.t_supply_min_c
 
     def base_txt():
-        if ctx.base is None or _active_consumers(ctx.base).empty:
+        if ctx.base is None or ctx.base.active_consumers.empty:
             return ""
         return f" (without the feed-in {_measure_t_supply(ctx, ctx.base).value.min():.1f} °C)"
 

@@ -402,3 +402,14 @@ def test_margin_to_worse_changes_sign_where_a_pre_existing_problem_gets_worse():
     assert _margin_to_worse(meas([-1.0, 1.5, -0.06]), base, 0.05) == pytest.approx(-0.01)
     # the worst gets worse by more than the tolerance → negative
     assert _margin_to_worse(meas([-1.2, 1.5, 0.2]), base, 0.05) == pytest.approx(-0.15)
+
+
+def test_active_consumers_are_those_drawing_water():
+    """``Result.active_consumers``: the consumers with flow (a consumer without load is left
+    out of the consumer criteria)."""
+    net = line_network(n=3, consumers="all")
+    net.consumers.loc["C2", "q_w"] = 0.0
+    res = solve(net)
+    assert res.consumers.loc["C2", "mdot_kg_s"] == 0.0
+    assert list(res.active_consumers.index) == ["C1", "C3"]
+    assert res.active_consumers is res.active_consumers  # filtered once per result

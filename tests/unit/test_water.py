@@ -126,3 +126,19 @@ def test_textbook_values(t_c, rho, psat_bar):
     t = t_c + 273.15
     assert water.density(t) == pytest.approx(rho, rel=1e-3)
     assert water.saturation_pressure(t) / 1e5 == pytest.approx(psat_bar, rel=1e-3)
+
+
+def test_array_lookup_equals_linear_interpolation_of_the_table():
+    """Arrays (> 64 values) take the computed-cell path: the same numbers as ``np.interp`` on
+    the shipped table, inside the range, at its grid points and clipped outside it."""
+    tab = water._table()
+    rng = np.random.default_rng(3)
+    t = np.concatenate([rng.uniform(250.0, 500.0, 500), tab.t[::37], [273.15, 473.15, 473.0]])
+    ref = {"rho": water.density, "cp": water.heat_capacity, "h": water.enthalpy}
+    for col, fn in ref.items():
+        np.testing.assert_array_equal(fn(t), np.interp(t, tab.t, getattr(tab, col)))
+    np.testing.assert_allclose(water.viscosity(t), np.exp(np.interp(t, tab.t, tab.log_mu)),
+                               rtol=1e-15)
+    # and the small-array / scalar path agrees with the large-array path
+    np.testing.assert_array_equal(water.density(t[:10]), water.density(t)[:10])
+    assert water.density(float(t[0])) == water.density(t)[0]
