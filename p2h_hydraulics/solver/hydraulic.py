@@ -23,6 +23,7 @@ from ..physics import pump
 from ..physics.friction import pressure_drop_pipe
 from ..units import G
 from .linear import ReusedLU, SparseCholesky
+from .tree import TreeHydraulics
 
 
 @dataclass
@@ -94,6 +95,8 @@ class HydraulicSystem:
         self.cholesky = (SparseCholesky(self._indptr, self._indices, nf)
                          if nf > 0 and SparseCholesky.available() else None)
         self.ldl = None  # LDLᵀ factor for indefinite matrices, made on first need
+        # without loops, one fixed pressure per part: solved directly (``tree.py``)
+        self.tree = TreeHydraulics.build(n, comp.b_from, comp.b_to, self.fixed)
 
     @classmethod
     def for_network(cls, comp, fixed_nodes: np.ndarray) -> HydraulicSystem:
@@ -202,6 +205,8 @@ class HydraulicSystem:
         ``tol_p``): at least one Newton step is taken unless the start already meets it (an
         inexact outer iteration still moves the hydraulics towards its new properties).
         """
+        if self.tree is not None:
+            return self._solve_tree(p0, demand, props)
         m = np.array(mdot0, dtype=float)
         p = np.array(p0, dtype=float)
         scale_m = max(1.0, float(np.abs(demand).sum()))
@@ -273,6 +278,24 @@ class HydraulicSystem:
         worst_node = int(self.free[np.argmax(np.abs(mass))]) if mass.size else -1
         worst_branch = int(np.argmax(np.abs(head))) if head.size else -1
         return HydraulicOutcome(m, p, False, len(hist), hist, worst_node, worst_branch)
+
+    def _solve_tree(self, p0, demand, props) -> HydraulicOutcome:
+        """The exact solution of a network without loops (``tree.py``): flows from the mass
+        balance, then pressures along the tree from the fixed ones in ``p0``; the residuals
+        of the result are reported (round-off) as one iteration."""
+        c = self.comp
+        m = self.tree.flows(demand)
+        rho, mu, _ = props(m)
+        dp, _ = branch_pressure_drop(c, m, rho, mu)
+        drop = dp + rho * G * c.dz_m  # p_from − p_to of each branch
+        p = self.tree.pressures(drop, p0)
+        head = drop - c.incidence @ p  # the residuals ``residuals`` would report
+        mass = -(self.a_free_t @ m) - demand[self.free]
+        hm = float(np.max(np.abs(mass), initial=0.0))
+        hp = float(np.max(np.abs(head), initial=0.0))
+        ok = bool(np.all(np.isfinite(p)) and np.all(np.isfinite(m)))
+        worst_node = int(self.free[np.argmax(np.abs(mass))]) if mass.size and not ok else -1
+        return HydraulicOutcome(m, p, ok, 1, [(hm, hp)], worst_node=worst_node)
 
 
 class _Store(dict):
