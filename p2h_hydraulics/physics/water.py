@@ -78,7 +78,7 @@ def _cell(x: np.ndarray, tab: _Table) -> tuple[np.ndarray, np.ndarray]:
     t0 = float(tab.t[0])
     pos = (x - t0) * (1.0 / float(tab.t[1] - t0))
     np.clip(pos, 0.0, len(tab.t) - 1.0, out=pos)
-    i = pos.astype(np.intp)
+    i = np.fmax(pos, 0.0).astype(np.intp)  # NaN: cell 0, its fraction (and value) NaN
     pos -= i
     return i, pos
 

@@ -7,7 +7,9 @@ pressure is held (plants, pressure references) are fixed. Per branch b (from i t
 
 and per free node: inflow − outflow = withdrawal d_n (fixed-flow elements). Each Newton step
 solves the Schur complement (Aᵀ D⁻¹ A) Δp = r — a sparse SPD matrix whose pattern is assembled
-once — with SuperLU, then updates ṁ. Residual history is kept for diagnostics.
+once — with SuperLU, then updates ṁ. Residual history is kept for diagnostics. A network
+without loops holding one pressure per connected part is solved directly instead
+(``tree.py``: flows by the mass balance, pressures along the tree).
 """
 
 from __future__ import annotations
@@ -293,9 +295,11 @@ class HydraulicSystem:
         mass = -(self.a_free_t @ m) - demand[self.free]
         hm = float(np.max(np.abs(mass), initial=0.0))
         hp = float(np.max(np.abs(head), initial=0.0))
-        ok = bool(np.all(np.isfinite(p)) and np.all(np.isfinite(m)))
-        worst_node = int(self.free[np.argmax(np.abs(mass))]) if mass.size and not ok else -1
-        return HydraulicOutcome(m, p, ok, 1, [(hm, hp)], worst_node=worst_node)
+        if np.all(np.isfinite(p)) and np.all(np.isfinite(m)):
+            return HydraulicOutcome(m, p, True, 1, [(hm, hp)])
+        worst_node = int(self.free[np.argmax(np.abs(mass))]) if mass.size else -1
+        return HydraulicOutcome(m, p, False, 1, [(hm, hp)], worst_node,
+                                int(np.argmax(np.abs(head))))
 
 
 class _Store(dict):

@@ -79,3 +79,18 @@ def test_tree_flows_meet_every_junction_balance():
     mass = comp.incidence.T @ m + demand
     free = np.setdiff1d(np.arange(comp.n_nodes), fixed)
     assert np.max(np.abs(mass[free])) < 1e-12 * np.sum(np.abs(demand))
+
+
+def test_non_finite_withdrawal_is_reported_not_converged():
+    comp = compile_network(make_network(20, topology="radial", seed=2))
+    st = native.initial_state(comp)
+    fixed, p_fixed = native._fixed_pressures(comp, st.lift)
+    hyd = native.HydraulicSystem(comp, fixed)
+    assert hyd.tree is not None
+    demand = np.zeros(comp.n_nodes)
+    demand[np.setdiff1d(np.arange(comp.n_nodes), fixed)[5]] = np.nan
+    p = st.p.copy()
+    p[fixed] = p_fixed
+    props = native.BranchProperties(comp, water.temperature_from_enthalpy(st.h))
+    out = hyd.solve(st.mdot_b, p, demand, props)
+    assert not out.converged and out.worst_node >= 0 and out.worst_branch >= 0

@@ -142,3 +142,13 @@ def test_array_lookup_equals_linear_interpolation_of_the_table():
     # and the small-array / scalar path agrees with the large-array path
     np.testing.assert_array_equal(water.density(t[:10]), water.density(t)[:10])
     assert water.density(float(t[0])) == water.density(t)[0]
+
+
+def test_nan_in_nan_out_for_any_array_size():
+    for n in (3, 200):
+        t = np.full(n, 330.0)
+        t[1] = np.nan
+        for fn in (water.density, water.heat_capacity, water.viscosity, water.enthalpy,
+                   water.saturation_pressure):
+            out = fn(t)
+            assert np.isnan(out[1]) and np.all(np.isfinite(np.delete(out, 1)))
