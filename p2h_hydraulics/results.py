@@ -69,7 +69,7 @@ class Result:
             out["booster_pumps"] = int(len(self.pumps))
             out["booster_power_kw"] = float(self.pumps["power_w"].sum()) / 1e3
             out["booster_min_flow_kg_s"] = float(self.pumps["mdot_kg_s"].min())
-        act = c[c["mdot_kg_s"] > 0] if len(c) else c
+        act = self.active_consumers
         if len(act):
             out.update({
                 "dp_min_consumer_bar": float(act["dp_bar"].min()),

@@ -176,8 +176,8 @@ def candidate_pairs(network) -> dict[str, tuple[str, str]]:
                         network.consumers["return_junction"], strict=True):
         by_consumer.setdefault(str(s_j), set()).add(str(r_j))
     for sid in supply:
-        here = at_xy.get(xy[sid], [])
-        mate = (f"{pre}{sid}{suf}" if f"{pre}{sid}{suf}" in returns else
+        here, twin = at_xy.get(xy[sid], []), f"{pre}{sid}{suf}"
+        mate = (twin if twin in returns else
                 here[0] if len(here) == 1 else
                 next(iter(by_consumer[sid])) if len(by_consumer.get(sid, ())) == 1 else None)
         if mate is not None:

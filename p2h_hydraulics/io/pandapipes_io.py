@@ -433,7 +433,6 @@ def _junction_refs(net) -> list:
     return refs
 
 
-
 def _valves_from(net, jid, recs, problems, where) -> dict:
     """Valve records; returns {(pipe index, junction index): extra junction id} for 'pi' valves."""
     v = _table(net, "valve")

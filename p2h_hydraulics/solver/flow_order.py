@@ -10,9 +10,9 @@ numba, or when the dependencies contain a cycle, the caller solves the sparse sy
 
 from __future__ import annotations
 
-from functools import cache
-
 import numpy as np
+
+from .jit import compiled as _compiled
 
 
 def forward_substitution_py(diag, rhs, rows, cols, vals):
@@ -58,14 +58,10 @@ def forward_substitution_py(diag, rhs, rows, cols, vals):
     return h, tail == n
 
 
-@cache
 def compiled():
     """``forward_substitution_py`` compiled by numba (cached on disk), or None without numba."""
-    try:
-        from numba import njit
-    except ImportError:
-        return None
-    return njit(cache=True, nogil=True)(forward_substitution_py)
+    fns = _compiled(forward_substitution_py)
+    return None if fns is None else fns[0]
 
 
 def solve_in_flow_order(diag, rhs, rows, cols, vals):

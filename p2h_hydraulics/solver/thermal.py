@@ -150,9 +150,8 @@ def solve_enthalpy(comp, mdot_b, t_node_k, flows, linear=None) -> np.ndarray:
     h, ok = flow_order.solve_in_flow_order(diag, rhs, rows, cols, vals)
     if ok:
         return h
-    diagonal = np.arange(n)
-    mat = sp.csc_matrix((np.concatenate([diag, vals]), (np.concatenate([diagonal, rows]),
-                                                        np.concatenate([diagonal, cols]))),
+    mat = sp.csc_matrix((np.concatenate([diag, vals]), (np.concatenate([every, rows]),
+                                                        np.concatenate([every, cols]))),
                         shape=(n, n))
     if linear is None:
         return spla.spsolve(mat, rhs)

@@ -16,11 +16,12 @@ None and the caller uses the Newton solver.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse import csgraph
+
+from .jit import compiled
 
 
 def tree_flows_py(order, parent, pbranch, sign, demand, n_branches):
@@ -48,15 +49,9 @@ def tree_pressures_py(order, parent, pbranch, sign, head, p):
     return p
 
 
-@cache
 def _kernels():
     """(flows, pressures) compiled by numba (cached on disk), or None without numba."""
-    try:
-        from numba import njit
-    except ImportError:
-        return None
-    jit = njit(cache=True, nogil=True)
-    return jit(tree_flows_py), jit(tree_pressures_py)
+    return compiled(tree_flows_py, tree_pressures_py)
 
 
 @dataclass

@@ -1,0 +1,20 @@
+"""numba for the solver's compiled passes, imported on first use (``flow_order``, ``tree``).
+
+``compiled(*fns)``: the functions compiled (nopython, no GIL, cached on disk), or None without
+numba — the callers then take their uncompiled route (sparse LU, Newton).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+
+@cache
+def compiled(*fns):
+    """``fns`` compiled by numba as a tuple, or None when numba is not installed."""
+    try:
+        from numba import njit
+    except ImportError:
+        return None
+    jit = njit(cache=True, nogil=True)
+    return tuple(jit(f) for f in fns)
