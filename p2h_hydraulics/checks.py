@@ -55,6 +55,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import CheckFailed, ConvergenceError, ScenarioError
@@ -472,8 +473,9 @@ def _state_finding(ctx: CaseContext, code: str, measure, unit: str, tol: float,
                     "not make it worse: a pre-existing problem of the network, not a reason to "
                     "refuse the feed-in.")
             return [ctx.finding(code, "warning", message=msg, **kw)]
-        msg += (f" Already without the feed-in {_plural(b.bad, noun)} fail (worst "
-                f"{b.value[b.worst]:.2f} {unit}); the feed-in makes it worse.")
+        else:
+            msg += (f" Already without the feed-in {_plural(b.bad, noun)} fail (worst "
+                    f"{b.value[b.worst]:.2f} {unit}); the feed-in makes it worse.")
     return [ctx.finding(code, "violation", message=msg, **kw)]
 
 
@@ -483,7 +485,8 @@ def _margin_to_worse(m: _Measure, b: _Measure, tol: float) -> float:
     margin − tol)) and tol + the smallest margin of the elements that were not failing in the
     base case (fine there, or not in it)."""
     out = float(m.margin[m.worst] - (b.margin[b.worst] - tol))
-    sel = ~np.isin(m.ids, b.ids[b.margin < 0])
+    # by hash (np.isin compares object arrays pairwise: ms per call with many failing)
+    sel = ~pd.Index(m.ids).isin(b.ids[b.margin < 0])
     if np.any(sel):
         out = min(out, tol + float(np.min(m.margin[sel])))
     return out

@@ -167,6 +167,9 @@ def test_3_pressure_max(branch):
     f = only(rep, "pressure_max")[0]
     assert f.severity == "violation" and "without the feed-in" in f.message
     assert rep.verdict == "NOT_PERMITTED"
+    # not made worse: the message says the network must be fixed, and nothing contrary
+    assert f.margin_to_worse > 0 and "must be fixed" in f.message
+    assert "makes it worse" not in f.message
 
 
 def test_4_pressure_min_atmospheric_and_boiling(branch):
