@@ -7,15 +7,18 @@ pressure is held (plants, pressure references) are fixed. Per branch b (from i t
 
 and per free node: inflow − outflow = withdrawal d_n (fixed-flow elements). Each Newton step
 solves the Schur complement (Aᵀ D⁻¹ A) Δp = r — a sparse SPD matrix whose pattern is assembled
-once — with SuperLU, then updates ṁ. Residual history is kept for diagnostics. A network
-without loops holding one pressure per connected part is solved directly instead
-(``tree.py``: flows by the mass balance, pressures along the tree).
+once — with SuperLU, then updates ṁ. Residual history is kept for diagnostics. When every
+connected part holds a pressure and there are at most ``tree.MAX_LOOPS`` loops, the spanning
+forest is used instead (``tree.py``): without loops the exact solution in two passes, with a
+few Newton on the loop flows alone (``_solve_loops``) — falling back to the above for the rest
+of a solve when that stalls (near-stagnant hilly loops, whose buoyancy GGA's freezing handles).
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import numpy as np
 import scipy.sparse as sp
@@ -97,8 +100,9 @@ class HydraulicSystem:
         self.cholesky = (SparseCholesky(self._indptr, self._indices, nf)
                          if nf > 0 and SparseCholesky.available() else None)
         self.ldl = None  # LDLᵀ factor for indefinite matrices, made on first need
-        # without loops, one fixed pressure per part: solved directly (``tree.py``)
+        # every part holding a pressure, few loops: on the spanning forest (``tree.py``)
         self.tree = TreeHydraulics.build(n, comp.b_from, comp.b_to, self.fixed)
+        self.loops_stalled = False
 
     @classmethod
     def for_network(cls, comp, fixed_nodes: np.ndarray) -> HydraulicSystem:
@@ -115,6 +119,7 @@ class HydraulicSystem:
             hyd = store[key] = cls(comp, fixed)
         hyd.comp = comp
         hyd.linear.lu = hyd.linear_indefinite.lu = None
+        hyd.loops_stalled = False
         return hyd
 
     def _data(self, w: np.ndarray) -> np.ndarray:
@@ -207,8 +212,15 @@ class HydraulicSystem:
         ``tol_p``): at least one Newton step is taken unless the start already meets it (an
         inexact outer iteration still moves the hydraulics towards its new properties).
         """
-        if self.tree is not None:
+        if self.tree is not None and self.tree.loops is None:
             return self._solve_tree(p0, demand, props)
+        if self.tree is not None and not self.loops_stalled:
+            out = self._solve_loops(mdot0, p0, demand, props, tol_p,
+                                    tol_p if tol_p_start is None else min(tol_p, tol_p_start),
+                                    max_iter)
+            if out is not None:
+                return out
+            self.loops_stalled = True  # near-stagnant hilly loops: Newton–GGA from now on
         m = np.array(mdot0, dtype=float)
         p = np.array(p0, dtype=float)
         scale_m = max(1.0, float(np.abs(demand).sum()))
@@ -291,15 +303,106 @@ class HydraulicSystem:
         dp, _ = branch_pressure_drop(c, m, rho, mu)
         drop = dp + rho * G * c.dz_m  # p_from − p_to of each branch
         p = self.tree.pressures(drop, p0)
-        head = drop - c.incidence @ p  # the residuals ``residuals`` would report
+        return self._outcome(m, p, drop, demand, 1, [(0.0, 0.0)])
+
+    def _solve_loops(self, mdot0, p0, demand, props, tol_p, tol_p_start,
+                     max_iter) -> HydraulicOutcome | None:
+        """Newton on the chord flows of a network with a few loops (``tree.py``).
+
+        The branch flows are m = m₀ + C q (tree flows of the withdrawals plus the loop flows
+        q, started from the chords' flows in ``mdot0``), so the mass balance holds exactly;
+        the unknowns are the k loop flows, the equations the loops' head balances
+        Cᵀ Δp(m) = p_root,from − p_root,to, the Jacobian Cᵀ diag(dΔp/dṁ) C (k × k), and the
+        fluid properties and friction are re-evaluated only on the branches of some loop.
+        Converged when every loop's head residual is below ``tol_p`` [Pa] (at least one step
+        unless the start meets ``tol_p_start``); then the pressures follow along the trees.
+        None when Newton stalls or the Jacobian is singular: the caller falls back to
+        Newton–GGA from the same start.
+        """
+        c, lp = self.comp, self.tree.loops
+        rows = lp.rows
+        m0 = self.tree.flows(demand)
+        m0_rows = m0[rows]
+        sub = _branch_rows(c, rows)
+        on_rows = props.rows(rows, sub) if hasattr(props, "rows") else None
+        dp_roots = p0[lp.root_from] - p0[lp.root_to]
+
+        def loop_residual(q):
+            m_r = m0_rows + lp.c_rows @ q
+            if on_rows is not None:
+                rho, mu, drho_dm = on_rows(m_r)
+            else:
+                m = m0.copy()
+                m[rows] = m_r
+                rho, mu, drho_dm = (np.broadcast_to(v, m.shape)[rows] for v in props(m))
+            dp, ddp = branch_pressure_drop(sub, m_r, rho, mu)
+            total = ddp + drho_dm * G * sub.dz_m
+            slope = np.where(np.abs(total) < 0.1 * ddp, np.where(total < 0, -0.1, 0.1) * ddp,
+                             total)
+            res = lp.c_rows_t @ (dp + rho * G * sub.dz_m) - dp_roots
+            return res, slope, float(np.max(np.abs(res)))
+
+        q = np.array(mdot0, dtype=float)[lp.chords]
+        res, slope, merit = loop_residual(q)
+        hist = [(0.0, merit)]
+        if not merit < tol_p_start:
+            best, no_progress, recent = merit, 0, []
+            for _ in range(max_iter):
+                try:
+                    dq = np.linalg.solve(lp.jacobian(slope), -res)
+                except np.linalg.LinAlgError:
+                    return None
+                recent.append(merit)
+                ref = max(recent[-4:])  # non-monotone line search, as in ``solve``
+                step = 1.0
+                for _ in range(8):
+                    q_try = q + step * dq
+                    res_t, slope_t, merit_t = loop_residual(q_try)
+                    if merit_t <= ref or step < 0.02:
+                        break
+                    step *= 0.5
+                q, res, slope, merit = q_try, res_t, slope_t, merit_t
+                hist.append((0.0, merit))
+                if merit < tol_p:
+                    break
+                no_progress = no_progress + 1 if merit > 0.7 * best else 0
+                best = min(best, merit)
+                if no_progress >= 4 or not np.isfinite(merit):
+                    return None
+            else:
+                return None
+        m = m0.copy()
+        m[rows] = m0_rows + lp.c_rows @ q
+        rho, mu, _ = props(m)
+        dp, _ = branch_pressure_drop(c, m, rho, mu)
+        drop = dp + rho * G * c.dz_m
+        p = self.tree.pressures(drop, p0)
+        return self._outcome(m, p, drop, demand, len(hist) - 1, hist)
+
+    def _outcome(self, m, p, drop, demand, iterations, hist) -> HydraulicOutcome:
+        """The outcome of a solve on the forest: residuals of (m, p) as ``residuals`` reports
+        them; not converged when anything is non-finite (its worst junction and branch)."""
+        head = drop - self.comp.incidence @ p
         mass = -(self.a_free_t @ m) - demand[self.free]
         hm = float(np.max(np.abs(mass), initial=0.0))
         hp = float(np.max(np.abs(head), initial=0.0))
+        hist = [*hist[:-1], (hm, hp)]
         if np.all(np.isfinite(p)) and np.all(np.isfinite(m)):
-            return HydraulicOutcome(m, p, True, 1, [(hm, hp)])
+            return HydraulicOutcome(m, p, True, iterations, hist)
         worst_node = int(self.free[np.argmax(np.abs(mass))]) if mass.size else -1
-        return HydraulicOutcome(m, p, False, 1, [(hm, hp)], worst_node,
+        return HydraulicOutcome(m, p, False, iterations, hist, worst_node,
                                 int(np.argmax(np.abs(head))))
+
+
+def _branch_rows(comp, rows: np.ndarray) -> SimpleNamespace:
+    """The branch columns of ``comp`` that the properties and pressure drops read, for the
+    branches ``rows`` (sorted) only; pumps among them renumbered."""
+    pump = np.isin(comp.pump_b, rows)
+    return SimpleNamespace(
+        b_from=comp.b_from[rows], b_to=comp.b_to[rows], t_soil_k=comp.t_soil_k[rows],
+        u_w_per_mk=comp.u_w_per_mk[rows], length_m=comp.length_m[rows], d_m=comp.d_m[rows],
+        roughness_m=comp.roughness_m[rows], zeta=comp.zeta[rows], dz_m=comp.dz_m[rows],
+        pump_b=np.searchsorted(rows, comp.pump_b[pump]), pump_curve=comp.pump_curve[pump])
 
 
 class _Store(dict):

@@ -213,11 +213,22 @@ class BranchProperties:
         self.frozen |= mask
 
     def __call__(self, mdot: np.ndarray):
-        m = np.where(self.frozen, self.m_frozen, mdot)
-        t_b, dt_dm = property_temperature(self.comp, m, self.t_node_k)
-        rho = water.density(t_b)
-        drho_dt = (water.density(t_b + 0.25) - water.density(t_b - 0.25)) / 0.5
-        return rho, water.viscosity(t_b), np.where(self.frozen, 0.0, drho_dt * dt_dm)
+        return _branch_properties(self.comp, self.t_node_k, self.frozen, self.m_frozen, mdot)
+
+    def rows(self, rows: np.ndarray, sub):
+        """The model of the branches ``rows`` alone, called with their flows (``sub``: their
+        columns of the compiled network, ``hydraulic._branch_rows``)."""
+        frozen, m_frozen = self.frozen[rows], self.m_frozen[rows]
+        return lambda mdot: _branch_properties(sub, self.t_node_k, frozen, m_frozen, mdot)
+
+
+def _branch_properties(comp, t_node_k, frozen, m_frozen, mdot):
+    """(ρ, μ, dρ/dṁ) per branch of ``comp`` (see ``BranchProperties``)."""
+    m = np.where(frozen, m_frozen, mdot)
+    t_b, dt_dm = property_temperature(comp, m, t_node_k)
+    rho = water.density(t_b)
+    drho_dt = (water.density(t_b + 0.25) - water.density(t_b - 0.25)) / 0.5
+    return rho, water.viscosity(t_b), np.where(frozen, 0.0, drho_dt * dt_dm)
 
 
 def solve_compiled(comp: Compiled, warm: State | None = None,

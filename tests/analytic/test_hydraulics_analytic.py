@@ -35,13 +35,17 @@ def dp_darcy(m, length, d, k, zeta=0.0):
     return math.copysign((f * length / d + zeta) * rho * v * v / 2, m)
 
 
-def water_net(junctions, pipes, sinks, ref="A", t_k=T):
+def water_net(junctions, pipes, sinks, ref="A", t_k=T, refs=None):
+    """A water network; pressure held at ``ref`` (P_REF), or at each junction of ``refs``
+    ({junction: p [Pa]})."""
+    refs = refs or {ref: P_REF}
     recs = {
         "junctions": [{"id": j, "elevation_m": z} for j, z in junctions.items()],
         "pipes": [{"id": pid, "from_junction": a, "to_junction": b, "length_m": length,
                    "d_inner_m": d, "roughness_m": k, "u_w_per_mk": 0.0}
                   for pid, (a, b, length, d, k) in pipes.items()],
-        "pressure_refs": [{"id": "ref", "junction": ref, "p_pa": P_REF, "t_k": t_k}],
+        "pressure_refs": [{"id": f"ref_{j}", "junction": j, "p_pa": p, "t_k": t_k}
+                          for j, p in refs.items()],
         "mass_flows": [{"id": f"s{j}", "junction": j, "mdot_kg_s": m} for j, m in sinks.items()],
     }
     return network_from_records(recs)
@@ -114,6 +118,23 @@ def test_loop_split_with_two_sinks_matches_fsolve():
     assert r.pipes.at["AB", "mdot_kg_s"] == pytest.approx(m_ab, rel=1e-4)
     assert r.pipes.at["BC", "mdot_kg_s"] == pytest.approx(m_ab - 3.0, rel=1e-3)
     assert r.pipes.at["AC", "mdot_kg_s"] == pytest.approx(7.0 - m_ab, rel=1e-4)
+
+
+def test_two_held_pressures_share_a_withdrawal_like_root_finding():
+    """Pressure references at both ends of a two-pipe line (A at 10 bar, C at 9.6 bar) and
+    an 8 kg/s withdrawal at B between them: each end supplies the flow whose friction loss
+    meets B's pressure from its side (the loop-flow path's pseudo-loop between two held
+    junctions; B→C is drawn against C's supply)."""
+    ab, bc = (600.0, 0.0825, 1e-4), (400.0, 0.0703, 1e-4)
+    net = water_net({"A": 0.0, "B": 0.0, "C": 0.0},
+                    {"AB": ("A", "B", *ab), "BC": ("B", "C", *bc)}, {"B": 8.0},
+                    refs={"A": P_REF, "C": P_REF - 0.4e5})
+    r = solve(net)
+    x = brentq(lambda m: P_REF - dp_darcy(m, *ab) - (P_REF - 0.4e5 - dp_darcy(8.0 - m, *bc)),
+               -20.0, 20.0, xtol=1e-12)
+    assert r.pipes.at["AB", "mdot_kg_s"] == pytest.approx(x, rel=1e-4)
+    assert r.pipes.at["BC", "mdot_kg_s"] == pytest.approx(-(8.0 - x), rel=1e-4)
+    assert r.junctions.at["B", "p_pa"] == pytest.approx(P_REF - dp_darcy(x, *ab), rel=1e-7)
 
 
 def test_flow_reverses_against_drawing_direction():
