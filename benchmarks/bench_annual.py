@@ -8,6 +8,7 @@ distinct hours solved, solves, solves per second and hours that did not converge
     python benchmarks/bench_annual.py                       # the target case (full year)
     python benchmarks/bench_annual.py --sample 400          # 400 evenly spread hours
     python benchmarks/bench_annual.py --topology radial     # same network without loops
+    python benchmarks/bench_annual.py --loops 8             # meshed with 8 loop closures
     python benchmarks/bench_annual.py --max-outer 300       # solver default iteration limit
     python benchmarks/bench_annual.py --tolerance-k 1e-5    # the solver's default tolerance
 
@@ -44,6 +45,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--consumers", type=int, default=500)
     ap.add_argument("--topology", default="meshed", choices=("meshed", "radial"))
+    ap.add_argument("--loops", type=int, default=None,
+                    help="loop closures of the meshed network (default: ≈ 6 %% of trenches)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--sample", type=int, default=None, help="evenly spread hours (default: all)")
     ap.add_argument("--q-kw", type=float, default=2000.0, help="heat offered [kW]")
@@ -61,7 +64,10 @@ def main(argv=None) -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        net = make_network(args.consumers, topology=args.topology, generation="4g")
+        if args.loops is not None and args.topology != "meshed":
+            ap.error("--loops needs --topology meshed")
+        extra = {"n_loops": args.loops} if args.loops is not None else {}
+        net = make_network(args.consumers, topology=args.topology, generation="4g", **extra)
         save_network(net, Path(tmp) / "net.json")
         path = Path(tmp) / "scen.yaml"
         path.write_text(SCENARIO.format(topology=args.topology, n=args.consumers,
@@ -84,7 +90,8 @@ def main(argv=None) -> int:
     s = res.summary
     c = s["computation"]
     figures = {
-        "network": f"synthetic 4G {args.topology}, {args.consumers} consumers "
+        "network": f"synthetic 4G {args.topology}, {args.consumers} consumers"
+                   + (f", {args.loops} loop closures" if args.loops is not None else "") + " "
                    f"({len(net.junctions)} junctions, {len(net.pipes)} pipes)",
         "workers": c["workers"], "cpu_count": os.cpu_count(),
         "load_average_1min": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
