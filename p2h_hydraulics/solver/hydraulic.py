@@ -189,7 +189,7 @@ class HydraulicSystem:
         rho, mu, drho_dm = props(mdot)
         dp, ddp = branch_pressure_drop(c, mdot, rho, mu)
         total = ddp + drho_dm * G * c.dz_m
-        signed = np.where(np.abs(total) < 0.1 * ddp, np.where(total < 0, -0.1, 0.1) * ddp, total)
+        signed = _newton_slope(total, ddp)
         head = dp + rho * G * c.dz_m - c.incidence @ p
         mass = -(self.a_free_t @ mdot) - demand[self.free]
         return head, mass, (signed, np.maximum(total, 0.1 * ddp))
@@ -198,7 +198,9 @@ class HydraulicSystem:
               max_iter=60, tol_p_stalled=10.0, allow_freeze=False,
               tol_p_start=None) -> HydraulicOutcome:
         """Newton–GGA from (mdot0, p0); ``p0`` holds the fixed pressures at fixed nodes;
-        ``props`` maps branch flows to (ρ, μ, dρ/dṁ) per branch (see ``residuals``).
+        ``props`` maps branch flows to (ρ, μ, dρ/dṁ) per branch (see ``residuals``;
+        ``props.rows(rows, sub)`` the same for the branches ``rows`` alone, as
+        ``native.BranchProperties`` does).
 
         Converged when the mass residual is below ``tol_m`` (relative to the total fixed
         flow) and every branch's head residual below ``tol_p`` [Pa]. Natural convection in a
@@ -297,13 +299,7 @@ class HydraulicSystem:
         """The exact solution of a network without loops (``tree.py``): flows from the mass
         balance, then pressures along the tree from the fixed ones in ``p0``; the residuals
         of the result are reported (round-off) as one iteration."""
-        c = self.comp
-        m = self.tree.flows(demand)
-        rho, mu, _ = props(m)
-        dp, _ = branch_pressure_drop(c, m, rho, mu)
-        drop = dp + rho * G * c.dz_m  # p_from − p_to of each branch
-        p = self.tree.pressures(drop, p0)
-        return self._outcome(m, p, drop, demand, 1, [(0.0, 0.0)])
+        return self._on_forest(self.tree.flows(demand), p0, demand, props, 1, [(0.0, 0.0)])
 
     def _solve_loops(self, mdot0, p0, demand, props, tol_p, tol_p_start,
                      max_iter) -> HydraulicOutcome | None:
@@ -319,26 +315,19 @@ class HydraulicSystem:
         None when Newton stalls or the Jacobian is singular: the caller falls back to
         Newton–GGA from the same start.
         """
-        c, lp = self.comp, self.tree.loops
+        lp = self.tree.loops
         rows = lp.rows
         m0 = self.tree.flows(demand)
         m0_rows = m0[rows]
-        sub = _branch_rows(c, rows)
-        on_rows = props.rows(rows, sub) if hasattr(props, "rows") else None
+        sub = _branch_rows(self.comp, rows)
+        on_rows = props.rows(rows, sub)
         dp_roots = p0[lp.root_from] - p0[lp.root_to]
 
         def loop_residual(q):
             m_r = m0_rows + lp.c_rows @ q
-            if on_rows is not None:
-                rho, mu, drho_dm = on_rows(m_r)
-            else:
-                m = m0.copy()
-                m[rows] = m_r
-                rho, mu, drho_dm = (np.broadcast_to(v, m.shape)[rows] for v in props(m))
+            rho, mu, drho_dm = on_rows(m_r)
             dp, ddp = branch_pressure_drop(sub, m_r, rho, mu)
-            total = ddp + drho_dm * G * sub.dz_m
-            slope = np.where(np.abs(total) < 0.1 * ddp, np.where(total < 0, -0.1, 0.1) * ddp,
-                             total)
+            slope = _newton_slope(ddp + drho_dm * G * sub.dz_m, ddp)
             res = lp.c_rows_t @ (dp + rho * G * sub.dz_m) - dp_roots
             return res, slope, float(np.max(np.abs(res)))
 
@@ -373,16 +362,19 @@ class HydraulicSystem:
                 return None
         m = m0.copy()
         m[rows] = m0_rows + lp.c_rows @ q
+        return self._on_forest(m, p0, demand, props, len(hist) - 1, hist)
+
+    def _on_forest(self, m, p0, demand, props, iterations, hist) -> HydraulicOutcome:
+        """The outcome for branch flows ``m`` meeting the mass balance: pressures outward along
+        the trees from the held ones in ``p0``, residuals as ``residuals`` reports them (the
+        last entry of ``hist``); not converged when anything is non-finite (its worst
+        junction and branch)."""
+        c = self.comp
         rho, mu, _ = props(m)
         dp, _ = branch_pressure_drop(c, m, rho, mu)
-        drop = dp + rho * G * c.dz_m
+        drop = dp + rho * G * c.dz_m  # p_from − p_to of each branch
         p = self.tree.pressures(drop, p0)
-        return self._outcome(m, p, drop, demand, len(hist) - 1, hist)
-
-    def _outcome(self, m, p, drop, demand, iterations, hist) -> HydraulicOutcome:
-        """The outcome of a solve on the forest: residuals of (m, p) as ``residuals`` reports
-        them; not converged when anything is non-finite (its worst junction and branch)."""
-        head = drop - self.comp.incidence @ p
+        head = drop - c.incidence @ p
         mass = -(self.a_free_t @ m) - demand[self.free]
         hm = float(np.max(np.abs(mass), initial=0.0))
         hp = float(np.max(np.abs(head), initial=0.0))
@@ -392,6 +384,12 @@ class HydraulicSystem:
         worst_node = int(self.free[np.argmax(np.abs(mass))]) if mass.size else -1
         return HydraulicOutcome(m, p, False, iterations, hist, worst_node,
                                 int(np.argmax(np.abs(head))))
+
+
+def _newton_slope(total, ddp):
+    """The Newton slope d head/d ṁ per branch: ``total`` (friction and water column), kept at
+    |·| ≥ 10 % of the friction slope ``ddp`` so that it is never singular."""
+    return np.where(np.abs(total) < 0.1 * ddp, np.where(total < 0, -0.1, 0.1) * ddp, total)
 
 
 def _branch_rows(comp, rows: np.ndarray) -> SimpleNamespace:
