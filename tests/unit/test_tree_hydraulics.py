@@ -85,14 +85,20 @@ def test_radial_network_solved_directly_equals_the_newton_solution(monkeypatch):
     calls.clear()
     _, newton = native.solve_compiled(comp)
     assert not calls
-    m_d, m_n = direct.pipes["mdot_kg_s"], newton.pipes["mdot_kg_s"]
-    assert np.max(np.abs(m_d - m_n)) <= 1e-9 * np.max(np.abs(m_n))
-    assert np.max(np.abs(direct.junctions["p_pa"] - newton.junctions["p_pa"])) < 0.01
-    assert np.max(np.abs(direct.junctions["t_k"] - newton.junctions["t_k"])) < 1e-6
-    # the mass balance holds exactly at every free junction (round-off)
-    assert direct.balance["mass_max_kg_s"] < 1e-12 * float(np.sum(np.abs(m_d)))
-    # heat in = consumers + losses as closely as the Newton solution's (outer tolerance 1e-5 K)
-    assert direct.balance["energy_rel"] < max(2 * newton.balance["energy_rel"], 1e-7)
+    _assert_equals_newton(direct, newton)
+
+
+def _assert_equals_newton(forest, newton):
+    """``forest`` (a solve on the spanning forest) equals the Newton–GGA solution: flows to
+    1e-9 relative, pressures to 0.01 Pa, temperatures to 1e-6 K; the mass balance holds
+    exactly at every free junction (round-off), heat in = consumers + losses as closely as
+    the Newton solution's (outer tolerance 1e-5 K)."""
+    m_f, m_n = forest.pipes["mdot_kg_s"], newton.pipes["mdot_kg_s"]
+    assert np.max(np.abs(m_f - m_n)) <= 1e-9 * np.max(np.abs(m_n))
+    assert np.max(np.abs(forest.junctions["p_pa"] - newton.junctions["p_pa"])) < 0.01
+    assert np.max(np.abs(forest.junctions["t_k"] - newton.junctions["t_k"])) < 1e-6
+    assert forest.balance["mass_max_kg_s"] < 1e-12 * float(np.sum(np.abs(m_f)))
+    assert forest.balance["energy_rel"] < max(2 * newton.balance["energy_rel"], 1e-7)
 
 
 def test_tree_flows_meet_every_junction_balance():
@@ -150,12 +156,7 @@ def test_meshed_network_by_loop_flows_equals_the_newton_solution(monkeypatch):
         monkeypatch, make_network(150, topology="meshed", seed=5, n_loops=4,
                                   elevation_range_m=20.0))
     assert used and all(out is not None and out.converged for out in used)
-    m_l, m_n = loops.pipes["mdot_kg_s"], newton.pipes["mdot_kg_s"]
-    assert np.max(np.abs(m_l - m_n)) <= 1e-9 * np.max(np.abs(m_n))
-    assert np.max(np.abs(loops.junctions["p_pa"] - newton.junctions["p_pa"])) < 0.01
-    assert np.max(np.abs(loops.junctions["t_k"] - newton.junctions["t_k"])) < 1e-6
-    assert loops.balance["mass_max_kg_s"] < 1e-12 * float(np.sum(np.abs(m_l)))
-    assert loops.balance["energy_rel"] < max(2 * newton.balance["energy_rel"], 1e-7)
+    _assert_equals_newton(loops, newton)
 
 
 def test_stalled_loop_newton_falls_back_to_gga_for_the_rest_of_the_solve(monkeypatch):
