@@ -84,6 +84,19 @@ class ScenarioError(ModelError):
     """A scenario file is invalid (unknown keys, wrong types, references to unknown elements)."""
 
 
+class OutputError(P2HError):
+    """An output path cannot be written (unwritable, a special file, a symbolic link, an input,
+    locked by another run, or the write failed); the message names the path."""
+
+    exit_code = 3
+
+
+class WorkTooLarge(P2HError):
+    """The estimated work exceeds the documented limit and was not confirmed (``--yes``)."""
+
+    exit_code = 3
+
+
 class BackendError(P2HError):
     """A solver backend cannot express the model (e.g. a feature pandapipes lacks) or is missing."""
 

@@ -199,7 +199,6 @@ class _Lines:
 _STD_TAG = "tag:yaml.org,2002:"
 _NOT_FINITE = "expected a finite number"
 _MAX_NODES = 100_000
-_MAX_BYTES = 1_000_000
 
 
 def _build(node, loader, path: tuple, lines: _Lines, problems: list, file: str, depth=0):
@@ -373,22 +372,18 @@ def load_scenario(path, load_network: bool = True) -> Scenario:
     Raises ``ScenarioError`` with ``file:line`` for unknown keys, wrong values, a missing network
     file, units on nodes that do not exist and load-case overrides of unknown consumers.
     """
+    from .io.safe_read import max_input_bytes, read_regular_text
+
     path = Path(path)
+    cap = max_input_bytes("scenario")  # the YAML parser would take minutes on a few MB
     try:
-        size = path.stat().st_size if path.is_file() else 0
-        if size > _MAX_BYTES:  # the YAML parser would take minutes; scenarios are small
-            raise InputFileError(f"{path}: {size / 1e6:.0f} MB is far too large for a scenario "
-                                 f"file (limit {_MAX_BYTES // 1_000_000} MB); the network "
-                                 "belongs in its own file, named by 'network:'")
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputFileError(f"{path}: scenario file not found") from None
-    except IsADirectoryError:
-        raise InputFileError(f"{path}: is a directory, expected a YAML scenario file") from None
-    except UnicodeDecodeError as exc:
-        raise InputFileError(f"{path}: not UTF-8 text ({exc.reason})") from None
-    except OSError as exc:
-        raise InputFileError(f"{path}: cannot be read ({exc.strerror})") from None
+        text = read_regular_text(path, cap, "scenario")
+    except InputFileError as exc:
+        if "too large" in str(exc):
+            raise InputFileError(f"{exc} — a scenario file is far too large at that size: the "
+                                 "network belongs in its own file, named by 'network:'") \
+                from None
+        raise
     scen, lines = parse_scenario_text(text, file=str(path), base_dir=path.parent)
     if not load_network:
         return scen

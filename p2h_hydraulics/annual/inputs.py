@@ -28,6 +28,7 @@ consumers they name. Space-heating night setback and weekday effects are not mod
 from __future__ import annotations
 
 import io
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -36,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputFileError, ScenarioError
+from ..io.safe_read import max_input_bytes, read_regular_text
 from .settings import AnnualSettings, SoilSettings
 
 __all__ = ["DATA_DIR", "HourlyInputs", "build_inputs", "dhw_profile", "example_it_load_profile",
@@ -110,11 +112,10 @@ def example_it_load_profile(seed: int = 3, year: int = 2023) -> pd.DataFrame:
 
 def _read_csv(path: Path, what: str) -> pd.DataFrame:
     """A CSV with ``,``, ``;`` or tab separators and ``#`` comment lines."""
-    if not path.exists():
+    if not os.path.lexists(path):
         raise InputFileError(f"{path}: {what} file not found")
+    text = read_regular_text(path, max_input_bytes("table"), what)  # regular files, capped
     try:
-        with open(path, encoding="utf-8-sig") as fh:
-            text = fh.read()
         lines = text.splitlines()
         data = [k for k, line in enumerate(lines) if line.strip() and not line.startswith("#")]
         header = lines[data[0]] if data else ""

@@ -17,7 +17,12 @@ from pathlib import Path
 import typer
 
 from . import app
-from .output import console, err_console, fmt, print_json
+from .output import console, err_console, fmt, guarded_outputs, print_json
+from .workload import SOLVES_PER_ANNUAL_HOUR, confirm_work
+
+# the files ``AnnualResult.write`` puts into ``--out`` (the folder is replaced whole)
+OUTPUT_FILES = frozenset({"hourly.parquet", "hourly.csv", "summary.json", "duration_curves.png",
+                          "monthly.png"})
 
 
 @app.command("annual")
@@ -37,8 +42,47 @@ def annual_command(
     scheduler: str = typer.Option(None, "--scheduler",
                                   help="address of a running Dask scheduler (tcp://host:8786)"),
     no_figures: bool = typer.Option(False, "--no-figures", help="with --out: skip the PNGs"),
+    yes: bool = typer.Option(False, "--yes",
+                             help="run even when the estimated work exceeds the limit"),
 ) -> None:
     """Hour by hour over a year: how much P2H heat can the network absorb, and what limits it?"""
+    from ..annual.run import prepare, total_distinct
+    from ..annual.settings import AnnualSettings
+    from ..errors import ScenarioError
+    from ..io.atomic import protect, staged_folder
+    from ..scenario import load_scenario
+
+    scen = load_scenario(scenario)
+    inputs = [scenario, scen.network_path]
+    protect(*inputs)
+    if executor is not None and executor not in ("process", "thread", "serial", "dask"):
+        raise ScenarioError(f"--executor must be process, thread, serial or dask, got "
+                            f"{executor!r}")
+    settings = scen.annual if scen.annual is not None else AnnualSettings()
+    if sample is not None:
+        settings = settings.model_copy(update={"sample_hours": sample})
+    folders = [(out, OUTPUT_FILES.__contains__)] if out is not None else []
+    with guarded_outputs(folders=folders, inputs=inputs):
+        prep = prepare(scen, settings)
+        total = total_distinct(prep)
+        note = confirm_work("annual", SOLVES_PER_ANNUAL_HOUR * total,
+                            f"{total:,} distinct of {len(prep.hours):,} hours × "
+                            f"≈ {SOLVES_PER_ANNUAL_HOUR:g} solves", yes,
+                            "use --sample N, or a shorter weather file")
+        if note and not as_json:
+            err_console.print(note, markup=False)
+        result = _compute(prep, scen, total, executor, scheduler, workers, as_json)
+        if out is not None:
+            with staged_folder(out, inputs, OUTPUT_FILES.__contains__) as tmp:
+                written = result.write(tmp, inputs=inputs, figures=not no_figures)
+            result.summary["written"] = [str(out / p.name) for p in written]
+    if as_json:
+        print_json(result.to_dict())
+        return
+    _print(result)
+
+
+def _compute(prep, scen, total, executor, scheduler, workers, as_json):
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -48,42 +92,22 @@ def annual_command(
         TimeRemainingColumn,
     )
 
-    from ..annual.run import prepare, run_annual, total_distinct
-    from ..annual.settings import AnnualSettings
-    from ..errors import ScenarioError
+    from ..annual.run import run_annual
     from ..executors import make_executor
-    from ..io.atomic import protect
-    from ..scenario import load_scenario
 
-    scen = load_scenario(scenario)
-    protect(scenario, scen.network_path)
-    settings = scen.annual if scen.annual is not None else AnnualSettings()
-    if sample is not None:
-        settings = settings.model_copy(update={"sample_hours": sample})
-    prep = prepare(scen, settings)
-    if executor is not None and executor not in ("process", "thread", "serial", "dask"):
-        raise ScenarioError(f"--executor must be process, thread, serial or dask, got "
-                            f"{executor!r}")
     ex = None
     if executor is not None or scheduler is not None:
         ex = make_executor(executor or "dask", workers=workers, scheduler=scheduler)
-    total = total_distinct(prep)
     try:
         with Progress(TextColumn("[bold]annual[/] {task.description}"), BarColumn(),
                       MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
                       console=err_console, transient=True, disable=as_json) as bar:
             task = bar.add_task(f"{scen.name}: distinct hours", total=total)
-            result = run_annual(prep, executor=ex, workers=workers,
-                                progress=lambda n: bar.advance(task, n))
+            return run_annual(prep, executor=ex, workers=workers,
+                              progress=lambda n: bar.advance(task, n))
     finally:
         if ex is not None:
             ex.shutdown(wait=True)
-    if out is not None:
-        result.write(out, inputs=[scenario, scen.network_path], figures=not no_figures)
-    if as_json:
-        print_json(result.to_dict())
-        return
-    _print(result)
 
 
 def _print(result) -> None:

@@ -16,7 +16,8 @@ import typer
 from rich.markup import escape
 
 from . import app
-from .output import console, fmt, print_json
+from .output import console, err_console, fmt, guarded_outputs, print_json
+from .workload import confirm_work
 
 _STYLE = {"PERMITTED": "bold green", "PERMITTED_WITH_CONDITIONS": "bold yellow",
           "NOT_PERMITTED": "bold red"}
@@ -36,6 +37,8 @@ def check_command(
                                 help="exit 1 unless the verdict is PERMITTED"),
     html: Path = typer.Option(None, "--html",
                               help="write a self-contained HTML report (with figures)"),
+    yes: bool = typer.Option(False, "--yes",
+                             help="run even when the estimated work exceeds the limit"),
 ) -> None:
     """Check whether the P2H unit(s) of SCENARIO may feed into its network."""
     from ..checks import check_integration
@@ -46,21 +49,28 @@ def check_command(
     if backend is not None and backend not in ("native", "pandapipes"):
         raise ScenarioError(f"--backend must be native or pandapipes, got {backend!r}")
     scen = load_scenario(scenario)
-    protect(scenario, scen.network_path)
-    rep = check_integration(scen, backend=backend)
+    inputs = [scenario, scen.network_path]
+    protect(*inputs)
+    n_cases = len(scen.load_cases)
+    note = confirm_work("check", 2 * n_cases, f"{n_cases:,} load cases × 2", yes,
+                        "split the load cases over several scenarios")
+    if note and not as_json:
+        err_console.print(note, markup=False)
+    stem = _safe_stem(scen.name or scenario.stem)
+    md_path = report_dir / f"{stem}.md" if report_dir is not None else None
+    json_path = report_dir / f"{stem}.json" if report_dir is not None else None
     written = []
-    if report is not None:
-        written.append(rep.write_markdown(report, inputs=[scenario, scen.network_path]))
-    if report_dir is not None:
-        stem = _safe_stem(scen.name or scenario.stem)
-        written.append(rep.write_markdown(report_dir / f"{stem}.md",
-                                          inputs=[scenario, scen.network_path]))
-        written.append(rep.write_json(report_dir / f"{stem}.json",
-                                      inputs=[scenario, scen.network_path]))
-    if html is not None:
-        from ..html_report import write_check_html
+    with guarded_outputs([report, md_path, json_path, html], inputs=inputs):
+        rep = check_integration(scen, backend=backend)
+        if report is not None:
+            written.append(rep.write_markdown(report, inputs=inputs))
+        if report_dir is not None:
+            written.append(rep.write_markdown(md_path, inputs=inputs))
+            written.append(rep.write_json(json_path, inputs=inputs))
+        if html is not None:
+            from ..html_report import write_check_html
 
-        written.append(write_check_html(html, rep, scen, inputs=[scenario, scen.network_path]))
+            written.append(write_check_html(html, rep, scen, inputs=inputs))
     if as_json:
         data = rep.to_dict()
         if written:

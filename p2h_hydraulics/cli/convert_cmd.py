@@ -8,7 +8,7 @@ import typer
 
 from ..errors import P2HError
 from . import app
-from .output import console
+from .output import console, guarded_outputs
 
 
 @app.command("convert")
@@ -21,10 +21,18 @@ def convert_command(
 ) -> None:
     """Convert a network file; the input is never overwritten."""
     from .. import load_network, save_network
+    from ..io import output_format
+    from ..io.csv_tables import owned_csv_name
 
-    net = load_network(source)
-    try:
-        path = save_network(net, target, fmt=to, inputs=[source])
-    except OSError as exc:
-        raise P2HError(f"{target}: cannot write ({exc.strerror or exc})") from None
+    fmt = output_format(target, to)
+    if fmt == "csv":
+        files, folders = [], [(target, owned_csv_name)]
+    else:
+        files, folders = [target], []
+    with guarded_outputs(files, folders, inputs=[source]):
+        net = load_network(source)
+        try:
+            path = save_network(net, target, fmt=fmt, inputs=[source])
+        except OSError as exc:
+            raise P2HError(f"{target}: cannot write ({exc.strerror or exc})") from None
     console.print(f"wrote {path} ({net!r})", markup=False)

@@ -17,7 +17,7 @@ from pathlib import Path
 import typer
 
 from . import app
-from .output import console
+from .output import console, guarded_outputs
 
 KINDS = ("map", "pressure", "temperature", "sites")
 _FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
@@ -61,15 +61,19 @@ def plot_command(
         scen = load_scenario(source)
         inputs.append(scen.network_path)
         protect(*inputs)
-        ax = _scenario_figure(scen, kind, column, side, load_case, waypoints, workers, refine)
+        with guarded_outputs([out], inputs=inputs):
+            ax = _scenario_figure(scen, kind, column, side, load_case, waypoints, workers,
+                                  refine)
+            written = write_bytes_atomic(out, figure_bytes(ax.figure, out.suffix), inputs)
     else:
         protect(*inputs)
         if kind == "sites":
             raise typer.BadParameter("--kind sites needs a scenario (.yaml): the unit to place")
         if load_case is not None:
             raise typer.BadParameter("--load-case needs a scenario (.yaml)")
-        ax = _network_figure(source, kind, column, side, waypoints)
-    written = write_bytes_atomic(out, figure_bytes(ax.figure, out.suffix), inputs)
+        with guarded_outputs([out], inputs=inputs):
+            ax = _network_figure(source, kind, column, side, waypoints)
+            written = write_bytes_atomic(out, figure_bytes(ax.figure, out.suffix), inputs)
     console.print(f"written: {written}")
 
 

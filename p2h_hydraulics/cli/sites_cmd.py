@@ -16,7 +16,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from . import app
-from .output import console, err_console, fmt, print_json
+from .output import console, err_console, fmt, guarded_outputs, print_json
+from .workload import SOLVES_PER_SITE_TRIAL, confirm_work
 
 _OUT_SUFFIXES = (".csv", ".json")
 _FIG_SUFFIXES = (".png", ".svg", ".pdf")
@@ -55,6 +56,8 @@ def sites_command(
     confirm: bool = typer.Option(False, "--confirm",
                                  help="re-check every capacity with the full checker"),
     top: int = typer.Option(20, "--top", min=1, help="rows shown in the terminal"),
+    yes: bool = typer.Option(False, "--yes",
+                             help="run even when the estimated work exceeds the limit"),
 ) -> None:
     """Largest permitted P2H heat output at every candidate node of SCENARIO's network."""
     from ..errors import P2HError
@@ -71,23 +74,28 @@ def sites_command(
     scen = load_scenario(scenario)
     inputs = [scenario, scen.network_path]
     protect(*inputs)
-    kind = "dask" if (scheduler or dask_local) else None
-    try:
-        result = _run(compare_sites, scen, candidates, q_max, tol, tol_rel, kind, workers,
-                      scheduler, refine_n, not no_conditions, confirm, best, quiet=as_json)
-    except ValueError as exc:  # e.g. bad numbers that slipped past the option checks
-        raise P2HError(str(exc)) from None
-    written = []
-    if out is not None:
-        written.append(result.to_json(out, inputs) if out.suffix.lower() == ".json"
-                       else result.to_csv(out, inputs))
     net = scen.load_network()
-    if map_path is not None:
-        written.append(_write_map(map_path, net, result, inputs))
-    if html_path is not None:
-        from ..html_report import write_sites_html
+    note = confirm_work("sites", *estimate_work(net, scen, candidates, refine_n, best, confirm),
+                        yes, "narrow --candidates, or use --refine auto")
+    if note and not as_json:
+        err_console.print(note, markup=False)
+    kind = "dask" if (scheduler or dask_local) else None
+    written = []
+    with guarded_outputs([out, map_path, html_path], inputs=inputs):
+        try:
+            result = _run(compare_sites, scen, candidates, q_max, tol, tol_rel, kind, workers,
+                          scheduler, refine_n, not no_conditions, confirm, best, quiet=as_json)
+        except ValueError as exc:  # e.g. bad numbers that slipped past the option checks
+            raise P2HError(str(exc)) from None
+        if out is not None:
+            written.append(result.to_json(out, inputs) if out.suffix.lower() == ".json"
+                           else result.to_csv(out, inputs))
+        if map_path is not None:
+            written.append(_write_map(map_path, net, result, inputs))
+        if html_path is not None:
+            from ..html_report import write_sites_html
 
-        written.append(write_sites_html(html_path, result, net, inputs))
+            written.append(write_sites_html(html_path, result, net, inputs))
     if as_json:
         data = result.to_dict()
         if written:
@@ -97,6 +105,21 @@ def sites_command(
     _print(result, top)
     for p in written:
         console.print(f"written: {escape(str(p))}")
+
+
+def estimate_work(net, scen, candidates, refine, best: int, confirm: bool) -> tuple[int, str]:
+    """(estimated solves, how) of a site comparison: refined nodes × load cases × ≈ 8 trial
+    solves (``workload.SOLVES_PER_SITE_TRIAL``), plus one check per node with ``--confirm``."""
+    from ..sites import select_candidates
+
+    n = len(select_candidates(net, candidates))
+    refined = n if refine == "all" else (min(n, 5 * best) if refine == "auto"
+                                         else min(n, int(refine)))
+    cases = max(1, len(scen.load_cases))
+    solves = refined * cases * SOLVES_PER_SITE_TRIAL + (refined * 2 * cases if confirm else 0)
+    how = (f"{refined:,} refined of {n:,} candidate nodes × {cases:,} load case(s) × "
+           f"≈ {SOLVES_PER_SITE_TRIAL} trial solves")
+    return solves, how
 
 
 def parse_refine(text: str) -> str | int:

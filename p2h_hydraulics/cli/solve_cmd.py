@@ -11,7 +11,7 @@ from rich.table import Table
 
 from ..errors import P2HError
 from . import app
-from .output import console, fmt, print_json
+from .output import console, fmt, guarded_outputs, print_json
 
 
 @app.command("solve")
@@ -25,19 +25,22 @@ def solve_command(
 ) -> None:
     """Solve the steady state of NETWORK and print the key figures."""
     from .. import load_network, solve
-    from ..io.results_io import write_result
+    from ..io.results_io import owned_result_name, result_format, write_result
 
+    files, folders = [], []
     if out is not None:
         _check_out(network, out)  # before the solve: fail fast, never touch the input
-    net = load_network(network)
-    result = solve(net, backend=backend)
-    summary = result.summary()
-    if out is not None:
-        try:
+        if result_format(out) == "csv":
+            folders.append((out, owned_result_name))
+        else:
+            files.append(out)
+    with guarded_outputs(files, folders, inputs=[network]):
+        net = load_network(network)
+        result = solve(net, backend=backend)
+        summary = result.summary()
+        if out is not None:
             write_result(result, out, inputs=[network], network=net)
-        except OSError as exc:
-            raise P2HError(f"{out}: cannot write the results ({exc.strerror or exc})") from None
-        summary["written"] = str(out)
+            summary["written"] = str(out)
     if as_json:
         print_json(summary)
         return
@@ -78,11 +81,8 @@ def solve_command(
 
 def _check_out(network: Path, out: Path) -> None:
     """Refuse an output path that is the input or lies directly in an input CSV folder (results
-    CSVs would replace its tables), or is an existing file where a folder is meant."""
+    CSVs would replace its tables); the other checks are ``guarded_outputs``'."""
     src, dst = network.resolve(), out.resolve()
     if dst == src or (src.is_dir() and dst.parent == src):
         raise P2HError(f"{out}: refusing to overwrite the input network {network}; choose an "
                        "output path outside it")
-    if out.suffix.lower() not in (".json", ".geojson") and out.exists() and not out.is_dir():
-        raise P2HError(f"{out}: exists and is not a folder; results go to a .json or .geojson "
-                       "file or a folder of CSV tables")

@@ -7,18 +7,25 @@ pandapipes net saved with ``pandapipes.to_json``), a ``.geojson`` file, or a fol
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from ..errors import InputFileError
 from .native_json import load_json_network, network_from_document, read_json, write_json_network
+from .safe_read import check_regular_file
 
 
 def load_network(path, validate: bool = True):
-    """Load a network from a native JSON file, a GeoJSON file, a CSV folder or a pandapipes JSON."""
+    """Load a network from a native JSON file, a GeoJSON file, a CSV folder or a pandapipes JSON.
+
+    Only regular files (or a folder of them) are read, each of at most the network cap of
+    ``io.safe_read`` (512 MiB unless ``P2H_MAX_NETWORK_MB`` says otherwise)."""
     path = Path(path)
-    if not path.exists():
+    if not os.path.lexists(path):
         raise InputFileError(f"{path}: file not found")
-    if path.is_dir():
+    if not path.is_dir():
+        check_regular_file(path, "network")  # no FIFO, device or socket; caps in io.safe_read
+    else:
         from .csv_tables import read_csv_network
 
         if path.suffix.lower() in (".json", ".geojson") and not any(path.glob("*.[cC][sS][vV]")):
@@ -49,7 +56,7 @@ def save_network(net, path, fmt: str | None = None, inputs=()) -> Path:
     """Write ``net`` to ``path``; format from ``fmt`` ('json', 'csv', 'geojson', 'pandapipes')
     or from the path (folder or ``.csv`` → CSV tables)."""
     path = Path(path)
-    fmt = fmt or _format_from_path(path)
+    fmt = output_format(path, fmt)
     if fmt == "json":
         return write_json_network(net, path, inputs)
     if fmt == "csv":
@@ -65,6 +72,17 @@ def save_network(net, path, fmt: str | None = None, inputs=()) -> Path:
 
         return write_pandapipes_json(net, path, inputs)
     raise InputFileError(f"unknown output format {fmt!r}; use json, csv, geojson or pandapipes")
+
+
+def output_format(path, fmt: str | None = None) -> str:
+    """The format ``save_network`` writes to ``path``: ``fmt`` when given, else from the path
+    ('geojson', 'json', or 'csv' for a folder name or ``.csv``)."""
+    if fmt is not None:
+        if fmt not in ("json", "csv", "geojson", "pandapipes"):
+            raise InputFileError(f"unknown output format {fmt!r}; use json, csv, geojson or "
+                                 "pandapipes")
+        return fmt
+    return _format_from_path(Path(path))
 
 
 def _format_from_path(path: Path) -> str:

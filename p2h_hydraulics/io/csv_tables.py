@@ -37,16 +37,19 @@ import csv
 import difflib
 import io
 import math
+import os
 import re
+import stat
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..errors import InputFileError, ModelError, P2HError, Problem
+from ..errors import InputFileError, ModelError, Problem
 from ..model.build import network_from_records
 from ..model.schema import SETTINGS, TABLES
 from ..model.trench import RETURN_SUFFIX, SUPPLY_SUFFIX, is_trench_form
-from .atomic import _PROTECTED, _check_target, write_text_atomic
+from .atomic import write_folder_atomic
+from .safe_read import check_regular_folder, file_kind, read_regular_bytes
 
 TRENCH_TABLES = ("nodes", "trenches")
 KNOWN_TABLES = (*TABLES, *TRENCH_TABLES)
@@ -254,10 +257,7 @@ def _condense(problems: list[Problem], noun: str) -> list[Problem]:
 
 
 def _decode(path: Path) -> str:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputFileError(f"{path}: cannot be read ({exc.strerror})") from None
+    data = read_regular_bytes(path, None, "network")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16")
@@ -412,11 +412,10 @@ def _settings_records(path: Path, smap: SourceMap, problems: list[Problem]) -> d
 def read_csv_network(path, validate: bool = True):
     """Read a network from a folder of CSV tables (see the module docstring for the rules)."""
     folder = Path(path)
-    if not folder.exists():
-        raise InputFileError(f"{folder}: folder not found")
-    if not folder.is_dir():
+    if os.path.isfile(folder):
         raise InputFileError(f"{folder}: expected a folder of CSV tables (junctions.csv, "
                              "pipes.csv, …), not a file; pass the folder that contains it")
+    check_regular_folder(folder, "network")
     files: dict[str, Path] = {}
     problems: list[Problem] = []
     unknown: list[Path] = []
@@ -424,10 +423,15 @@ def read_csv_network(path, validate: bool = True):
         if entry.name.startswith((".", "~$")) or entry.suffix.lower() != ".csv":
             continue
         stem = entry.stem.lower()
-        if not entry.is_file():
+        try:
+            mode = entry.stat().st_mode  # symbolic links followed: to regular files only
+        except OSError:
+            mode = 0
+        if not stat.S_ISREG(mode):
             if stem in KNOWN_TABLES or stem == SETTINGS_FILE:  # silently skipping it misleads
-                problems.append(Problem("is not a regular file (a folder?), expected a CSV table",
-                                        file=str(entry), table=stem))
+                kind = file_kind(mode) if mode else "broken symbolic link"
+                problems.append(Problem(f"is a {kind}, not a regular file; expected a CSV "
+                                        "table", file=str(entry), table=stem))
             continue
         if stem in KNOWN_TABLES or stem == SETTINGS_FILE:
             if stem in files:
@@ -501,33 +505,21 @@ def _settings_text(net) -> str:
     return buf.getvalue()
 
 
+def owned_csv_name(name: str) -> bool:
+    """True for the file names a CSV network folder consists of (``junctions.csv`` …,
+    ``settings.csv``): the entries ``write_csv_network`` may replace."""
+    stem, _, ext = name.rpartition(".")
+    return ext.lower() == "csv" and stem.lower() in (*KNOWN_TABLES, SETTINGS_FILE)
+
+
 def write_csv_network(net, path, inputs=()) -> Path:
     """Write ``net`` as a folder of CSV tables (one per non-empty table + settings.csv).
 
-    Each file is written atomically; files of known tables that ``net`` does not have (left from
-    an earlier write) are removed. Refuses to write into a path that is one of ``inputs`` (or a
-    protected input) and refuses to replace an input file inside the folder.
+    The folder is built next to the target and replaces it whole (``io.atomic.staged_folder``):
+    files of known tables that ``net`` does not have (left from an earlier write) are gone. An
+    existing folder holding other files, a folder that is (or contains) an input, and a path
+    that is not a folder are refused before anything is written.
     """
-    folder = Path(path)
-    guarded = {Path(p).resolve() for p in (*inputs, *_PROTECTED) if p is not None}
-    if folder.resolve() in guarded:
-        raise P2HError(f"{folder}: refusing to overwrite an input; choose another output folder")
-    if folder.exists() and not folder.is_dir():
-        raise P2HError(f"{folder}: exists and is not a folder; CSV output needs a folder path")
     texts = {f"{t}.csv": _table_text(net, t) for t in TABLES if not net.table(t).empty}
     texts["settings.csv"] = _settings_text(net)
-    stale = []
-    if folder.is_dir():
-        for entry in folder.iterdir():
-            known = entry.stem.lower() in (*KNOWN_TABLES, SETTINGS_FILE)
-            if known and entry.suffix.lower() == ".csv" and entry.name not in texts:
-                stale.append(entry)
-    for target in [folder / name for name in texts] + stale:
-        _check_target(target, inputs)  # raises before anything is written
-    for name, text in texts.items():
-        write_text_atomic(folder / name, text, inputs)
-    for entry in stale:
-        written = [folder / n for n in texts]
-        if entry.exists() and not any(w.exists() and entry.samefile(w) for w in written):
-            entry.unlink()
-    return folder
+    return write_folder_atomic(path, texts, inputs, owned_csv_name)

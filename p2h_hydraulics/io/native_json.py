@@ -27,22 +27,18 @@ from ..model.build import network_from_records
 from ..model.schema import SETTINGS, TABLES
 from ..model.trench import is_trench_form
 from .atomic import write_text_atomic
+from .safe_read import read_regular_bytes
 
 FORMAT = "p2h-network"
 VERSION = 1
 
 
-def read_json(path) -> object:
-    """Parse a JSON file into Python objects, with a clear error (file:line:col) on failure."""
+def read_json(path, what: str = "network") -> object:
+    """Parse a JSON file into Python objects, with a clear error (file:line:col) on failure.
+
+    Only a regular file is read, of at most the cap of ``what`` (``io.safe_read``)."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputFileError(f"{path}: file not found") from None
-    except IsADirectoryError:
-        raise InputFileError(f"{path}: is a directory, expected a JSON file") from None
-    except OSError as exc:
-        raise InputFileError(f"{path}: cannot be read ({exc.strerror})") from None
+    data = read_regular_bytes(path, None, what)
     try:
         if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             text = data.decode("utf-16")

@@ -13,7 +13,7 @@ import pytest
 
 import p2h_hydraulics as p2h
 from p2h_hydraulics.cli import main
-from p2h_hydraulics.errors import P2HError
+from p2h_hydraulics.errors import OutputError, P2HError
 from p2h_hydraulics.io.atomic import write_text_atomic
 from p2h_hydraulics.io.results_io import write_result
 
@@ -90,7 +90,7 @@ def test_failed_write_leaves_the_target_untouched(tmp_path, monkeypatch, failing
     target = tmp_path / "out.json"
     target.write_text("old content\n", encoding="utf-8")
     monkeypatch.setattr(os, failing, _boom)
-    with pytest.raises(OSError):
+    with pytest.raises(OutputError):
         write_text_atomic(target, "new content that must never appear\n")
     assert target.read_text(encoding="utf-8") == "old content\n"
     assert leftovers(tmp_path) == []
@@ -102,7 +102,7 @@ def test_failed_network_write_leaves_no_partial_file(tmp_path, monkeypatch, smal
                                                      name):
     target = tmp_path / name
     monkeypatch.setattr(os, "replace", _boom)
-    with pytest.raises(OSError):
+    with pytest.raises(OutputError):
         p2h.save_network(small_net, target, fmt=fmt)
     assert not target.exists() or (target.is_dir() and not any(target.iterdir()))
     assert leftovers(tmp_path) == []
@@ -113,7 +113,7 @@ def test_failed_result_write_leaves_the_old_result(tmp_path, monkeypatch, small_
     write_result(small_result, target)
     before = digest(target)
     monkeypatch.setattr(os, "replace", _boom)
-    with pytest.raises(OSError):
+    with pytest.raises(OutputError):
         write_result(small_result, target)
     assert digest(target) == before and leftovers(tmp_path) == []
 
