@@ -13,6 +13,9 @@ a list of node ids, …), so the same code runs
   running scheduler, ``scheduler=None`` starts a ``LocalCluster``. Dask is an optional extra
   (``pip install 'p2h_hydraulics[dist]'``), imported only here and only when asked for.
 
+Process-pool workers end when the process that made the pool dies, even by ``kill -9``
+(``exit_with_parent``: ``PR_SET_PDEATHSIG`` on Linux, a parent watchdog thread on POSIX).
+
 ``make_executor`` returns an executor that owns what it started (pool, Dask client and local
 cluster) and releases it on ``shutdown()`` / leaving its ``with`` block. ``executor_scope``
 accepts either a kind or a ready executor (which it leaves open, since the caller owns it).
@@ -24,7 +27,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import (
     Executor,
@@ -37,7 +42,8 @@ from concurrent.futures import (
 from .errors import BackendError, P2HError
 
 __all__ = ["KINDS", "SerialExecutor", "DaskExecutor", "make_executor", "executor_scope",
-           "default_workers", "chunked", "run_chunks", "executor_kind", "single_threaded_blas"]
+           "default_workers", "chunked", "run_chunks", "executor_kind", "single_threaded_blas",
+           "exit_with_parent"]
 
 KINDS = ("process", "thread", "serial", "dask")
 
@@ -56,6 +62,68 @@ def single_threaded_blas() -> None:
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=1)
+
+
+_PR_SET_PDEATHSIG = 1
+WATCHDOG_PERIOD_S = 0.5
+
+
+def exit_with_parent(parent_pid: int, parent_main_thread: int | None = None) -> None:
+    """Make this (worker) process end when ``parent_pid`` — the process that made the pool —
+    dies, even by ``kill -9`` (which leaves the pool no chance to stop its workers).
+
+    On Linux, in a worker forked by the parent's main thread, the kernel sends SIGKILL on the
+    death of the parent (``prctl(PR_SET_PDEATHSIG)``; the kernel ties it to the forking
+    *thread*, so it is not used for workers forked by another thread, which may end before the
+    pool does). Everywhere on POSIX a daemon thread checks every ``WATCHDOG_PERIOD_S`` seconds
+    whether the process has been handed to another parent, and exits then.
+
+    Parameters
+    ----------
+    parent_pid : int
+        The pid of the process that owns the pool.
+    parent_main_thread : int, optional
+        ``threading.main_thread().ident`` of that process.
+    """
+    if os.name != "posix":
+        return
+    forked_by_main = (parent_main_thread is not None and os.getppid() == parent_pid
+                      and threading.get_ident() == parent_main_thread)
+    if sys.platform.startswith("linux") and forked_by_main:
+        import ctypes
+        import ctypes.util
+        import signal
+
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    ppid = os.getppid()
+    if ppid != parent_pid and not _alive(parent_pid):  # died before the prctl took effect
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(WATCHDOG_PERIOD_S)
+            if os.getppid() != ppid or not _alive(parent_pid):
+                os._exit(1)
+
+    threading.Thread(target=watch, name="p2h-parent-watchdog", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _worker_init(parent_pid: int, parent_main_thread: int, initializer, initargs) -> None:
+    exit_with_parent(parent_pid, parent_main_thread)
+    if initializer is not None:
+        initializer(*initargs)
 
 
 class SerialExecutor(Executor):
@@ -144,9 +212,11 @@ def make_executor(kind: str = "process", workers: int | None = None,
     if kind == "thread":
         return ThreadPoolExecutor(max_workers=n)
     if kind == "process":
-        if "initializer" not in options:
-            options["initializer"] = single_threaded_blas
-        return ProcessPoolExecutor(max_workers=n, **options)
+        init = options.pop("initializer", single_threaded_blas)
+        initargs = tuple(options.pop("initargs", ()))
+        return ProcessPoolExecutor(max_workers=n, initializer=_worker_init,
+                                   initargs=(os.getpid(), threading.main_thread().ident, init,
+                                             initargs), **options)
     distributed = _import_distributed()
     if scheduler is not None:
         options.setdefault("timeout", "20s")

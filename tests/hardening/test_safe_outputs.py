@@ -291,3 +291,295 @@ def test_scenario_with_a_missing_relative_network_names_the_resolved_path(scenar
         p2h.load_scenario(scenario_tree)
     msg = str(info.value)
     assert str(tmp_path / "other" / "small_demo.json") in msg and "s.yaml" in msg
+
+
+# ---------------------------------------------------------------------------------------------
+# multi-file outputs are replaced whole
+
+
+def test_a_failed_folder_write_leaves_the_old_folder(tmp_path, monkeypatch, small_result):
+    out = tmp_path / "res"
+    write_result(small_result, out)
+    before = digest(out)
+    calls = {"n": 0}
+    real = os.replace
+
+    def fail_third(a, b):  # two new files are in the staging folder, then the disk is full
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise OSError(28, "No space left on device")
+        return real(a, b)
+
+    monkeypatch.setattr(os, "replace", fail_third)
+    with pytest.raises(OutputError, match="No space left"):
+        write_result(small_result, out)
+    assert calls["n"] == 3 and digest(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["res"]  # no staging folder left
+
+
+def test_a_new_folder_replaces_the_old_one_whole(tmp_path, small_net):
+    from p2h_hydraulics.model.schema import TABLES
+
+    empty = next(t for t in TABLES if small_net.table(t).empty)
+    out = tmp_path / "n_csv"
+    p2h.save_network(small_net, out)
+    (out / f"{empty}.csv").write_text("id\n", encoding="utf-8")  # stale: an older write
+    old_inode = out.stat().st_ino
+    p2h.save_network(small_net, out)
+    assert f"{empty}.csv" not in {p.name for p in out.iterdir()}
+    assert out.stat().st_ino != old_inode  # a new folder, swapped in
+    assert len(p2h.load_network(out).consumers) == 10
+
+
+def test_interrupted_annual_write_keeps_the_old_folder(tmp_path, monkeypatch, capsys):
+    """A kill (here: an exception) while ``--out`` is being written leaves the old folder."""
+    from p2h_hydraulics.annual.result import AnnualResult
+
+    (tmp_path / "nets").mkdir()
+    shutil.copy(SMALL, tmp_path / "nets" / "small_demo.json")
+    scen = tmp_path / "a.yaml"
+    scen.write_text("name: a\nnetwork: nets/small_demo.json\nunits:\n  - {id: dc, node: M0, "
+                    "q_kw: 80, cooling: air, hx_approach_k: 3}\nannual: {weather: example}\n",
+                    encoding="utf-8")
+    out = tmp_path / "annual"
+    out.mkdir()
+    (out / "summary.json").write_text('{"old": true}\n', encoding="utf-8")
+    (out / "hourly.csv").write_text("old\n", encoding="utf-8")
+    before = digest(out)
+    real = AnnualResult.write
+
+    def write_then_die(self, out_dir, inputs=(), figures=True):
+        real(self, out_dir, inputs, figures=False)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(AnnualResult, "write", write_then_die)
+    code = main(["annual", str(scen), "--sample", "3", "--workers", "1", "--out", str(out)])
+    assert code == 130, capsys.readouterr().err
+    assert digest(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml", "annual", "nets"]
+    monkeypatch.setattr(AnnualResult, "write", real)
+    assert main(["annual", str(scen), "--sample", "3", "--workers", "1", "--out", str(out),
+                 "--no-figures"]) == 0
+    assert json.loads((out / "summary.json").read_text(encoding="utf-8"))["hours"] == 3
+
+
+def test_an_output_folder_with_other_files_is_refused_before_solving(tmp_path, small_net,
+                                                                      capsys, monkeypatch):
+    out = tmp_path / "res"
+    out.mkdir()
+    (out / "my_notes.txt").write_text("precious\n", encoding="utf-8")
+    net = tmp_path / "net.json"
+    shutil.copy(SMALL, net)
+
+    def forbidden(*a, **k):
+        raise AssertionError("solved before refusing the output folder")
+
+    monkeypatch.setattr(p2h, "solve", forbidden)
+    assert main(["solve", str(net), "--out", str(out)]) == 3
+    err = capsys.readouterr().err
+    assert "my_notes.txt" in err and "empty or new folder" in err
+    assert (out / "my_notes.txt").read_text(encoding="utf-8") == "precious\n"
+
+
+def test_an_output_folder_holding_the_input_is_refused(tmp_path, capsys):
+    net = tmp_path / "out" / "net.json"
+    net.parent.mkdir()
+    shutil.copy(SMALL, net)
+    before = digest(net)
+    assert main(["convert", str(net), str(tmp_path / "out"), "--to", "csv"]) == 3
+    assert "refusing to overwrite an input" in capsys.readouterr().err
+    assert digest(net) == before
+
+
+# ---------------------------------------------------------------------------------------------
+# locks: two runs writing the same output
+
+
+def test_a_second_writer_of_the_same_output_fails_clearly(scenario_tree, tmp_path, capsys,
+                                                          monkeypatch):
+    from p2h_hydraulics.io.locks import lock_path, output_locks
+
+    report = tmp_path / "r.md"
+    monkeypatch.setenv("P2H_LOCK_WAIT_S", "0.3")
+    with output_locks([report]):  # another run holds the output
+        start = __import__("time").perf_counter()
+        code = main(["check", str(scenario_tree), "--report", str(report)])
+        waited = __import__("time").perf_counter() - start
+        err = capsys.readouterr().err
+        assert code == 3, err
+        assert "another p2h run is writing" in err and str(report) in err
+        assert f"process {os.getpid()}" in err
+        assert not report.exists() and waited < 5
+    assert not lock_path(report).exists()  # released and removed
+    assert main(["check", str(scenario_tree), "--report", str(report)]) in (0, 1)
+    assert report.exists() and not lock_path(report).exists()
+
+
+def test_a_writer_waits_for_a_short_lock(tmp_path, monkeypatch):
+    import threading
+    import time
+
+    from p2h_hydraulics.io.locks import output_locks
+
+    target = tmp_path / "x.txt"
+    monkeypatch.setenv("P2H_LOCK_WAIT_S", "5")
+    order = []
+    held = threading.Event()
+
+    def first():
+        with output_locks([target]):
+            held.set()
+            time.sleep(0.4)
+            order.append("first done")
+
+    t = threading.Thread(target=first)
+    t.start()
+    held.wait(5)
+    with output_locks([target]):
+        order.append("second in")
+    t.join()
+    assert order == ["first done", "second in"]
+
+
+# ---------------------------------------------------------------------------------------------
+# work-size limits
+
+
+def _many_cases_scenario(tmp_path: Path, n: int) -> Path:
+    (tmp_path / "nets").mkdir(exist_ok=True)
+    shutil.copy(SMALL, tmp_path / "nets" / "small_demo.json")
+    cases = "".join(f"  - {{name: c{i}, demand_scale: {0.5 + i / (2 * n):.6f}}}\n"
+                    for i in range(n))
+    path = tmp_path / "many.yaml"
+    path.write_text(f"name: many\nnetwork: nets/small_demo.json\nload_cases:\n{cases}units:\n"
+                    "  - {id: dc, node: M0, q_kw: 80, cooling: air, hx_approach_k: 3}\n",
+                    encoding="utf-8")
+    return path
+
+
+def test_check_with_thousands_of_load_cases_needs_yes(tmp_path, capsys, monkeypatch):
+    import p2h_hydraulics.checks as checks
+
+    path = _many_cases_scenario(tmp_path, 1_001)
+    monkeypatch.setattr(checks, "check_integration",
+                        lambda *a, **k: (_ for _ in ()).throw(AssertionError("solved")))
+    assert main(["check", str(path)]) == 3
+    err = capsys.readouterr().err
+    assert "1,001 load cases" in err and "2,002 solves" in err and "--yes" in err
+
+
+def test_the_limit_is_configurable_and_yes_runs(tmp_path, capsys, monkeypatch):
+    path = _many_cases_scenario(tmp_path, 2)
+    monkeypatch.setenv("P2H_MAX_SOLVES", "3")
+    assert main(["check", str(path), "--json"]) == 3
+    assert "4 solves" in capsys.readouterr().err
+    code = main(["check", str(path), "--json", "--yes"])
+    out = capsys.readouterr().out
+    assert code in (0, 1) and len(json.loads(out)["load_cases"]) == 2
+
+
+def test_sites_estimate_counts_nodes_and_load_cases(tmp_path, capsys, monkeypatch):
+    import p2h_hydraulics.sites as sites
+
+    path = _many_cases_scenario(tmp_path, 3)
+    monkeypatch.setenv("P2H_MAX_SOLVES", "100")
+    monkeypatch.setattr(sites, "compare_sites",
+                        lambda *a, **k: (_ for _ in ()).throw(AssertionError("solved")))
+    net = p2h.load_network(SMALL)
+    n = len(sites.select_candidates(net))
+    assert main(["sites", str(path)]) == 3
+    err = capsys.readouterr().err
+    assert f"{n:,} refined of {n:,} candidate nodes" in err and "3 load case" in err
+    assert f"{n * 3 * 8:,} solves" in err
+
+
+def test_a_weather_file_of_a_century_needs_yes(tmp_path, capsys, monkeypatch):
+    import time
+
+    import p2h_hydraulics.annual.run as annual_run
+
+    (tmp_path / "nets").mkdir()
+    shutil.copy(SMALL, tmp_path / "nets" / "small_demo.json")
+    n = 876_000  # 100 years of hours, every one distinct
+    temps = "\n".join(f"{-20 + (i % 4_000) / 100:.2f}" for i in range(n))
+    (tmp_path / "w.csv").write_text("t_out_c\n" + temps + "\n", encoding="utf-8")
+    path = tmp_path / "a.yaml"
+    path.write_text("name: a\nnetwork: nets/small_demo.json\nunits:\n  - {id: dc, node: M0, "
+                    "q_kw: 80, cooling: air, hx_approach_k: 3}\nannual: {weather: w.csv}\n",
+                    encoding="utf-8")
+    monkeypatch.setattr(annual_run, "run_annual",
+                        lambda *a, **k: (_ for _ in ()).throw(AssertionError("solved")))
+    start = time.perf_counter()
+    assert main(["annual", str(path)]) == 3
+    err = capsys.readouterr().err
+    assert "876,000 hours" in err and "--yes" in err and "--sample" in err
+    assert time.perf_counter() - start < 60
+
+
+# ---------------------------------------------------------------------------------------------
+# pool workers end with their parent
+
+KILL_SCRIPT = """
+import os, sys, threading, time
+from p2h_hydraulics.executors import make_executor
+
+def task(folder):
+    open(os.path.join(folder, str(os.getpid())), "w").close()
+    time.sleep(120)
+
+def submit(ex, folder):
+    for _ in range(2):
+        ex.submit(task, folder)
+
+ex = make_executor("process", workers=2)
+if sys.argv[2] == "thread":  # workers forked by a thread that ends long before the pool
+    t = threading.Thread(target=submit, args=(ex, sys.argv[1]))
+    t.start()
+    t.join()
+else:
+    submit(ex, sys.argv[1])
+time.sleep(120)
+"""
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (a container's init may not reap orphans)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs /proc (Linux)")
+@pytest.mark.parametrize("spawned_by", ["main", "thread"])
+def test_pool_workers_exit_when_the_parent_is_killed(tmp_path, spawned_by):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    parent = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(tmp_path), spawned_by],
+                              env=env)
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 30
+        while len(workers) < 2 and time.monotonic() < deadline:
+            workers = [int(p.name) for p in tmp_path.iterdir() if p.name.isdigit()]
+            time.sleep(0.05)
+        assert len(workers) == 2, "the workers did not start"
+        time.sleep(1.5)  # longer than the watchdog period: a thread's end must not kill them
+        assert all(_running(w) for w in workers)
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(10)
+        start = time.monotonic()
+        while any(_running(w) for w in workers) and time.monotonic() - start < 5:
+            time.sleep(0.05)
+        assert not any(_running(w) for w in workers), "workers outlived their parent by 5 s"
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+        for w in workers:
+            if _running(w):
+                os.kill(w, signal.SIGKILL)
