@@ -182,6 +182,7 @@ native("deeply_nested.json", "[" * 5000 + "]" * 5000 + "\n")
 (ROOT / "native" / "is_a_directory.json" / "README.txt").write_text(
     "A folder named like a JSON file: load_network must say it is a directory.\n")
 native("wrong_extension.txt", dump(tiny()))
+(ROOT / "native" / "link_to_dev_zero.json").symlink_to("/dev/zero")  # endless: never read
 
 # ---------------------------------------------------------------- CSV folders
 GOOD_CSV = ROOT / "_good_csv_tmp"
@@ -240,6 +241,14 @@ def table_is_dir(d):
 
 
 csv_case("table_is_a_directory", table_is_dir)
+
+
+def table_is_dev_zero(d):
+    (d / "pipes.csv").unlink()
+    (d / "pipes.csv").symlink_to("/dev/zero")  # endless: must be refused, never read
+
+
+csv_case("table_is_dev_zero", table_is_dev_zero)
 
 
 def trench_csv(d):
@@ -382,6 +391,7 @@ scen("feedin_on_missing_node.yaml", sub("node: B", "node: Q7"))
 scen("unknown_consumer_in_load_case.yaml", sub("demand_scale: 1.0", "q_kw: {C99: 5}"))
 scen("missing_network_file.yaml", sub("net/tiny.json", "net/nowhere.json"))
 scen("network_is_a_directory.yaml", sub("net/tiny.json", "net"))
+scen("network_is_dev_zero.yaml", sub("net/tiny.json", "/dev/zero"))
 scen("broken_network.yaml", sub("net/tiny.json", "net/broken.json"))
 scen("malformed.yaml", "name: [tiny\nnetwork: net/tiny.json\n")
 scen("empty.yaml", "")
