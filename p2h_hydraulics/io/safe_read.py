@@ -1,6 +1,6 @@
 """Reading input files safely: regular files only, and never more bytes than a cap.
 
-Every reader of the project (networks, scenarios, weather and profile tables, results) gets
+Every reader of the project (networks, scenarios, weather and profile tables) gets
 its bytes through ``read_regular_bytes``. A FIFO, a character or block device (``/dev/zero``,
 ``/dev/stdin``), or a socket is refused with an ``InputFileError`` naming the path, before it is
 opened for reading: reading one would hang or never end. A symbolic link is followed only when
@@ -15,7 +15,6 @@ kind          default   variable
 network       512 MiB   ``P2H_MAX_NETWORK_MB``
 scenario      1 MiB     ``P2H_MAX_SCENARIO_MB``
 table         64 MiB    ``P2H_MAX_TABLE_MB``  (weather, demand and unit profiles)
-results       512 MiB   ``P2H_MAX_RESULTS_MB``
 ============  ========  =========================
 
 Scenarios are small by nature (the network lives in its own file), and the YAML parser needs
@@ -34,24 +33,24 @@ __all__ = ["LIMITS_MB", "ENV_VARS", "max_input_bytes", "check_regular_file",
            "check_regular_folder", "read_regular_bytes", "read_regular_text", "file_kind"]
 
 MIB = 1 << 20
-LIMITS_MB: dict[str, float] = {"network": 512, "scenario": 1, "table": 64, "results": 512}
+LIMITS_MB: dict[str, float] = {"network": 512, "scenario": 1, "table": 64}
 ENV_VARS: dict[str, str] = {k: f"P2H_MAX_{k.upper()}_MB" for k in LIMITS_MB}
 
 # what a message calls the file → the kind of cap it gets
 _KIND_OF = {"weather": "table", "profile": "table", "consumer profile": "table",
             "csv table": "network", "network": "network", "scenario": "scenario",
-            "results": "results", "table": "table"}
+            "table": "table"}
 
 
 def max_input_bytes(kind: str) -> int:
-    """The byte cap of inputs of ``kind`` ("network", "scenario", "table", "results"): the
+    """The byte cap of inputs of ``kind`` ("network", "scenario", "table"): the
     environment variable ``P2H_MAX_<KIND>_MB`` (MiB, may be fractional) or the default.
 
     Parameters
     ----------
     kind : str
-        One of ``LIMITS_MB``; other names (e.g. "weather") map to their kind, unknown ones
-        to "table".
+        One of ``LIMITS_MB`` ("network", "scenario", "table"); other names (e.g. "weather")
+        map to their kind, unknown ones to "table".
 
     Returns
     -------
@@ -178,7 +177,7 @@ def read_regular_bytes(path, max_bytes: int | None = None, what: str = "input") 
         The cap; default ``max_input_bytes(what)``.
     what : str
         What the file is, for messages and the default cap ("network", "scenario",
-        "weather", "profile", "results" …).
+        "weather", "profile" …).
 
     Returns
     -------
