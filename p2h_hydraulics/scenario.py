@@ -376,14 +376,8 @@ def load_scenario(path, load_network: bool = True) -> Scenario:
 
     path = Path(path)
     cap = max_input_bytes("scenario")  # the YAML parser would take minutes on a few MB
-    try:
-        text = read_regular_text(path, cap, "scenario")
-    except InputFileError as exc:
-        if "too large" in str(exc):
-            raise InputFileError(f"{exc} — a scenario file is far too large at that size: the "
-                                 "network belongs in its own file, named by 'network:'") \
-                from None
-        raise
+    text = read_regular_text(path, cap, "scenario",
+                             hint="the network belongs in its own file, named by 'network:'")
     scen, lines = parse_scenario_text(text, file=str(path), base_dir=path.parent)
     if not load_network:
         return scen

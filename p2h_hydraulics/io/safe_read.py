@@ -154,16 +154,22 @@ def check_regular_folder(path, what: str = "input") -> os.stat_result:
     return st
 
 
-def _too_large(path: Path, size: int | None, max_bytes: int, what: str) -> InputFileError:
+def _size_text(n: int) -> str:
+    return f"{n:,} bytes" if n < MIB else f"{n / MIB:,.1f} MiB"
+
+
+def _too_large(path: Path, size: int | None, max_bytes: int, what: str,
+               hint: str = "") -> InputFileError:
     kind = what if what in LIMITS_MB else _KIND_OF.get(what, "table")
-    have = f"{size / MIB:.1f} MiB" if size is not None else "more than that"
+    have = _size_text(size) if size is not None else "more than that"
     return InputFileError(
-        f"{path}: too large for a {what} file ({have}; the limit is {max_bytes / MIB:g} MiB) — "
-        f"if the file is right, raise the limit with the environment variable "
-        f"{ENV_VARS[kind]}=<MiB>")
+        f"{path}: too large for a {what} file ({have}; the limit is {_size_text(max_bytes)})"
+        + (f" — {hint}" if hint else "") + "; if the file is right, raise the limit with the "
+        f"environment variable {ENV_VARS[kind]}=<MiB>")
 
 
-def read_regular_bytes(path, max_bytes: int | None = None, what: str = "input") -> bytes:
+def read_regular_bytes(path, max_bytes: int | None = None, what: str = "input", *,
+                       hint: str = "") -> bytes:
     """The bytes of a regular file of at most ``max_bytes``.
 
     The path is checked before it is opened (``check_regular_file``), opened non-blocking (a
@@ -178,6 +184,8 @@ def read_regular_bytes(path, max_bytes: int | None = None, what: str = "input") 
     what : str
         What the file is, for messages and the default cap ("network", "scenario",
         "weather", "profile" …).
+    hint : str
+        Added to the message when the file is too large (what to do instead).
 
     Returns
     -------
@@ -193,7 +201,7 @@ def read_regular_bytes(path, max_bytes: int | None = None, what: str = "input") 
     cap = max_input_bytes(what) if max_bytes is None else int(max_bytes)
     st = check_regular_file(path, what)
     if st.st_size > cap:
-        raise _too_large(path, st.st_size, cap, what)
+        raise _too_large(path, st.st_size, cap, what, hint)
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) \
         | getattr(os, "O_BINARY", 0)
     try:
@@ -206,7 +214,7 @@ def read_regular_bytes(path, max_bytes: int | None = None, what: str = "input") 
         if not stat.S_ISREG(fst.st_mode):
             _refuse_special(path, fst, what, "regular file")
         if fst.st_size > cap:
-            raise _too_large(path, fst.st_size, cap, what)
+            raise _too_large(path, fst.st_size, cap, what, hint)
         chunks, total = [], 0
         while total <= cap:
             block = os.read(fd, min(1 << 22, cap + 1 - total))
@@ -215,7 +223,7 @@ def read_regular_bytes(path, max_bytes: int | None = None, what: str = "input") 
             chunks.append(block)
             total += len(block)
         if total > cap:
-            raise _too_large(path, None, cap, what)
+            raise _too_large(path, None, cap, what, hint)
         return b"".join(chunks)
     except OSError as exc:
         raise InputFileError(f"{path}: {what} file cannot be read ({exc.strerror or exc})") \
@@ -224,7 +232,8 @@ def read_regular_bytes(path, max_bytes: int | None = None, what: str = "input") 
         os.close(fd)
 
 
-def read_regular_text(path, max_bytes: int | None = None, what: str = "input") -> str:
+def read_regular_text(path, max_bytes: int | None = None, what: str = "input", *,
+                      hint: str = "") -> str:
     """``read_regular_bytes`` decoded as UTF-8 (a leading byte-order mark is dropped).
 
     Raises
@@ -232,7 +241,7 @@ def read_regular_text(path, max_bytes: int | None = None, what: str = "input") -
     InputFileError
         As ``read_regular_bytes``, or the bytes are not UTF-8.
     """
-    data = read_regular_bytes(path, max_bytes, what)
+    data = read_regular_bytes(path, max_bytes, what, hint=hint)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
