@@ -53,14 +53,14 @@ def annual_command(
     from ..scenario import load_scenario
 
     scen = load_scenario(scenario)
-    inputs = [scenario, scen.network_path]
-    protect(*inputs)
     if executor is not None and executor not in ("process", "thread", "serial", "dask"):
         raise ScenarioError(f"--executor must be process, thread, serial or dask, got "
                             f"{executor!r}")
     settings = scen.annual if scen.annual is not None else AnnualSettings()
     if sample is not None:
         settings = settings.model_copy(update={"sample_hours": sample})
+    inputs = [scenario, scen.network_path, *table_inputs(settings, scenario.parent)]
+    protect(*inputs)
     folders = [(out, OUTPUT_FILES.__contains__)] if out is not None else []
     with guarded_outputs(folders=folders, inputs=inputs):
         prep = prepare(scen, settings)
@@ -80,6 +80,20 @@ def annual_command(
         print_json(result.to_dict())
         return
     _print(result)
+
+
+def table_inputs(settings, base_dir: Path) -> list[Path]:
+    """The weather and profile files ``settings`` name, resolved against the scenario's folder
+    (inputs too: no output may replace them)."""
+    names = [] if settings.weather == "example" else [settings.weather]
+    if settings.consumer_profiles is not None:
+        names.append(settings.consumer_profiles)
+    names += list(settings.unit_profiles.values())
+    out = []
+    for name in names:
+        p = Path(name).expanduser()
+        out.append(p if p.is_absolute() else base_dir / p)
+    return out
 
 
 def _compute(prep, scen, total, executor, scheduler, workers, as_json):

@@ -583,3 +583,41 @@ def test_pool_workers_exit_when_the_parent_is_killed(tmp_path, spawned_by):
         for w in workers:
             if _running(w):
                 os.kill(w, signal.SIGKILL)
+
+
+def test_annual_out_never_replaces_its_weather_file(tmp_path, capsys, monkeypatch):
+    """A weather file named like an annual output, inside the --out folder: refused."""
+    import p2h_hydraulics.annual.run as annual_run
+
+    (tmp_path / "nets").mkdir()
+    shutil.copy(SMALL, tmp_path / "nets" / "small_demo.json")
+    (tmp_path / "out").mkdir()
+    weather = tmp_path / "out" / "hourly.csv"
+    weather.write_text("t_out_c\n" + "5.0\n" * 24, encoding="utf-8")
+    path = tmp_path / "a.yaml"
+    path.write_text("name: a\nnetwork: nets/small_demo.json\nunits:\n  - {id: dc, node: M0, "
+                    "q_kw: 80, cooling: air, hx_approach_k: 3}\n"
+                    "annual: {weather: out/hourly.csv}\n", encoding="utf-8")
+    monkeypatch.setattr(annual_run, "prepare",
+                        lambda *a, **k: (_ for _ in ()).throw(AssertionError("computed")))
+    assert main(["annual", str(path), "--out", str(tmp_path / "out")]) == 3
+    err = capsys.readouterr().err
+    assert "refusing to overwrite an input" in err and "hourly.csv" in err
+    assert weather.read_text(encoding="utf-8").startswith("t_out_c")
+
+
+def test_an_unwritable_folder_fails_before_solving(scenario_tree, tmp_path, capsys,
+                                                   monkeypatch):
+    """``os.access`` stands in for a read-only folder (root may write everywhere)."""
+    import p2h_hydraulics.checks as checks
+
+    locked = tmp_path / "readonly"
+    locked.mkdir()
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, *a, **k: False
+                        if Path(p) == locked else real(p, mode, *a, **k))
+    monkeypatch.setattr(checks, "check_integration",
+                        lambda *a, **k: (_ for _ in ()).throw(AssertionError("solved")))
+    assert main(["check", str(scenario_tree), "--report", str(locked / "r.md")]) == 3
+    err = capsys.readouterr().err
+    assert str(locked) in err and "not writable" in err
