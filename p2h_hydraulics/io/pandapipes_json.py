@@ -259,8 +259,8 @@ class _Decoder:
             raise _Refused("net", "expected a JSON object")
         self._signature(doc, "net", allowed_extra=())
         if (doc.get("_module"), doc.get("_class")) != NET:
-            raise _Refused("net._class", f"{_name(doc)!r} is not allowed here: expected "
-                                         f"{'.'.join(NET)}; {_REFUSED}")
+            raise _Refused("net._class", f"{_name(doc)} is not allowed here (expected "
+                                         f"{'.'.join(NET)}); {_REFUSED}")
         obj = doc["_object"]
         if isinstance(obj, str):  # an old format: the net as JSON text (a document in itself)
             inner = self._embedded(obj, "net._object")
