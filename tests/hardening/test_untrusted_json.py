@@ -364,3 +364,29 @@ def _same_nan(a: dict, b: dict) -> bool:
     return a.keys() == b.keys() and all(
         x == y or (isinstance(x, float) and isinstance(y, float) and np.isnan(x) and np.isnan(y))
         for x, y in ((a[k], b[k]) for k in a))
+
+
+# ---------------------------------------------------------------------------------------------
+# a scenario names its network by path: only a regular file or a folder is opened
+
+
+@pytest.mark.parametrize("special", ["fifo", "device"])
+def test_scenario_network_must_be_a_regular_file(special, tmp_path, capsys):
+    net = tmp_path / "net.json"
+    if special == "fifo":
+        os.mkfifo(net)  # opening it would wait for a writer forever
+    else:
+        net.symlink_to(os.devnull)  # a character device behind a .json name
+    scen = tmp_path / "s.yaml"
+    scen.write_text("name: s\nnetwork: net.json\nunits:\n  - {id: dc, node: B, q_kw: 50, "
+                    "cooling: liquid}\n", encoding="utf-8")
+    with pytest.raises(p2h.ScenarioError) as info:
+        p2h.load_scenario(scen)
+    text = " ".join(str(info.value).split())
+    assert "s.yaml:2" in text and "'network'" in text and "not a regular file" in text, text
+    assert main(["check", str(scen)]) == 3
+    err = capsys.readouterr().err
+    assert "not a regular file" in err and "internal error" not in err
+    lazy = p2h.load_scenario(scen, load_network=False)
+    with pytest.raises(p2h.ScenarioError, match="not a regular file"):
+        lazy.load_network()
