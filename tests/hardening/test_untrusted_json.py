@@ -26,10 +26,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import p2h_hydraulics as p2h
 from p2h_hydraulics.cli import main
 from p2h_hydraulics.errors import InputFileError
+from tests.hardening.test_fuzz_loaders import COMMON, load_or_documented_error, mutate_doc
 
 pp = pytest.importorskip("pandapipes")
 
@@ -260,9 +263,9 @@ def _heat_net():
     j = pp.create_junctions(net, 6, pn_bar=5.0, tfluid_k=353.15, height_m=[0, 0, 2, 2, 1, 0],
                             name=["s0", "s1", "s2", "r2", "r1", "r0"],
                             geodata=[(0, 0), (100, 0), (200, 0), (200, 5), (100, 5), (0, 5)])
-    for a, b, st, length in ((0, 1, "ISOPLUS_DRE80_STD", 0.1), (1, 2, "ISOPLUS_DRE50_STD", 0.12),
-                             (3, 4, "ISOPLUS_DRE50_STD", 0.12), (4, 5, "ISOPLUS_DRE80_STD", 0.1)):
-        pp.create_pipe(net, j[a], j[b], std_type=st, length_km=length, k_mm=0.05,
+    for a, b, std, length in ((0, 1, "ISOPLUS_DRE80_STD", 0.1), (1, 2, "ISOPLUS_DRE50_STD", 0.12),
+                              (3, 4, "ISOPLUS_DRE50_STD", 0.12), (4, 5, "ISOPLUS_DRE80_STD", 0.1)):
+        pp.create_pipe(net, j[a], j[b], std_type=std, length_km=length, k_mm=0.05,
                        u_w_per_m2k=2.0, text_k=283.15, name=f"p{a}{b}")
     pp.create_heat_consumer(net, j[1], j[4], qext_w=60e3, treturn_k=318.15, name="hc1")
     pp.create_heat_consumer(net, j[2], j[3], qext_w=40e3, deltat_k=30.0, name="hc2")
@@ -390,3 +393,33 @@ def test_scenario_network_must_be_a_regular_file(special, tmp_path, capsys):
     lazy = p2h.load_scenario(scen, load_network=False)
     with pytest.raises(p2h.ScenarioError, match="not a regular file"):
         lazy.load_network()
+
+
+# ---------------------------------------------------------------------------------------------
+# mutated genuine files: a net, or a documented error (never a crash)
+
+
+@pytest.fixture(scope="module")
+def fuzz_base(tmp_path_factory) -> tuple[Path, dict]:
+    folder = tmp_path_factory.mktemp("pandapipes_fuzz")
+    net = _solved(_heat_net())
+    pp.create_valve(net, 0, 1, "ju", inner_diameter_mm=100.0, name="v")  # one more table
+    return folder, json.loads(pp.to_json(net))
+
+
+@settings(max_examples=100, **COMMON)
+@given(data=st.data(), where=st.sampled_from(["net", "table", "fluid"]))
+def test_mutated_pandapipes_files_load_or_are_refused(fuzz_base, data, where):
+    folder, base = fuzz_base
+    doc = json.loads(json.dumps(base))
+    if where == "net":
+        doc = mutate_doc(data, doc)
+    else:
+        keys = [k for k, v in doc["_object"].items() if isinstance(v, dict)
+                and v.get("_class") == "DataFrame"] if where == "table" else ["fluid"]
+        key = data.draw(st.sampled_from(sorted(keys)), label="entry")
+        inner = json.loads(doc["_object"][key]["_object"])
+        doc["_object"][key]["_object"] = json.dumps(mutate_doc(data, inner), allow_nan=True)
+    path = folder / "mutated.json"
+    path.write_text(json.dumps(doc, allow_nan=True), encoding="utf-8")
+    load_or_documented_error(lambda: p2h.load_network(path))
