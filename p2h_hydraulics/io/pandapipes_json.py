@@ -235,9 +235,15 @@ def _build_net(entries: dict, file: str | None):
     basic = get_basic_net_entries()
     net = pandapipesNet({k: basic[k] for k in basic if k in entries})
     net.update(entries)
+    from packaging.version import InvalidVersion, Version
+
     for key in ("version", "format_version"):
-        if key in net and not isinstance(net[key], str):
-            raise _error(file, _Refused(f"net.{key}", "expected a version string"))
+        if key in net:
+            try:
+                Version(net[key])
+            except (InvalidVersion, TypeError):
+                raise _error(file, _Refused(f"net.{key}", "expected a version number such "
+                                                          "as '0.16.0'")) from None
     if "version" not in net and "format_version" not in net:
         raise _error(file, _Refused("net.version", "missing: no pandapipes version given"))
     ctrl = net.get("controller")
@@ -396,9 +402,13 @@ class _Decoder:
             raise _Refused(f"{path}._object", f"expected a JSON object with exactly the keys "
                                               f"{', '.join(sorted(keys))}")
         index = doc["index"]
-        if not isinstance(index, list) or not all(
-                isinstance(i, (int, str)) and not isinstance(i, bool) for i in index):
-            raise _Refused(f"{path}._object", "the index must be a list of integers or names")
+        kinds = {type(i) for i in index} if isinstance(index, list) else {None}
+        if not (kinds <= {int} or kinds <= {str}):
+            raise _Refused(f"{path}._object", "the index must be a list of integers (or of "
+                                              "names)")
+        if len(set(index)) != len(index):
+            repeated = sorted({i for i in index if index.count(i) > 1}, key=str)[:5]
+            raise _Refused(f"{path}._object", f"the index repeats entries ({repeated})")
         return doc
 
     def _dtypes(self, v: dict, path: str, columns: list) -> dict:
@@ -594,6 +604,9 @@ def _check_entries(entries: dict) -> None:
         for k, x in opts.items():
             if not (x is None or isinstance(x, (bool, int, float, str))):
                 raise _Refused(f"net.{key}.{k}", "expected a single value (text or number)")
+        t_amb = opts.get("ambient_temperature")
+        if isinstance(t_amb, (bool, str)):
+            raise _Refused(f"net.{key}.ambient_temperature", "expected a number (K)")
     for key in ("std_types", "std_type"):
         types = entries.get(key)
         if types is not None and not (isinstance(types, dict) and all(

@@ -423,3 +423,53 @@ def test_mutated_pandapipes_files_load_or_are_refused(fuzz_base, data, where):
     path = folder / "mutated.json"
     path.write_text(json.dumps(doc, allow_nan=True), encoding="utf-8")
     load_or_documented_error(lambda: p2h.load_network(path))
+
+
+def _edit_table(doc: dict, table: str, fn) -> None:
+    t = json.loads(doc["_object"][table]["_object"])
+    fn(t)
+    doc["_object"][table]["_object"] = json.dumps(t)
+
+
+def _set_cell(table: str, col: str, value):
+    def fn(t):
+        t["data"][0][t["columns"].index(col)] = value
+    return lambda d: _edit_table(d, table, fn)
+
+
+TAMPERED = {
+    "repeated_index": (lambda d: _edit_table(d, "pipe", lambda t: t["index"].__setitem__(1, 0)),
+                       "net.pipe._object", "the index repeats entries"),
+    "junction_as_text": (_set_cell("pipe", "from_junction", "0"),
+                         "net.pipe._object (row 0, column 'from_junction')", "expected a number"),
+    "list_in_read_column": (_set_cell("heat_consumer", "qext_w", [1, 2]),
+                            "net.heat_consumer._object (row 0, column 'qext_w')",
+                            "expected a number"),
+    "ambient_as_text": (lambda d: d["_object"]["user_pf_options"].__setitem__(
+        "ambient_temperature", "hot"), "net.user_pf_options.ambient_temperature",
+        "expected a number"),
+    "version_not_a_version": (lambda d: d["_object"].__setitem__("format_version", "abc"),
+                              "net.format_version", "expected a version number"),
+    "setting_not_a_value": (lambda d: d["_object"]["p2h_settings"].__setitem__("name", {"a": 1}),
+                            "net.p2h_settings.name", "expected a single value"),
+    "dtype_not_allowed": (lambda d: d["_object"]["pipe"]["dtype"].__setitem__(
+        "length_km", "datetime64[ns]"), "net.pipe.dtype.length_km", "is not allowed"),
+    "component_not_pandapipes": (lambda d: d["_object"]["component_list"].append(
+        {"_module": "pandapipes.component_models.evil", "_class": "Popen", "_object": "{}"}),
+        "net.component_list[", "is not a pandapipes component"),
+    "table_with_extra_key": (lambda d: d["_object"]["pipe"].__setitem__("path_or_buf", "/x"),
+                             "net.pipe.path_or_buf", "unexpected key"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TAMPERED))
+def test_tampered_genuine_file_is_refused_naming_the_key(case, tmp_path, genuine_doc):
+    edit, key, text = TAMPERED[case]
+    doc = json.loads(json.dumps(genuine_doc))
+    edit(doc)
+    path = tmp_path / f"{case}.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(InputFileError) as info:
+        p2h.load_network(path)
+    msg = " ".join(str(info.value).split())
+    assert f"key '{key}" in msg and text in msg and path.name in msg, msg
