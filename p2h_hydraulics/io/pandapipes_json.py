@@ -218,7 +218,7 @@ def net_from_document(doc, file: str | None = None):
     pandapipes.pandapipesNet
         The net. Raises ``InputFileError`` naming the key path of anything not allowed.
     """
-    from ..io.pandapipes_io import pandapipes
+    from .pandapipes_io import pandapipes
 
     pandapipes()  # imports pandapipes (and undoes its matplotlib patch)
     try:
@@ -510,7 +510,9 @@ class _Decoder:
             if not _KEY.match(key) or not isinstance(prop, dict):
                 raise _Refused(p, "expected a named fluid property")
             built[key] = self.fluid_property(prop, p, depth + 2)
-        return Fluid(name, fluid_type, **built)
+        fluid = Fluid(name, fluid_type)
+        fluid.all_properties = built  # (not as keyword arguments: any name is a property name)
+        return fluid
 
     def fluid_property(self, v: dict, path: str, depth: int):
         from pandapipes.properties import fluids
