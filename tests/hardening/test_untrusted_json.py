@@ -36,12 +36,9 @@ from tests.hardening.test_fuzz_loaders import COMMON, load_or_documented_error, 
 
 pp = pytest.importorskip("pandapipes")
 
+from p2h_hydraulics.io.pandapipes_allowlist import MAX_DEPTH  # noqa: E402
 from p2h_hydraulics.io.pandapipes_io import from_pandapipes, to_pandapipes  # noqa: E402
-from p2h_hydraulics.io.pandapipes_json import (  # noqa: E402
-    MAX_DEPTH,
-    load_pandapipes_net,
-    read_document,
-)
+from p2h_hydraulics.io.pandapipes_json import load_pandapipes_net, read_document  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ROOT / "tests" / "bad_inputs" / "scenario" / "net" / "tiny.json"
