@@ -33,6 +33,7 @@ from __future__ import annotations
 import difflib
 import math
 import os
+import stat
 from pathlib import Path
 from typing import Any, Literal
 
@@ -171,6 +172,9 @@ class Scenario(BaseModel):
             path = self.network_path
             if not path.exists():
                 raise ScenarioError(Problem(f"network file not found: {path}", file=self._source,
+                                            field="network", value=str(self.network)))
+            if not_a_file_or_folder(path):
+                raise ScenarioError(Problem(not_a_file_or_folder(path), file=self._source,
                                             field="network", value=str(self.network)))
             self._network = load_network(path)
         return self._network
@@ -385,9 +389,26 @@ def load_scenario(path, load_network: bool = True) -> Scenario:
         raise ScenarioError(Problem(f"network file not found: {scen.network_path}",
                                     file=str(path), line=lines.line(("network",)),
                                     field="network", value=str(scen.network)))
+    if not_a_file_or_folder(scen.network_path):
+        raise ScenarioError(Problem(not_a_file_or_folder(scen.network_path), file=str(path),
+                                    line=lines.line(("network",)), field="network",
+                                    value=str(scen.network)))
     net = scen.load_network()
     _check_references(scen, net, lines, str(path))
     return scen
+
+
+def not_a_file_or_folder(path: Path) -> str | None:
+    """Why ``path`` (named by a scenario) is not read as a network: a pipe, device or socket is
+    never opened (reading one would wait or never end). None for a regular file or a folder."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        return f"network file cannot be read ({exc.strerror}): {path}"
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    return (f"network is not a regular file or a folder (a pipe, device or socket): {path}; "
+            "name a network file or a folder of CSV tables")
 
 
 def _check_references(scen: Scenario, net, lines: _Lines, file: str) -> None:

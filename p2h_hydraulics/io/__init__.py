@@ -39,10 +39,10 @@ def load_network(path, validate: bool = True):
         return read_geojson_network(path, validate=validate)
     if suffix == ".json":
         doc = read_json(path)
-        if isinstance(doc, dict) and "_class" in doc and "_object" in doc:
-            from .pandapipes_io import read_pandapipes_json
+        if isinstance(doc, dict) and ("_class" in doc or "_module" in doc):
+            from .pandapipes_io import read_pandapipes_json  # parsed as data, never executed
 
-            return read_pandapipes_json(path, validate=validate)
+            return read_pandapipes_json(path, validate=validate, document=doc)
         if isinstance(doc, dict) and doc.get("type") == "FeatureCollection":
             from .geojson import network_from_feature_collection
 

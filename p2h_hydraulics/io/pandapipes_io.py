@@ -501,15 +501,21 @@ def _pipes_from(net, jid, ends, recs) -> None:
 
 def _library_pump(name):
     """A pump standard type of pandapipes' own library (``std_types/library/Pump``) by name;
-    None when there is none (nets saved without their standard types refer to these)."""
+    None when there is none (nets saved without their standard types refer to these). Only
+    names of files in that folder are looked up: a name never becomes a path."""
     import os
 
     from pandapipes.std_types.std_type_class import PumpStdType
 
     pp = pandapipes()
-    path = os.path.join(os.path.dirname(pp.__file__), "std_types", "library", "Pump",
-                        f"{name}.csv")
-    return PumpStdType.from_path(str(name), path) if os.path.isfile(path) else None
+    folder = os.path.join(os.path.dirname(pp.__file__), "std_types", "library", "Pump")
+    try:
+        files = {f[:-4]: f for f in os.listdir(folder) if f.endswith(".csv")}
+    except OSError:  # pragma: no cover - part of pandapipes
+        return None
+    if not isinstance(name, str) or name not in files:
+        return None
+    return PumpStdType.from_path(name, os.path.join(folder, files[name]))
 
 
 def _pumps_from(net, jid, recs, problems, where) -> None:
@@ -747,17 +753,31 @@ def _settings_from(net, junc, name) -> dict:
 # files
 # ---------------------------------------------------------------------------------------------
 
-def read_pandapipes_json(path, validate: bool = True):
-    """Read a net saved with ``pandapipes.to_json`` and convert it to a native ``Network``."""
-    pp = pandapipes()
+def read_pandapipes_json(path, validate: bool = True, document=None):
+    """Read a net saved with ``pandapipes.to_json`` and convert it to a native ``Network``.
+
+    The file is parsed as data (``io.pandapipes_json``): nothing it names is imported or run,
+    and anything outside pandapipes' tables, fluid and standard types is refused.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file (a regular file of at most ``pandapipes_json.MAX_BYTES`` bytes).
+    validate : bool
+        Validate the converted network.
+    document : object, optional
+        The file's parsed JSON when the caller has read it already.
+
+    Returns
+    -------
+    Network
+        The native network.
+    """
+    from .pandapipes_json import net_from_document, read_document
+
     path = Path(path)
-    if not path.is_file():
-        raise InputFileError(f"{path}: file not found")
-    try:
-        net = pp.from_json(str(path))
-    except Exception as exc:  # pandapipes raises many kinds on a bad file
-        raise InputFileError(f"{path}: not a readable pandapipes net "
-                             f"({type(exc).__name__}: {exc})") from None
+    doc = read_document(path) if document is None else document
+    net = net_from_document(doc, file=str(path))
     return from_pandapipes(net, validate=validate, file=str(path))
 
 

@@ -359,6 +359,43 @@ pp_write("heat_exchanger_supply_to_supply.json", n)
 (ROOT / "pandapipes" / "forbidden_class.json").write_text(json.dumps(
     {"_module": "os", "_class": "system", "_object": "echo not executed"}) + "\n")
 
+
+
+# payloads: each ran code, imported a module or read another file under pandapipes.from_json;
+# the reader refuses them naming the key (a scenario naming one is refused the same way)
+def pp_doc(key=None, value=None):
+    doc = json.loads(pp.to_json(to_pandapipes(TINY_NET)))
+    for k in ("std_types", "fluid"):
+        doc["_object"].pop(k, None)
+    if key is not None:
+        doc["_object"][key] = value
+    return doc
+
+
+def pp_payload(name, doc, folder="pandapipes"):
+    (ROOT / folder / name).write_text(json.dumps(doc) + "\n")
+
+
+ECHO = {"_module": "os", "_class": "system", "_object": "echo not executed"}
+WRAPPER = {"_module": "pandapower.auxiliary", "_class": "pandapowerNet",
+           "_object": json.dumps(ECHO)}
+DEEP = {"level": 0}
+for _ in range(60):
+    DEEP = {"a": DEEP}
+pp_payload("pandapower_wrapper.json", WRAPPER)
+pp_payload("nested_pandapower_wrapper.json", pp_doc("extra", WRAPPER))
+pp_payload("function_handler.json",
+           pp_doc("extra", {"_module": "os", "_class": "function", "_object": "system"}))
+pp_payload("method_handler.json",
+           pp_doc("extra", {"_module": "os", "_class": "method", "_object": "system"}))
+pp_payload("dataframe_from_path.json", pp_doc("junction", {
+    "_module": "pandas.core.frame", "_class": "DataFrame", "orient": "split",
+    "_object": "/etc/p2h_secret_table.json"}))
+pp_payload("unknown_class.json",
+           pp_doc("fluid", {"_module": "p2h_nowhere", "_class": "Thing", "_object": "{}"}))
+pp_payload("deeply_nested.json", pp_doc("extra", DEEP))
+pp_payload("nested_pandapower_wrapper.json", pp_doc("extra", WRAPPER), folder="scenario/net")
+
 # ---------------------------------------------------------------- scenarios
 (ROOT / "scenario" / "net" / "tiny.json").write_text(dump(tiny()))
 d = tiny()
@@ -410,5 +447,7 @@ scen("unknown_cooling.yaml", sub("cooling: liquid", "cooling: liquid_nitrogen"))
 scen("utf16.yaml", "")
 (ROOT / "scenario" / "utf16.yaml").write_bytes(GOOD_SCEN.encode("utf-16"))
 scen("huge_integer.yaml", sub("q_kw: 50", "q_kw: 5" + "0" * 5000))
+scen("pandapipes_payload_network.yaml",
+     sub("net/tiny.json", "net/nested_pandapower_wrapper.json"))
 scen("duplicate_load_case.yaml", sub("load_cases:\n", "load_cases:\n  - {name: winter}\n"))
 print("written")
