@@ -177,8 +177,7 @@ def design_flows(net, simultaneity=None) -> pd.DataFrame:
             n[j] = n.get(j, 0) + 1
             mt[j] = mt.get(j, 0.0) + mi * ti
     pipes = active(net.pipes)
-    out = pd.DataFrame({"n_consumers": 0, "mdot_sum_kg_s": 0.0, "t_k": np.nan,
-                        "in_tree": False}, index=pipes.index)
+    rows: dict = {}
     for u in sorted(dist, key=lambda x: -dist[x]):
         if u == _SOURCE or not pred.get(u):
             continue
@@ -190,9 +189,14 @@ def design_flows(net, simultaneity=None) -> pd.DataFrame:
         m[p] = m.get(p, 0.0) + mu
         n[p] = n.get(p, 0) + nu
         mt[p] = mt.get(p, 0.0) + mtu
-        if e["kind"] == "pipes" and e["id"] in out.index:
-            out.loc[e["id"], ["n_consumers", "mdot_sum_kg_s", "t_k", "in_tree"]] = \
-                [nu, mu, mtu / mu if mu > 0 else np.nan, True]
+        if e["kind"] == "pipes":
+            rows[e["id"]] = (nu, mu, mtu / mu if mu > 0 else np.nan, True)
+    idx = pipes.index
+    vals = [rows.get(pid, (0, 0.0, np.nan, False)) for pid in idx]
+    out = pd.DataFrame({"n_consumers": [x[0] for x in vals],
+                        "mdot_sum_kg_s": [float(x[1]) for x in vals],
+                        "t_k": [float(x[2]) for x in vals],
+                        "in_tree": [bool(x[3]) for x in vals]}, index=idx)
     t_s = float(cf["t_supply_k"].iloc[0]) if len(cf) else float(active(net.plants)[
         "t_supply_k"].max())
     out["t_k"] = out["t_k"].fillna(t_s)
@@ -207,45 +211,54 @@ def design_flows(net, simultaneity=None) -> pd.DataFrame:
 # choice of DN
 
 
-def pipe_hydraulics(mdot_kg_s: float, d_inner_m: float, t_k: float, roughness_m: float
-                    ) -> tuple[float, float]:
+def pipe_hydraulics(mdot_kg_s, d_inner_m, t_k, roughness_m):
     """(velocity [m/s], specific friction pressure loss R [Pa/m]) of water in a pipe.
 
     Darcy–Weisbach with the Colebrook–White friction factor (``physics.friction``), water
-    properties at ``t_k`` (``physics.water``).
+    properties at ``t_k`` [K] (``physics.water``); ``mdot_kg_s`` [kg/s], ``d_inner_m`` [m],
+    ``roughness_m`` [m]. Arrays broadcast; scalars give floats.
     """
     from .physics import friction, water
 
-    rho, mu = float(water.density(t_k)), float(water.viscosity(t_k))
-    area = math.pi * d_inner_m ** 2 / 4
-    v = abs(mdot_kg_s) / (rho * area)
-    if v == 0.0:
-        return 0.0, 0.0
-    re = rho * v * d_inner_m / mu
-    f = float(friction.friction_factor(re, roughness_m / d_inner_m))
-    return v, f / d_inner_m * rho * v * v / 2
+    m, d, t, k = np.broadcast_arrays(*(np.asarray(x, dtype=float)
+                                       for x in (mdot_kg_s, d_inner_m, t_k, roughness_m)))
+    rho, mu = np.asarray(water.density(t)), np.asarray(water.viscosity(t))
+    area = np.pi * d ** 2 / 4
+    v = np.abs(m) / (rho * area)
+    re = np.where(v > 0, rho * v * d / mu, 1.0)
+    f = np.asarray(friction.friction_factor(re, k / d))
+    r = np.where(v > 0, f / d * rho * v * v / 2, 0.0)
+    if v.ndim == 0:
+        return float(v), float(r)
+    return v, r
 
 
-def _v_limit(dn: float, th) -> float:
-    return th.v_max_small_m_s if dn <= th.small_dn else th.v_max_m_s
-
-
-def _choose(mdot, t_k, roughness, th, dns, d_of) -> tuple[float, str]:
-    """(smallest admissible DN, why)."""
-    prev = None
-    for dn in dns:
-        v, r = pipe_hydraulics(mdot, d_of[dn], t_k, roughness)
-        if v <= _v_limit(dn, th) and r <= th.r_max_pa_per_m:
-            if prev is None:
-                return dn, "smallest catalogue DN"
-            return dn, prev
+def _choose_all(mdot, t_k, roughness, th, dns, d_of) -> list[tuple[float, str]]:
+    """(smallest admissible DN, why) per pipe."""
+    dn_arr = np.asarray(dns, dtype=float)
+    d = np.array([d_of[x] for x in dns])
+    vlim = np.where(dn_arr <= th.small_dn, th.v_max_small_m_s, th.v_max_m_s)
+    v, r = pipe_hydraulics(np.asarray(mdot, float)[:, None], d[None, :],
+                           np.asarray(t_k, float)[:, None], np.asarray(roughness, float)[:, None])
+    v, r = np.atleast_2d(v), np.atleast_2d(r)
+    ok = (v <= vlim[None, :]) & (r <= th.r_max_pa_per_m)
+    out = []
+    for i in range(len(v)):
+        hit = np.flatnonzero(ok[i])
+        j = int(hit[0]) if hit.size else len(dns)
+        if j == 0:
+            out.append((dns[0], "smallest catalogue DN"))
+            continue
+        k = j - 1
         what = []
-        if v > _v_limit(dn, th):
-            what.append(f"v {v:.2f} > {_v_limit(dn, th):g} m/s")
-        if r > th.r_max_pa_per_m:
-            what.append(f"R {r:.0f} > {th.r_max_pa_per_m:g} Pa/m")
-        prev = f"DN {dn:g} would give {' and '.join(what)}"
-    return dns[-1], f"largest catalogue DN; {prev}"
+        if v[i, k] > vlim[k]:
+            what.append(f"v {v[i, k]:.2f} > {vlim[k]:g} m/s")
+        if r[i, k] > th.r_max_pa_per_m:
+            what.append(f"R {r[i, k]:.0f} > {th.r_max_pa_per_m:g} Pa/m")
+        prev = f"DN {dns[k]:g} would give {' and '.join(what)}"
+        out.append((dns[j], prev) if hit.size else
+                   (dns[-1], f"largest catalogue DN; {prev}"))
+    return out
 
 
 # ------------------------------------------------------------------------------------------
@@ -358,15 +371,16 @@ def size_network(net, only_missing: bool = True, simultaneity=None, thresholds=N
     table["sized"] = table.index.isin(to_size)
     table["why"] = np.where(table["sized"], "", "kept (diameter given)")
     chosen: dict = {}
-    for pid in to_size:
-        r = flows.loc[pid]
-        if not r["in_tree"]:
-            continue
-        if r["mdot_design_kg_s"] <= 0:
-            chosen[pid] = (dns[0], "no consumer behind it: smallest catalogue DN")
-            continue
-        chosen[pid] = _choose(r["mdot_design_kg_s"], r["t_k"], pipes.at[pid, "roughness_m"],
-                              th, dns, d_of)
+    fl = flows.loc[to_size]
+    empty = fl.index[fl["in_tree"] & (fl["mdot_design_kg_s"] <= 0)]
+    chosen.update({pid: (dns[0], "no consumer behind it: smallest catalogue DN")
+                   for pid in empty})
+    run = fl.index[fl["in_tree"] & (fl["mdot_design_kg_s"] > 0)]
+    if len(run):
+        picks = _choose_all(fl.loc[run, "mdot_design_kg_s"].to_numpy(),
+                            fl.loc[run, "t_k"].to_numpy(),
+                            pipes.loc[run, "roughness_m"].to_numpy(), th, dns, d_of)
+        chosen.update(dict(zip(run, picks, strict=True)))
     _pair_trenches(chosen)
     _loop_closures(net, flows, to_size, chosen, pipes, dns)
     pipes = _apply(pipes, chosen, series, cat)
@@ -518,10 +532,13 @@ def _fill_table(report, net, chosen) -> None:
     t["d_inner_m"] = p["d_inner_m"]
     for pid, (_, why) in chosen.items():
         t.at[pid, "why"] = why
-    vr = [pipe_hydraulics(m, d, tk, k) if np.isfinite(m) and np.isfinite(d) else (np.nan,
-                                                                                   np.nan)
-          for m, d, tk, k in zip(t["mdot_design_kg_s"], t["d_inner_m"], t["t_k"],
-                                 p["roughness_m"], strict=True)]
-    t["v_m_s"] = [x[0] for x in vr]
-    t["r_pa_per_m"] = [x[1] for x in vr]
+    if len(t):
+        v, r = pipe_hydraulics(t["mdot_design_kg_s"].fillna(0.0).to_numpy(),
+                               t["d_inner_m"].to_numpy(), t["t_k"].fillna(353.15).to_numpy(),
+                               p["roughness_m"].to_numpy())
+        known = (t["mdot_design_kg_s"].notna() & t["d_inner_m"].notna()).to_numpy()
+        t["v_m_s"] = np.where(known, v, np.nan)
+        t["r_pa_per_m"] = np.where(known, r, np.nan)
+    else:
+        t["v_m_s"] = t["r_pa_per_m"] = np.zeros(0)
     t["n_consumers"] = t["n_consumers"].fillna(0).astype(int)

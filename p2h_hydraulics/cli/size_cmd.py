@@ -55,7 +55,7 @@ def size_command(
     summary = {"pipes": len(t), "sized": int(t["sized"].sum()),
                "upsized_on_critical_path": list(rep.upsized),
                "critical_consumer": v.get("critical_consumer"),
-               "min_dp_margin_bar": v.get("min_margin_pa", float("nan")) / 1e5,
+               "min_dp_margin_bar": round(v.get("min_margin_pa", float("nan")) / 1e5, 6) + 0.0,
                "plant_head_bar": v.get("head_pa", float("nan")) / 1e5,
                "simultaneity": rep.simultaneity, "written": str(path)}
     if as_json:
