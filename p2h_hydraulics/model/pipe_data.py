@@ -167,8 +167,7 @@ def resolve_pipe_data(record: dict) -> PipeData:
         d_in = d_out - 2 * wall
         d_src = "outer diameter − 2 × wall"
     u, u_src = _heat_loss(record, d_in, d_out, casing, plastic, dn, series, in_cat)
-    return PipeData(d_inner_m=d_in, d_outer_m=d_out, u_w_per_mk=u,
-                    dn=dn if in_cat or math.isfinite(dn) else math.nan,
+    return PipeData(d_inner_m=d_in, d_outer_m=d_out, u_w_per_mk=u, dn=dn,
                     series=series if in_cat else "", diameter_source=d_src, u_source=u_src)
 
 

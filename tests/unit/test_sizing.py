@@ -201,6 +201,19 @@ def test_fixed_lift_plant_gets_the_critical_path_upsized():
     assert "upsized on the critical path" in rep.table.at[worst, "why"]
 
 
+def test_head_limit_of_a_critical_point_plant_upsizes_the_critical_path():
+    plain, rep0 = size_network(_net(), simultaneity="none")
+    need = rep0.verification["head_pa"]
+    sized, rep = size_network(_net(), simultaneity="none", max_lift_pa=need - 0.05e5)
+    assert rep.upsized and rep.verification["ok"]
+    res = solve(sized)
+    assert float(res.plant["head_pa"].iloc[0]) <= need - 0.05e5 + 1.0
+    assert (res.consumers["dp_pa"] >= res.consumers["dp_min_pa"] - 1.0).all()
+    # exactly the pipes the report lists as upsized grew
+    grown = sized.pipes.index[sized.pipes["dn"] > plain.pipes["dn"]]
+    assert len(grown) >= 1 and set(grown) <= {p.split(" ")[0] for p in rep.upsized}
+
+
 def test_unreachable_design_conditions_and_bad_input_are_errors():
     # a lift far too small for any catalogue pipe: no sized pipe can help any more
     with pytest.raises(ModelError, match="does not meet the design conditions"):
