@@ -44,8 +44,8 @@ pressure rating (``Thresholds.pn_bar``) and, when given, the plant head at most 
 If not (a fixed-lift plant, or a critical-point plant that would need more than the rating),
 the critical path is upsized: of the sized pipes on the supply and return path between the plant
 and the consumer with the smallest Δp margin, the one with the highest specific pressure loss
-in the solve gets the next larger DN; solve again; repeat (at most ``max_steps`` times). Pipes
-whose diameter was given are never changed.
+in the solve gets the next larger DN (with the other pipe of its trench); solve again; repeat
+(at most ``max_steps`` times). Pipes whose diameter was given are never changed.
 """
 
 from __future__ import annotations
@@ -403,6 +403,18 @@ def _check_structure(net) -> None:
         raise ModelError(probs, file=net.source)
 
 
+def _partner(pid) -> str | None:
+    """The other pipe of the same trench (trench form ids ``<trench>_s`` / ``<trench>_r``)."""
+    from .model.trench import RETURN_SUFFIX, SUPPLY_SUFFIX
+
+    text = str(pid)
+    if text.endswith(SUPPLY_SUFFIX):
+        return text[: -len(SUPPLY_SUFFIX)] + RETURN_SUFFIX
+    if text.endswith(RETURN_SUFFIX):
+        return text[: -len(RETURN_SUFFIX)] + SUPPLY_SUFFIX
+    return None
+
+
 def _pair_trenches(chosen: dict) -> None:
     """Supply and return pipe of one trench (ids ``<trench>_s`` / ``<trench>_r``, the trench
     form's naming) get the same DN: the larger of the two."""
@@ -517,9 +529,14 @@ def _verify(net, report, chosen, dns, series, cat, th, max_lift_pa, max_steps):
         worst = str(r.idxmax())
         dn = chosen[worst][0]
         new = dns[dns.index(dn) + 1]
-        chosen[worst] = (new, f"upsized on the critical path to '{crit}' (was DN {dn:g})")
-        report.upsized.append(f"{worst} DN {dn:g}→{new:g}")
-        net = net.replace(pipes=_apply(net.pipes, {worst: chosen[worst]}, series, cat))
+        grow = {}
+        for pid in (worst, _partner(worst)):
+            if pid in chosen and chosen[pid][0] < new:
+                was = chosen[pid][0]
+                grow[pid] = (new, f"upsized on the critical path to '{crit}' (was DN {was:g})")
+                report.upsized.append(f"{pid} DN {was:g}→{new:g}")
+        chosen.update(grow)
+        net = net.replace(pipes=_apply(net.pipes, grow, series, cat))
     raise ModelError(f"the sized network does not meet the design conditions: "
                      f"{'; '.join(report.verification.get('reasons', []))}; no sized pipe on "
                      "the critical path can be enlarged further", file=net.source)

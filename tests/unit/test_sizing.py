@@ -199,6 +199,8 @@ def test_fixed_lift_plant_gets_the_critical_path_upsized():
     assert res.converged
     assert (res.consumers["dp_pa"] >= res.consumers["dp_min_pa"] - 1.0).all()
     assert "upsized on the critical path" in rep.table.at[worst, "why"]
+    for t in ("T1", "T2", "T3", "T4"):  # both pipes of a trench grow together
+        assert sized.pipes.at[t + "_s", "dn"] == sized.pipes.at[t + "_r", "dn"]
 
 
 def test_head_limit_of_a_critical_point_plant_upsizes_the_critical_path():
