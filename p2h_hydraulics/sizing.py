@@ -449,7 +449,7 @@ def _loop_closures(net, flows, to_size, chosen, pipes, dns) -> None:
         ends = [at_node.get(pipes.at[pid, c], 0.0) for c in ("from_junction", "to_junction")]
         dn = max(min(ends), dns[0])
         dn = min((d for d in dns if d >= dn), default=dns[-1])
-        chosen[pid] = (dn, "closes a loop: DN of its smaller end")
+        chosen[pid] = (dn, "closes a loop (or joins two plants' areas): DN of its smaller end")
 
 
 def _apply(pipes: pd.DataFrame, chosen: dict, series, cat) -> pd.DataFrame:
