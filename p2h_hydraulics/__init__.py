@@ -7,6 +7,8 @@ Public API (everything else is internal):
 - ``check_integration(scenario)``: base vs feed-in case per load case → ``Report`` with verdict
 - ``load_scenario(path)``, ``P2HUnit``, ``design_feedin``: scenarios and the data-centre unit
 - ``Network``: the model (element tables in SI units)
+- ``fill_design_loads(net)``: design loads of consumers given by annual heat (BDEW profiles)
+- ``size_network(net)``: catalogue DN for pipes without a diameter → (network, ``SizingReport``)
 """
 
 from .checks import Thresholds, check_integration
@@ -19,12 +21,14 @@ from .errors import (
     ScenarioError,
 )
 from .io import load_network, save_network
+from .loads import fill_design_loads
 from .model import Network, network_from_records, validate_network
 from .p2h import P2HUnit, design_feedin
 from .report import Report
 from .results import Result
 from .scenario import load_scenario
 from .sites import SitesResult, compare_sites
+from .sizing import SizingReport, size_network
 from .solver import solve
 
 __version__ = "0.1.0"
@@ -34,4 +38,5 @@ __all__ = [
     "validate_network", "Result", "P2HError", "ModelError", "InputFileError", "ConvergenceError",
     "ScenarioError", "BackendError", "check_integration", "Thresholds", "P2HUnit",
     "design_feedin", "Report", "load_scenario", "compare_sites", "SitesResult", "__version__",
+    "fill_design_loads", "size_network", "SizingReport",
 ]
