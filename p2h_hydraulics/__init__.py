@@ -3,6 +3,7 @@
 Public API (everything else is internal):
 
 - ``load_network(path)`` / ``save_network(net, path)``: native JSON, CSV folder, GeoJSON, pandapipes
+- ``import_network(source, consumers=…, plant=…)``: GIS layers → network + ``ImportReport``
 - ``solve(network, backend="native")``: steady-state thermo-hydraulics → ``Result``
 - ``check_integration(scenario)``: base vs feed-in case per load case → ``Report`` with verdict
 - ``load_scenario(path)``, ``P2HUnit``, ``design_feedin``: scenarios and the data-centre unit
@@ -18,6 +19,7 @@ from .errors import (
     P2HError,
     ScenarioError,
 )
+from .importing import ImportReport, import_network
 from .io import load_network, save_network
 from .model import Network, network_from_records, validate_network
 from .p2h import P2HUnit, design_feedin
@@ -34,4 +36,5 @@ __all__ = [
     "validate_network", "Result", "P2HError", "ModelError", "InputFileError", "ConvergenceError",
     "ScenarioError", "BackendError", "check_integration", "Thresholds", "P2HUnit",
     "design_feedin", "Report", "load_scenario", "compare_sites", "SitesResult", "__version__",
+    "import_network", "ImportReport",
 ]

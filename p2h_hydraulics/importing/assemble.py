@@ -91,8 +91,7 @@ class Assembly:
                 self.names[side][off] = stem if self.trench else f"{stem}_{side[0]}"
             self.joined_nodes[side].add(att.node)
             if table == "plants":
-                self.plant_nodes[side].append(off if off is not None else att.node)
-                self.joined_nodes[side].add(att.node)
+                self.plant_nodes[side].append(att.node)
             joints[side] = (att, off, length, how)
         self.sites.append((table, site, joints))
 

@@ -1,4 +1,4 @@
-"""Write the GIS test layers of ``tests/data/gis`` (run: ``python tests/data/gis/make_gis_data.py``).
+"""Write the GIS test layers of ``tests/data/gis`` (``python tests/data/gis/make_gis_data.py``).
 
 A small district-heating network drawn the way people digitise one: a street main in two
 lines that do not quite meet (3 cm), one of them drawn toward the plant, branches that start on
@@ -127,9 +127,9 @@ def plant_features(dy=0.0):
 
 
 def _collection(features, crs=CRS):
+    urn = f"urn:ogc:def:crs:{crs.replace(':', '::')}"
     return {"type": "FeatureCollection",
-            "crs": {"type": "name", "properties": {"name": f"urn:ogc:def:crs:{crs.replace(':', '::')}"}},
-            "features": features}
+            "crs": {"type": "name", "properties": {"name": urn}}, "features": features}
 
 
 def _write(name, doc):
