@@ -6,8 +6,8 @@ pandapipes and in operators' pressure ratings (PN16 = 16 bar g); only the boilin
 ``P_ATM_PA`` to compare with the absolute saturation pressure.
 
 Files users write may use other units, named by the suffix of the field (``d_inner_mm``,
-``t_supply_c``, ``q_kw``, ``p_return_bar``). ``SUFFIXES`` maps each SI unit to the edge suffixes
-accepted for it and their conversion to SI.
+``t_supply_c``, ``q_kw``, ``p_return_bar``, ``annual_heat_kwh``). ``SUFFIXES`` maps each SI unit
+to the edge suffixes accepted for it and their conversion to SI (energy: J, kWh, MWh, GWh, GJ).
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ SUFFIXES: dict[str, dict[str, tuple[float, float]]] = {
     "kg_s": {"kg_s": (1.0, 0.0), "t_h": (1000.0 / 3600.0, 0.0)},
     "w_per_mk": {"w_per_mk": (1.0, 0.0)},
     "w_per_m2k": {"w_per_m2k": (1.0, 0.0)},
+    "j": {"j": (1.0, 0.0), "kwh": (3.6e6, 0.0), "mwh": (3.6e9, 0.0), "gwh": (3.6e12, 0.0),
+          "gj": (1e9, 0.0)},
     "1": {"": (1.0, 0.0)},
 }
 

@@ -17,7 +17,9 @@ the network file (the load at ``design_outdoor_c``) and
 with ``s`` the DHW share of the annual heat and ``ΔT_design = T_limit − T_design``. So the DHW
 share is exactly ``s`` over the weather file, and φ = 1 at the design temperature with average
 DHW draw. ``consumer_profiles`` (CSV, one column per consumer id, kW) replace the model for the
-consumers they name. Space-heating night setback and weekday effects are not modelled.
+consumers they name; consumers given by annual heat and building type (not named there) draw
+their BDEW profile on the weather year (``loads.hourly_demand_w``). Space-heating night setback
+and weekday effects are not modelled.
 
 **Supply temperature** of the plant: linear between the curve's points, constant outside.
 **Soil temperature**: ``SoilSettings`` (daily sinusoid) or a constant.
@@ -342,6 +344,17 @@ def _unit_factor(unit, path: Path, n: int) -> np.ndarray:
                         f"or 'q_kw' column; found {', '.join(df.columns)}")
 
 
+def _bdew_profiles(cons: pd.DataFrame, weather: pd.DataFrame, prof: np.ndarray | None):
+    """Hourly BDEW demand of consumers given by annual heat + building type (``loads``) where
+    ``consumer_profiles`` name no column."""
+    from ..loads import hourly_demand_w, uses_profile
+
+    if not uses_profile(cons).any():
+        return prof
+    bdew = hourly_demand_w(cons, weather)
+    return bdew if prof is None else np.where(np.isnan(prof), bdew, prof)
+
+
 def build_inputs(settings: AnnualSettings, network, units, base_dir: Path | None = None,
                  t_soil_default_c: float | None = None) -> HourlyInputs:
     """The hourly inputs for ``network`` (consumers in service) and ``units``."""
@@ -359,6 +372,7 @@ def build_inputs(settings: AnnualSettings, network, units, base_dir: Path | None
     prof = None
     if settings.consumer_profiles is not None:
         prof = _consumer_profiles(_resolve(settings.consumer_profiles, base_dir), ids, n)
+    prof = _bdew_profiles(cons, w, prof)
     if t_soil_default_c is None:
         t_soil_default_c = network.t_soil_k - ZERO_CELSIUS_K
     if settings.supply_curve is None:

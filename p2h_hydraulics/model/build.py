@@ -24,7 +24,7 @@ import pandas as pd
 from ..errors import ModelError, Problem
 from ..units import SUFFIXES
 from .network import Network, default_settings
-from .schema import SETTINGS, TABLES, Attr
+from .schema import ONE_OF, SETTINGS, TABLES, Attr
 
 EXTRA_KEY = "extra"  # record key holding attributes outside the schema (kept as extra columns)
 
@@ -34,6 +34,10 @@ _FALSE = {"false", "0", "no", "n", "off", "f"}
 
 def _is_missing(v: Any) -> bool:
     return v is None or (isinstance(v, str) and v.strip() == "")
+
+
+def _nan(v: Any) -> bool:
+    return isinstance(v, float) and math.isnan(v)
 
 
 def _nan_default(a: Attr) -> bool:
@@ -213,6 +217,16 @@ def build_table(table: str, records: list[dict], file: str | None,
                 problems.append(Problem("required field is empty", file=file, table=table,
                                         element=label, field=given[a.name]))
             row[a.name] = None if a.required else a.default
+        for group, hint in ONE_OF.get(table, ()):
+            if any(row.get(n) is not None and not _nan(row[n]) for n in group) or \
+                    any(n in failed for n in group):
+                continue
+            empty = [given[n] for n in group if n in given]
+            nan = [k for k in empty if not _is_missing(rec[k])]  # NaN written out
+            msg = "expected a finite number" if nan else \
+                "required field is empty" if empty else "required field is missing"
+            problems.append(Problem(msg, file=file, table=table, element=label,
+                                    field=(nan or empty or group)[0], hint=hint))
         if eid is not None and eid not in seen:
             seen.add(eid)
             ids.append(eid)
@@ -266,7 +280,9 @@ def network_from_records(tables: dict[str, list[dict]], settings: dict | None = 
     """Build and (by default) validate a network from raw records of any unit suffix.
 
     Accepts the two-pipe form (``junctions``, ``pipes`` …) and the trench form (``nodes``,
-    ``trenches``, consumers/plants/feed-ins with ``node``), see ``model.trench``.
+    ``trenches``, consumers/plants/feed-ins with ``node``), see ``model.trench``. With
+    ``validate``, consumers given by annual heat and building type without a load get their
+    design load (``loads.fill_design_loads`` with its defaults).
     Raises ``ModelError`` listing every problem found.
     """
     from .catalogue import apply_catalogue
@@ -296,11 +312,26 @@ def network_from_records(tables: dict[str, list[dict]], settings: dict | None = 
     reported = {(p.table, p.element) for p in problems}
     problems += [p for p in cat_problems if (p.table, p.element) not in reported]
     if problems:
-        from .validate import reference_problems
+        from .validate import load_problems, reference_problems
 
-        raise ModelError(problems + reference_problems(net), file=file)
+        seen = {(p.table, p.element, p.field) for p in problems}
+        more = [p for p in load_problems(net) if (p.table, p.element, p.field) not in seen
+                and "no design load" not in p.message]
+        raise ModelError(problems + reference_problems(net) + more, file=file)
     if validate:
         from .validate import validate_network
 
+        net = _fill_loads(net)
         validate_network(net)
+    return net
+
+
+def _fill_loads(net: Network) -> Network:
+    """Design loads of consumers given by annual heat + building type (``loads``); consumers
+    with an unknown building type are left to the validation, which names them."""
+    from ..loads import fill_design_loads, known_type, needs_design_load
+
+    need = needs_design_load(net.consumers)
+    if need.any() and all(known_type(c) for c in net.consumers["building_type"][need]):
+        net = fill_design_loads(net)
     return net

@@ -68,7 +68,8 @@ def lookup(dn: float, series: str = "S1") -> tuple[float, float]:
 def apply_catalogue(net, problems: list[Problem]):
     """Fill d_inner_m / u_w_per_mk of pipes that give a DN (and series) but no explicit value.
 
-    Explicit values win over the catalogue. Pipes with neither a diameter nor a DN are reported.
+    Explicit values win over the catalogue. Pipes with neither a diameter nor a DN keep an empty
+    diameter (``sizing.size_network`` gives them one; the validation reports them).
     Pipes without U and without DN get U = 0 (no heat loss), as documented in the schema.
     """
     pipes = net.pipes
@@ -103,10 +104,6 @@ def apply_catalogue(net, problems: list[Problem]):
         u_col[use] = np.where(need_u[use], u_cat, u_col[use])
         pipes["d_inner_m"] = d_col
         pipes["u_w_per_mk"] = u_col
-    for pid in pipes.index[need_d & ~has_dn]:
-        problems.append(Problem("no inner diameter: give d_inner_m (or _mm) or a dn",
-                                file=net.source, table="pipes", element=pid,
-                                field="d_inner_m"))
     pipes.loc[pipes["u_w_per_mk"].isna() & ~has_dn, "u_w_per_mk"] = 0.0
     net.pipes = pipes
     return net

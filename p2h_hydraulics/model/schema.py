@@ -106,7 +106,16 @@ TABLES: dict[str, tuple[Attr, ...]] = {
         ID,
         Attr("supply_junction", "ref", doc="junction on the supply side (inlet)"),
         Attr("return_junction", "ref", doc="junction on the return side (outlet)"),
-        Attr("q_w", "float", "w", lo=0.0, hi=1e9, doc="heat demand"),
+        Attr("q_w", "float", "w", default=NAN, lo=0.0, hi=1e9,
+             doc="heat demand (design load); derived from annual_heat_j and building_type "
+                 "when empty (``loads.fill_design_loads``)"),
+        Attr("annual_heat_j", "float", "j", default=NAN, lo=0.0, hi=1e15,
+             doc="annual heat consumption (space heating and hot water); with building_type "
+                 "it gives the hourly BDEW profile of ``p2h annual`` and, when q is empty, "
+                 "the design load"),
+        Attr("building_type", "str", default="",
+             doc="BDEW heat load-profile code (EFH/HEF, MFH/HMF, GHD, GKO, GBD, GBH, GWA, GGA, "
+                 "GBA, GGB, GPD, GMK, GMF, GHA); see docs/loads-and-sizing.md"),
         Attr("control", "choice", default="t_return", choices=("t_return", "delta_t", "mdot"),
              doc="t_return: return setpoint; delta_t: fixed cooling; mdot: fixed flow"),
         Attr("t_return_k", "float", "k", default=NAN, lo=273.15, hi=473.15,
@@ -164,6 +173,14 @@ TABLES: dict[str, tuple[Attr, ...]] = {
              doc="temperature of injected water"),
         IN_SERVICE,
     ),
+}
+
+# Fields of which a record needs at least one (canonical names; the first is named when none
+# is given), with the hint of the message.
+ONE_OF: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
+    "consumers": ((("q_w", "annual_heat_j"),
+                   "give the heat demand (q_kw) or the annual heat (annual_heat_kwh) with a "
+                   "building_type"),),
 }
 
 # Network-wide settings (stored under "settings" in files).

@@ -7,6 +7,7 @@ this module checks what needs the whole model. Every problem is collected and ra
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from ..errors import ModelError, Problem
 from .schema import REF_COLUMNS
@@ -17,6 +18,8 @@ def find_problems(net) -> list[Problem]:
     probs = reference_problems(net)
     probs += _self_loop_problems(net)
     probs += _control_problems(net)
+    probs += load_problems(net)
+    probs += _diameter_problems(net)
     f = net.source
     plants = net.plants[net.plants["in_service"]] if not net.plants.empty else net.plants
     refs = net.pressure_refs
@@ -102,6 +105,50 @@ def _control_problems(net) -> list[Problem]:
                                  file=f, table="consumers", element=eid, field="t_return_k",
                                  value=round(float(c.at[eid, "t_return_k"]) - 273.15, 3),
                                  hint="values are in K internally; check the unit suffix"))
+    return probs
+
+
+def _diameter_problems(net) -> list[Problem]:
+    p = net.pipes
+    if p.empty:
+        return []
+    return [Problem("no inner diameter: give d_inner_m (or _mm) or a dn, or size the network "
+                    "(p2h size)", file=net.source, table="pipes", element=eid, field="d_inner_m")
+            for eid in p.index[p["d_inner_m"].isna().to_numpy()]]
+
+
+def load_problems(net) -> list[Problem]:
+    """Every consumer needs a load: ``q_w``, or annual heat with a known building type."""
+    from ..loads import accepted_codes, known_type
+
+    c = net.consumers
+    if c.empty:
+        return []
+    f = net.source
+    probs = []
+    q = c["q_w"].isna().to_numpy()
+    heat = c.get("annual_heat_j", pd.Series(np.nan, index=c.index)).notna().to_numpy()
+    kind = c.get("building_type", pd.Series("", index=c.index)).fillna("").astype(str).str.strip()
+    has_kind = (kind != "").to_numpy()
+    codes = f"accepted codes: {accepted_codes()}"
+    for eid in c.index[q & ~heat]:
+        probs.append(Problem("no heat demand: give q_w (or q_kw), or annual_heat_kwh with "
+                             "building_type", file=f, table="consumers", element=eid,
+                             field="q_w"))
+    for eid in c.index[q & heat & ~has_kind]:
+        probs.append(Problem("annual heat without building_type: the design load needs the "
+                             "building's load profile", file=f, table="consumers", element=eid,
+                             field="building_type", hint=codes))
+    for eid in c.index[heat & has_kind]:
+        if not known_type(kind[eid]):
+            probs.append(Problem("unknown building type", file=f, table="consumers",
+                                 element=eid, field="building_type", value=kind[eid],
+                                 hint=codes))
+        elif np.isnan(c.at[eid, "q_w"]):
+            probs.append(Problem("no design load yet", file=f, table="consumers", element=eid,
+                                 field="q_w", hint="derive it with "
+                                 "loads.fill_design_loads(net) (reading a network with "
+                                 "validation does this)"))
     return probs
 
 

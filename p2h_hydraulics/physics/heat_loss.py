@@ -17,7 +17,14 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["decay_factor", "heat_loss_w", "linear_u_from_area_u", "outlet_temperature"]
+__all__ = ["LAMBDA_CASING_PE", "LAMBDA_SOIL", "LAMBDA_STEEL", "decay_factor", "heat_loss_w",
+           "linear_u_from_area_u", "outlet_temperature", "u_from_area_coefficient",
+           "u_from_insulation"]
+
+LAMBDA_SOIL = 1.5  # W/(m K), moist sandy soil (EN 13941 design value range 1.0–2.0)
+LAMBDA_CASING_PE = 0.43  # W/(m K), HDPE casing (EN 253 assumes 0.4–0.45)
+LAMBDA_STEEL = 50.0  # W/(m K), carbon steel service pipe
+COVER_M = 0.8  # m of soil above the casing
 
 
 def _out(x: np.ndarray) -> np.ndarray | float:
@@ -84,3 +91,92 @@ def heat_loss_w(
 def linear_u_from_area_u(u_w_per_m2k: ArrayLike, d_m: ArrayLike) -> np.ndarray | float:
     """Linear coefficient U_L [W/(m K)] = U [W/(m^2 K)] * pi * d [m] (d: reference diameter)."""
     return _out(np.asarray(u_w_per_m2k, dtype=float) * np.pi * np.asarray(d_m, dtype=float))
+
+
+def u_from_area_coefficient(u_w_m2k: ArrayLike, d_outer_m: ArrayLike) -> np.ndarray | float:
+    """Linear heat-loss coefficient [W/(m K)] from a per-m² coefficient over the outer diameter.
+
+    ``U_L = U · π · d_outer`` (pandapipes' ``u_w_per_m2k`` and STANET's heat-transfer figure
+    refer to the pipe's outer surface).
+
+    Parameters
+    ----------
+    u_w_m2k : array_like
+        heat-transfer coefficient per m² of outer pipe surface [W/(m² K)].
+    d_outer_m : array_like
+        outer diameter the coefficient refers to [m].
+
+    Returns
+    -------
+    float or numpy.ndarray
+        U_L [W/(m K)].
+    """
+    return linear_u_from_area_u(u_w_m2k, d_outer_m)
+
+
+def u_from_insulation(d_outer_steel_m: float, insulation_thickness_m: float,
+                      lambda_w_mk: float, *, casing_thickness_m: float = 0.0,
+                      lambda_casing_w_mk: float = LAMBDA_CASING_PE,
+                      d_inner_m: float | None = None, lambda_steel_w_mk: float = LAMBDA_STEEL,
+                      cover_depth_m: float = COVER_M,
+                      lambda_soil_w_mk: float = LAMBDA_SOIL) -> float:
+    """Linear heat-loss coefficient [W/(m K)] of one buried insulated pipe (steady conduction).
+
+    Series of cylindrical resistances per metre of pipe (each ``ln(r_out / r_in) / (2π λ)``) and
+    the soil resistance of a single pipe below a surface at soil temperature (line source and
+    its mirror image, Kennelly; EN 13941-1 / Wallentén 1991 in the ``4H ≫ D`` form):
+
+        R = ln(d_steel / d_inner) / (2π λ_steel)             (steel wall, when d_inner given)
+          + ln(D_ins / d_steel) / (2π λ_ins)                 (insulation, D_ins = d_steel + 2 s)
+          + ln(D_casing / D_ins) / (2π λ_casing)             (casing, D_casing = D_ins + 2 s_c)
+          + ln(4 H / D_casing) / (2π λ_soil)                 (soil, H = cover + D_casing / 2)
+
+    ``U_L = 1 / R``, referred to the temperature difference water − undisturbed soil. The film
+    resistance inside the pipe (≈ 10⁻⁴ m K/W) and the surface resistance of the ground are
+    neglected. The neighbouring pipe of a twin trench is ignored: with both pipes warm, each
+    loses a few % less than computed (the value is slightly conservative for the loss).
+
+    Parameters
+    ----------
+    d_outer_steel_m : float
+        outer diameter of the service (steel or plastic) pipe [m].
+    insulation_thickness_m : float
+        radial thickness of the insulation [m].
+    lambda_w_mk : float
+        thermal conductivity of the insulation [W/(m K)] (aged PUR ≈ 0.027, EN 253).
+    casing_thickness_m : float
+        wall thickness of the casing [m] (0: no casing).
+    lambda_casing_w_mk : float
+        conductivity of the casing [W/(m K)] (HDPE 0.43).
+    d_inner_m : float, optional
+        inner diameter of the service pipe [m]; adds the pipe wall's resistance.
+    lambda_steel_w_mk : float
+        conductivity of the service-pipe wall [W/(m K)] (steel 50; PE-Xa 0.35).
+    cover_depth_m : float
+        soil cover above the casing [m] (0.8 m: EN 13941 minimum under traffic areas ≈ 0.6).
+    lambda_soil_w_mk : float
+        soil conductivity [W/(m K)] (1.5: moist sand; dry 1.0, wet 2.0).
+
+    Returns
+    -------
+    float
+        U_L [W/(m K)].
+    """
+    d_s = float(d_outer_steel_m)
+    s = float(insulation_thickness_m)
+    if not (d_s > 0 and s > 0 and lambda_w_mk > 0 and lambda_soil_w_mk > 0
+            and casing_thickness_m >= 0 and cover_depth_m > 0):
+        raise ValueError("diameters, thickness, conductivities and cover must be positive")
+    two_pi = 2.0 * np.pi
+    d_ins = d_s + 2.0 * s
+    d_cas = d_ins + 2.0 * float(casing_thickness_m)
+    r = np.log(d_ins / d_s) / (two_pi * lambda_w_mk)
+    if casing_thickness_m > 0:
+        r += np.log(d_cas / d_ins) / (two_pi * lambda_casing_w_mk)
+    if d_inner_m is not None:
+        if not 0 < d_inner_m < d_s:
+            raise ValueError("d_inner_m must be between 0 and the outer diameter")
+        r += np.log(d_s / d_inner_m) / (two_pi * lambda_steel_w_mk)
+    depth = cover_depth_m + d_cas / 2.0
+    r += np.log(4.0 * depth / d_cas) / (two_pi * lambda_soil_w_mk)
+    return float(1.0 / r)
