@@ -99,7 +99,6 @@ class Assembly:
     def build(self, pieces: dict, name: str, crs: str, size: bool, file: str):
         """The validated network (sizing pipes without a diameter when ``size``)."""
         from ..model.build import network_from_records
-        from ..model.schema import attrs_of
         from ..model.validate import validate_network
 
         rep = self.report
@@ -119,8 +118,7 @@ class Assembly:
             for p in pieces[side]:
                 line = g.lines[p.line]
                 if (side, p.line) not in line_recs:
-                    line_recs[(side, p.line)] = pipe_record(line.values, line.label,
-                                                            self.defaults)
+                    line_recs[(side, p.line)] = pipe_record(line.values, self.defaults)
                 base = dict(line_recs[(side, p.line)])
                 length = p.length_m
                 if "length_m" in line.values:  # a mapped length, shared out along the pieces
@@ -141,15 +139,17 @@ class Assembly:
                 f"{' …' if len(missing_d) > 6 else ''}): map the diameter attribute (--map "
                 "dn=ATTRIBUTE or d_inner_mm=ATTRIBUTE) or let the importer size them (--size)")
         connections = self._connection_records(recs, line_recs)
-        has_annual = "annual_heat_j" in attrs_of("consumers")
         for table, site, joints in self.sites:
-            recs[table].append(self._element_record(table, site, joints, has_annual))
+            recs[table].append(self._element_record(table, site, joints))
         settings = {"name": name, "crs": crs}
         net = network_from_records(recs, settings, file=file, validate=False)
-        if net.consumers["q_w"].isna().any():
+        need = net.consumers["q_w"].isna()
+        if need.any():
             from ..loads import fill_design_loads
 
             net = fill_design_loads(net)
+            _count(self.defaults, "consumers", "q_w", "design load from annual heat and "
+                   "building type (BDEW profile, loads.fill_design_loads)", int(need.sum()))
         net = self._dimension_connections(net, connections)
         if missing_d:
             cols = ["dn", "d_inner_m", "u_w_per_mk"]
@@ -207,7 +207,7 @@ class Assembly:
                 recs["pipes"] += pipes
         return out
 
-    def _element_record(self, table: str, site, joints: dict, has_annual: bool) -> dict:
+    def _element_record(self, table: str, site, joints: dict) -> dict:
         def junction(which: str) -> str:
             side = "both" if self.trench else ("supply" if which == "s" else "return")
             att, off, _length, _how = joints[side]
@@ -227,12 +227,6 @@ class Assembly:
                         f"{site.label}: the consumer has no heat demand; map a design load "
                         "(--map q_kw=ATTRIBUTE) or an annual heat with a building type "
                         "(--map annual_heat_kwh=ATTRIBUTE --map building_type=ATTRIBUTE)")
-                if not has_annual:
-                    raise InputFileError(f"{site.label}: loads from annual heat need the "
-                                         "annual-load module (p2h_hydraulics.loads)")
-            if not has_annual:
-                rec.pop("annual_heat_j", None)
-                rec.pop("building_type", None)
             if "t_return_k" not in v:
                 rec["t_return_k"] = self.t_return_k
                 _count(self.defaults, "consumers", "t_return",

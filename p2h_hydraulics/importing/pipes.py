@@ -1,84 +1,60 @@
 """Pipe data as it comes from a layer → model fields; house-connection dimensioning.
 
-Heat loss of a street pipe, first that applies:
-
-1. ``u_w_per_mk`` given: used as it is;
-2. ``u_w_per_m2k`` (per m² of outer surface, pandapipes/STANET style): U_L = U · π · d_outer
-   with d_outer the mapped ``d_outer`` or else the catalogue steel outer diameter of the DN
-   (else the inner diameter);
-3. ``insulation_thickness`` (+ ``insulation_lambda``, default 0.027 W/(m·K), aged PUR):
-   ``physics.heat_loss.u_from_insulation`` around the steel pipe (mapped ``d_outer`` or the
-   catalogue's steel outer diameter of the DN);
-4. nothing: the catalogue value of the DN and series (series S1 when none is given), or no heat
-   loss for a pipe without DN — counted under "defaults used".
+A street pipe's diameter and heat-loss coefficient come from ``model.pipe_data.
+resolve_pipe_data`` (inner diameter given, a type name, DN + series via the catalogue, outer
+diameter − wall; U given, per m² over the outer diameter, from insulation thickness and
+conductivity, from the casing of a type name, the catalogue, else none). What applied is
+counted per line for the report's "pipe data and defaults" table.
 
 A generated house connection gets the smallest catalogue DN whose design flow keeps the
 velocity and the specific pressure loss within the checker's default limits
 (``checks.Thresholds``: 1.5 m/s up to DN 50, 2.0 m/s above, 200 Pa/m), the design flow being
 ṁ = Q / (c_p (T_supply − T_return)) of its consumer at the plant's supply temperature and the
-consumer's return temperature.
+consumer's return temperature; series S1.
 """
 
 from __future__ import annotations
 
 import math
+import re
 
-from ..errors import InputFileError
-
-LAMBDA_PUR_W_MK = 0.027
-PIPE_FIELDS = ("dn", "d_inner_m", "roughness_m", "zeta", "series", "u_w_per_mk")
-
-
-def _catalogue_row(dn):
-    from ..model.catalogue import catalogue
-
-    cat = catalogue()
-    if dn is None or float(dn) not in cat.index:
-        return None
-    return cat.loc[float(dn)]
+PIPE_DATA_FIELDS = ("dn", "d_inner_m", "series", "type_name", "d_outer_m", "wall_m",
+                    "u_w_per_mk", "u_w_per_m2k", "insulation_thickness_m",
+                    "lambda_insulation_w_per_mk")
 
 
-def pipe_record(values: dict, where: str, defaults: dict) -> dict:
-    """Model fields (SI) of a pipe from its mapped values; counts defaults in ``defaults``."""
-    rec = {k: values[k] for k in PIPE_FIELDS if k in values}
-    row = _catalogue_row(values.get("dn"))
-    d_outer = values.get("d_outer_m")
-    if d_outer is None and row is not None:
-        d_outer = float(row["d_steel_outer_m"])
-    if "u_w_per_mk" in values:
-        pass
-    elif "u_w_per_m2k" in values:
-        from ..physics.heat_loss import linear_u_from_area_u
+def pipe_record(values: dict, defaults: dict) -> dict:
+    """Model fields (SI) of a street pipe from its mapped values; counts in ``defaults`` where
+    its diameter and heat loss came from and which defaults applied."""
+    from ..model.pipe_data import resolve_pipe_data
 
-        d_ref = d_outer if d_outer is not None else values.get("d_inner_m")
-        if d_ref is None:
-            raise InputFileError(f"{where}: a heat-transfer coefficient per m² needs a diameter "
-                                 "(d_outer, dn or d_inner) to be turned into W/(m·K)")
-        rec["u_w_per_mk"] = float(linear_u_from_area_u(values["u_w_per_m2k"], d_ref))
-        _count(defaults, "pipes", "u_w_per_mk", "from U per m² × π × outer diameter")
-    elif "insulation_thickness_m" in values:
-        from ..physics.heat_loss import u_from_insulation
-
-        if d_outer is None:
-            raise InputFileError(f"{where}: an insulation thickness needs the steel outer "
-                                 "diameter (map d_outer_mm, or a dn of the catalogue)")
-        lam = values.get("insulation_lambda_w_per_mk")
-        if lam is None:
-            lam = LAMBDA_PUR_W_MK
-            _count(defaults, "pipes", "insulation_lambda_w_per_mk", f"{LAMBDA_PUR_W_MK} W/(m·K)")
-        rec["u_w_per_mk"] = float(u_from_insulation(d_outer, values["insulation_thickness_m"],
-                                                    lam))
-        _count(defaults, "pipes", "u_w_per_mk", "from insulation thickness and conductivity")
-    elif row is not None:
-        _count(defaults, "pipes", "u_w_per_mk",
-               f"catalogue (DN, series {values.get('series') or 'S1'})")
-    else:
-        _count(defaults, "pipes", "u_w_per_mk", "0 (no heat loss: no DN, no U given)")
-    if "dn" in values and "series" not in values:
+    data = resolve_pipe_data({k: values[k] for k in PIPE_DATA_FIELDS if k in values})
+    rec = {k: values[k] for k in ("roughness_m", "zeta") if k in values}
+    if math.isfinite(data.d_inner_m):
+        rec["d_inner_m"] = data.d_inner_m
+    if math.isfinite(data.dn):
+        rec["dn"] = data.dn
+    elif "dn" in values:
+        rec["dn"] = values["dn"]  # not in the catalogue: the model names the pipe
+    if data.series:
+        rec["series"] = data.series
+    rec["u_w_per_mk"] = data.u_w_per_mk
+    if math.isfinite(data.d_inner_m):
+        _count(defaults, "pipes", "diameter", _rule(data.diameter_source))
+    _count(defaults, "pipes", "u_w_per_mk", _rule(data.u_source))
+    if "dn" in values and "series" not in values and "type_name" not in values:
         _count(defaults, "pipes", "series", "S1")
     if "roughness_m" not in values:
         _count(defaults, "pipes", "roughness_m", "0.1 mm")
     return rec
+
+
+def _rule(text: str) -> str:
+    """A source text without its per-pipe numbers, so that pipes under one rule share a row
+    ("catalogue: DN 100 (EN 253 114.3 mm)" → "catalogue: DN")."""
+    text = re.sub(r"DN \d+(\.\d+)?", "DN", text)
+    text = re.sub(r"\s*\(EN 253 [\d.]+ mm\)", "", text)
+    return re.sub(r"\d+(\.\d+)? mm", "… mm", text)
 
 
 def _count(defaults: dict, table: str, field: str, value: str, n: int = 1) -> None:

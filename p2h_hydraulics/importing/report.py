@@ -124,8 +124,9 @@ class ImportReport:
             if attrs:
                 out.append(f"\nKept as they are ({layer}): {', '.join(f'`{a}`' for a in attrs)}")
         if self.defaults:
-            out += ["", "## Defaults used", ""]
-            out += ["| table | field | value | lines / elements |", "|---|---|---|---|"]
+            out += ["", "## Pipe data and defaults used", ""]
+            out += ["| table | field | source or value | lines / elements |",
+                    "|---|---|---|---|"]
             out += [f"| {d['table']} | `{d['field']}` | {d['value']} | {d['count']} |"
                     for d in self.defaults]
         if self.notes:

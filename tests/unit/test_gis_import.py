@@ -392,3 +392,24 @@ def test_cli_writes_network_and_report(tmp_path, capsys):
     net_u, rep_u = imported("utm")
     assert net.equals(net_u)
     assert report.read_text(encoding="utf-8") == rep_u.to_markdown()
+
+
+def test_consumers_from_annual_heat_and_building_type():
+    d = str(DATA) + "/"
+    net, rep = import_network(d + "trench_utm.geojson", consumers=d + "buildings_annual.geojson",
+                              plant=d + "plant_utm.geojson")
+    cons = net.consumers
+    expected = {k: b for k, b in G.BUILDINGS.items() if b[0] != "line"}
+    assert set(cons.index) == set(expected)
+    for key, (_kind, _where, _q, btype, annual_kwh, _year) in expected.items():
+        assert cons.at[key, "annual_heat_j"] == pytest.approx(annual_kwh * 3.6e6, rel=1e-12)
+        assert cons.at[key, "building_type"] == btype
+        # a design load well below the annual mean times 8760 h and above the mean load
+        mean_w = annual_kwh * 1e3 / 8760
+        assert mean_w < cons.at[key, "q_w"] < 8 * mean_w, key
+    rows = {(d["table"], d["field"]): d["count"] for d in rep.defaults}
+    assert rows[("consumers", "q_w")] == len(expected)
+    res = p2h.solve(net)
+    assert res.converged
+    assert (res.consumers["q_w"] - cons["q_w"]).abs().max() < 1e-3
+    assert (res.consumers["dp_pa"] >= res.consumers["dp_min_pa"] - 1.0).all()
