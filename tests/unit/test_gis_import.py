@@ -413,3 +413,48 @@ def test_consumers_from_annual_heat_and_building_type():
     assert res.converged
     assert (res.consumers["q_w"] - cons["q_w"]).abs().max() < 1e-3
     assert (res.consumers["dp_pa"] >= res.consumers["dp_min_pa"] - 1.0).all()
+
+
+def test_several_plants_share_the_load():
+    d = str(DATA) + "/"
+    net, rep = import_network(d + "trench_utm.geojson", consumers=d + "buildings_utm.geojson",
+                              plant="N1,N8")  # N8: the dangling end of B3
+    assert list(net.plants.index) == ["N1", "N8"]
+    assert rep.dangling_ends == []
+    res = p2h.solve(net)
+    assert res.converged
+    assert (res.plant["mdot_kg_s"] > 0).all()
+    assert res.plant["mdot_kg_s"].sum() == pytest.approx(res.consumers["mdot_kg_s"].sum(),
+                                                         rel=1e-9)
+
+
+def test_target_crs_override_keeps_lengths():
+    d = str(DATA) + "/"
+    net, rep = import_network(d + "trench_utm.geojson", consumers=d + "buildings_utm.geojson",
+                              plant="N1", crs="EPSG:32632")
+    net_u, _ = imported("utm")
+    assert rep.crs_target == "EPSG:32632" and net.settings["crs"] == "EPSG:32632"
+    # ETRS89 and WGS 84 UTM 32N: the same metres to well within 0.1 %
+    ratio = net.pipes["length_m"] / net_u.pipes["length_m"]
+    assert (abs(ratio - 1) < 1e-3).all()
+
+
+def test_multipart_lines_and_z_coordinates(tmp_path):
+    import json
+
+    doc = json.loads((DATA / "trench_utm.geojson").read_text(encoding="utf-8"))
+    m1 = next(f for f in doc["features"] if f["properties"]["id"] == "M1")
+    c = m1["geometry"]["coordinates"]  # M1 as two parts meeting at its interior vertex, 3D
+    m1["geometry"] = {"type": "MultiLineString",
+                      "coordinates": [[[*c[0], 50.0], [*c[1], 51.0]], [[*c[1], 51.0],
+                                                                        [*c[2], 52.0]]]}
+    src = tmp_path / "multi.geojson"
+    src.write_text(json.dumps(doc), encoding="utf-8")
+    d = str(DATA) + "/"
+    net, rep = import_network(src, consumers=d + "buildings_utm.geojson", plant="N1")
+    assert rep.features == len(G.LINES) and rep.lines == len(G.LINES) + 1
+    assert any(i.startswith("M1#2") for i in net.pipes.index)
+    street = ~net.pipes.index.str.startswith("HC_")
+    assert net.pipes.loc[street, "length_m"].sum() == pytest.approx(2 * _street_length(),
+                                                                    abs=1e-3)
+    assert p2h.solve(net).converged
