@@ -25,7 +25,6 @@ from .topology import Attachment, SideGraph
 
 CONSUMER_FIELDS = ("q_w", "annual_heat_j", "building_type", "t_return_k", "dp_min_pa")
 PLANT_FIELDS = ("t_supply_k", "p_return_pa")
-SIZE_PLACEHOLDER_DN = 100.0
 
 
 class Assembly:
@@ -97,7 +96,9 @@ class Assembly:
 
     # ----------------------------------------------------------------------------------------
     def build(self, pieces: dict, name: str, crs: str, size: bool, file: str):
-        """The validated network (sizing pipes without a diameter when ``size``)."""
+        """The validated network. With ``size``, street pipes without a diameter and the house
+        connections are sized by ``sizing.size_network``; else every street pipe needs a
+        diameter and house connections get ``pipes.connection_dn``."""
         from ..model.build import network_from_records
         from ..model.validate import validate_network
 
@@ -112,7 +113,6 @@ class Assembly:
             rep.lines_split += g.lines_split()
             rep.building_nodes += len(self.names[side])
         missing_d: list[str] = []
-        missing_ids: list[str] = []
         line_recs: dict[tuple[str, int], dict] = {}
         for side, g in self.graphs.items():
             for p in pieces[side]:
@@ -126,13 +126,9 @@ class Assembly:
                 base["length_m"] = length
                 if "dn" not in base and "d_inner_m" not in base:
                     missing_d.append(p.key)
-                    base["dn"] = SIZE_PLACEHOLDER_DN
                 if line.extra:
                     base[EXTRA_KEY] = dict(line.extra)
-                made = self._street_pipes(side, p, base)
-                if missing_d and missing_d[-1] == p.key:
-                    missing_ids += [r["id"] for r in made]
-                recs["pipes"] += made
+                recs["pipes"] += self._street_pipes(side, p, base)
         if missing_d and not size:
             raise InputFileError(
                 f"{len(missing_d)} pipe(s) have no diameter ({', '.join(missing_d[:6])}"
@@ -150,15 +146,17 @@ class Assembly:
             net = fill_design_loads(net)
             _count(self.defaults, "consumers", "q_w", "design load from annual heat and "
                    "building type (BDEW profile, loads.fill_design_loads)", int(need.sum()))
-        net = self._dimension_connections(net, connections)
-        if missing_d:
-            cols = ["dn", "d_inner_m", "u_w_per_mk"]
-            ids = missing_ids + [pid for pid, _key in connections["unsized"]]
-            net.pipes.loc[ids, cols] = np.nan
+        if size:  # street pipes without a diameter and the house connections
             from ..sizing import size_network
 
             net, sizing = size_network(net, only_missing=True)
             rep.sizing = sizing.to_markdown()
+            for _key, ids, conn in connections["consumers"]:
+                conn.dn = float(net.pipes.at[ids[0], "dn"])
+            _count(self.defaults, "pipes", "house-connection DN", "sized with the network "
+                   "(sizing.size_network)", len(connections["consumers"]))
+        else:
+            net = self._dimension_connections(net, connections)
         validate_network(net)
         rep.defaults = [{"table": t, "field": f, "value": v, "count": n}
                         for (t, f, v), n in self.defaults.items()]
@@ -176,7 +174,7 @@ class Assembly:
 
     def _connection_records(self, recs, line_recs) -> dict:
         """House-connection and plant-connection pipes (diameters set after the loads)."""
-        out: dict = {"consumers": [], "plants": [], "unsized": []}
+        out: dict = {"consumers": [], "plants": []}
         for table, site, joints in self.sites:
             prefix = "HC" if table == "consumers" else "PC"
             for side, (att, off, length, how) in joints.items():
@@ -194,15 +192,13 @@ class Assembly:
                     towards_off = (which == "s") == (table == "consumers")
                     a, b = (net_j, off_j) if towards_off else (off_j, net_j)
                     pipes.append({"id": f"{prefix}_{site.key}_{which}", "from_junction": a,
-                                  "to_junction": b, "length_m": length, "dn": 20.0})
+                                  "to_junction": b, "length_m": length})
                 if table == "plants":
                     street = line_recs.get((side, att.line), {})
                     for rec in pipes:
                         for k in ("dn", "d_inner_m", "u_w_per_mk", "series", "roughness_m"):
                             if k in street:
                                 rec[k] = street[k]
-                        if "dn" not in street and "d_inner_m" not in street:
-                            out["unsized"].append((rec["id"], site.key))
                 out[table].append((site.key, [r["id"] for r in pipes], conn))
                 recs["pipes"] += pipes
         return out

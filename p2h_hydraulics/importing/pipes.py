@@ -78,25 +78,20 @@ def connection_dn(q_w: float, t_supply_k: float, t_return_k: float,
     float
         The DN (the largest of the catalogue when none suffices).
     """
-    import numpy as np
-
     from ..checks import Thresholds
     from ..model.catalogue import catalogue
-    from ..physics.friction import friction_factor
-    from ..physics.water import density, heat_capacity, viscosity
+    from ..physics.water import heat_capacity
+    from ..sizing import pipe_hydraulics
 
     th = Thresholds()
     cat = catalogue()
     dt = t_supply_k - t_return_k
     if not (q_w > 0 and dt > 0):
         return float(cat.index.min())
-    t_mean = 0.5 * (t_supply_k + t_return_k)
-    mdot = q_w / (float(heat_capacity(t_mean)) * dt)
-    rho, mu = float(density(t_supply_k)), float(viscosity(t_supply_k))
+    mdot = q_w / (float(heat_capacity(0.5 * (t_supply_k + t_return_k))) * dt)
     for dn, d in zip(cat.index, cat["d_inner_m"], strict=True):
-        v = mdot / (rho * math.pi * d * d / 4)
+        v, r = pipe_hydraulics(mdot, d, t_supply_k, roughness_m)
         v_max = th.v_max_small_m_s if dn <= th.small_dn else th.v_max_m_s
-        f = float(np.asarray(friction_factor(rho * v * d / mu, roughness_m / d)))
-        if v <= v_max and f / d * rho * v * v / 2 <= th.r_max_pa_per_m:
+        if v <= v_max and r <= th.r_max_pa_per_m:
             return float(dn)
     return float(cat.index.max())

@@ -15,6 +15,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import p2h_hydraulics as p2h
@@ -458,3 +459,52 @@ def test_multipart_lines_and_z_coordinates(tmp_path):
     assert net.pipes.loc[street, "length_m"].sum() == pytest.approx(2 * _street_length(),
                                                                     abs=1e-3)
     assert p2h.solve(net).converged
+
+
+@pytest.mark.parametrize("q_kw", [8.0, 30.0, 60.0, 150.0, 400.0])
+def test_house_connection_dn_is_the_smallest_within_the_limits(q_kw):
+    """Against IAPWS-IF97 water and the Colebrook friction of ``fluids``: the chosen DN keeps
+    v ≤ 1.5 m/s (DN ≤ 50; else 2 m/s) and R ≤ 200 Pa/m, the next smaller one does not."""
+    from fluids.friction import Colebrook
+    from iapws import IAPWS97
+
+    from p2h_hydraulics.importing.pipes import connection_dn
+
+    t_s, t_r = 358.15, 323.15
+    dn = connection_dn(q_kw * 1e3, t_s, t_r)
+    cat = pd.read_csv(Path(p2h.__file__).parent / "data" / "pipe_catalogue.csv", comment="#")
+    d_of = dict(zip(cat["dn"].astype(float), (cat["d_steel_outer_mm"] - 2 * cat["wall_mm"])
+                    / 1e3, strict=True))
+    hot, mean = IAPWS97(T=t_s, P=0.5), IAPWS97(T=(t_s + t_r) / 2, P=0.5)
+    mdot = q_kw * 1e3 / (mean.cp * 1e3 * (t_s - t_r))
+
+    def ok(n):
+        d = d_of[n]
+        v = mdot / (hot.rho * math.pi * d * d / 4)
+        f = Colebrook(hot.rho * v * d / hot.mu, 1e-4 / d)
+        return v <= (1.5 if n <= 50 else 2.0) and f / d * hot.rho * v * v / 2 <= 200.0
+
+    dns = sorted(d_of)
+    assert ok(dn)
+    assert dn == dns[0] or not ok(dns[dns.index(dn) - 1])
+
+
+def test_size_gives_a_network_without_diameters_its_pipes(tmp_path, capsys):
+    import json
+
+    doc = json.loads((DATA / "trench_utm.geojson").read_text(encoding="utf-8"))
+    for f in doc["features"]:
+        del f["properties"]["Nennweite"]
+    src = tmp_path / "planned.geojson"
+    src.write_text(json.dumps(doc), encoding="utf-8")
+    out, report = tmp_path / "net.json", tmp_path / "import.md"
+    code = main(["import", str(src), "--consumers", str(DATA / "buildings_annual.geojson"),
+                 "--plant", "N1", "--size", "--out", str(out), "--report", str(report)])
+    assert code == 0, capsys.readouterr().err
+    net = p2h.load_network(out)
+    assert net.pipes["dn"].notna().all() and net.pipes["d_inner_m"].notna().all()
+    res = p2h.solve(net)
+    assert res.converged
+    assert (res.consumers["dp_pa"] >= res.consumers["dp_min_pa"] - 1.0).all()
+    text = report.read_text(encoding="utf-8")
+    assert "# Pipe sizing" in text and "| HC_G3_s |" in text
