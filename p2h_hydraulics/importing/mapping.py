@@ -104,7 +104,7 @@ def normalise(name: str) -> str:
 
 # Recognised attribute names per layer kind: normalised name → (target name). Documented in
 # docs/import.md; the target's unit is assumed when the value carries none.
-_RECOGNISED_RAW: dict[str, dict[str, tuple[str, ...]]] = {
+RECOGNISED_NAMES: dict[str, dict[str, tuple[str, ...]]] = {
     "lines": {
         "id": ("id", "pipe_id", "leitung_id", "trench_id"),
         "dn": ("dn", "nennweite", "nenndurchmesser", "nominal_diameter", "nominal_size"),
@@ -145,7 +145,7 @@ def _recognised() -> dict[str, dict[str, str]]:
         for target, (f, _u) in TARGETS.items():  # the target names themselves: q_kw, dn …
             if kind in f.kinds:
                 names[normalise(target)] = target
-        for target, spellings in _RECOGNISED_RAW[kind].items():
+        for target, spellings in RECOGNISED_NAMES[kind].items():
             for s in spellings:
                 names.setdefault(normalise(s), target)
         out[kind] = names
@@ -362,6 +362,6 @@ def _parse_text(text: str, field: Field, source: Source, where: str) -> tuple[fl
     return number, unit
 
 
-__all__ = ["FIELDS", "TARGETS", "RECOGNISED", "LayerFields", "Source", "normalise",
-           "parse_map_options", "load_mapping_file", "merge_mappings", "resolve", "convert",
-           "is_missing"]
+__all__ = ["FIELDS", "TARGETS", "RECOGNISED", "RECOGNISED_NAMES", "LayerFields", "Source",
+           "normalise", "parse_map_options", "load_mapping_file", "merge_mappings", "resolve",
+           "convert", "is_missing"]

@@ -508,3 +508,36 @@ def test_size_gives_a_network_without_diameters_its_pipes(tmp_path, capsys):
     assert (res.consumers["dp_pa"] >= res.consumers["dp_min_pa"] - 1.0).all()
     text = report.read_text(encoding="utf-8")
     assert "# Pipe sizing" in text and "| HC_G3_s |" in text
+
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "import.md"
+
+
+def test_docs_list_every_recognised_name():
+    import re
+
+    from p2h_hydraulics.importing.mapping import RECOGNISED_NAMES
+
+    text = DOC.read_text(encoding="utf-8")
+    rows = {}
+    for line in text.splitlines():
+        m = re.match(r"\| (lines|consumers|plant) \| `([a-z_0-9]+)` \| (.*) \|$", line)
+        if m:
+            tokens = re.split(r"[,()]", m.group(3))
+            rows[(m.group(1), m.group(2))] = {normalise(t) for t in tokens if t.strip()}
+    for kind, fields in RECOGNISED_NAMES.items():
+        for target, names in fields.items():
+            assert (kind, target) in rows, (kind, target)
+            for name in names:
+                assert normalise(name) in rows[(kind, target)], (kind, target, name)
+
+
+def test_docs_show_the_report_the_command_writes(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(DATA)
+    report = tmp_path / "import.md"
+    code = main(["import", "trench_utm.geojson", "--consumers", "buildings_utm.geojson",
+                 "--plant", "plant_utm.geojson", "--report", str(report),
+                 "--out", str(tmp_path / "net.json")])
+    assert code == 0, capsys.readouterr().err
+    shown = DOC.read_text(encoding="utf-8").split("```markdown\n", 1)[1].split("```", 1)[0]
+    assert shown == report.read_text(encoding="utf-8")
