@@ -79,7 +79,19 @@ def import_command(
         print_json({**rep.to_dict(), "written": str(path)})
         return
     table = Table(title=escape(f"import of {source}"), show_header=False)
-    rows = [("layout", rep.mode), ("CRS", rep.crs_how or "none"),
+    rows = [("layout", "STANET export"), ("network", repr(net))] if rep.mode == "stanet" else \
+        _gis_rows(rep, net)
+    for k, v in rows:
+        table.add_row(k, escape(v))
+    console.print(table)
+    for note in rep.notes:
+        console.print(f"note: {note}", markup=False, style="yellow")
+    console.print(f"wrote {path}" + (f" and {report}" if report is not None else ""),
+                  markup=False)
+
+
+def _gis_rows(rep, net) -> list[tuple[str, str]]:
+    return [("layout", rep.mode), ("CRS", rep.crs_how or "none"),
             ("nodes from line ends", str(rep.nodes_from_ends)),
             ("ends snapped",
              f"{rep.ends_snapped} (largest gap {rep.largest_gap_m * 1000:.1f} mm)"),
@@ -89,13 +101,6 @@ def import_command(
                                             if c.table == "consumers"))),
             ("dangling ends", str(len(rep.dangling_ends))),
             ("network", repr(net))]
-    for k, v in rows:
-        table.add_row(k, escape(v))
-    console.print(table)
-    for note in rep.notes:
-        console.print(f"note: {note}", markup=False, style="yellow")
-    console.print(f"wrote {path}" + (f" and {report}" if report is not None else ""),
-                  markup=False)
 
 
 def _check_outputs(out: Path, report: Path | None, inputs: list[Path]) -> None:

@@ -148,10 +148,18 @@ def _stanet(source):
     path = Path(str(source))
     if not path.is_file() or not is_stanet_export(path):
         return None
+    from ..errors import ConvergenceError
+    from ..solver import solve
+
     imp = import_stanet(path)
     net = imp.network
     report = ImportReport(sources=[str(path)], mode="stanet", notes=list(imp.notes),
                           network={t: len(net.table(t)) for t in net.TABLE_NAMES})
+    try:  # how our solve of the imported state compares with STANET's stored results
+        report.comparison = dict(imp.comparison(solve(net)))
+    except ConvergenceError as exc:
+        report.notes.append(f"the imported network did not converge in our solve ({exc}); "
+                            "no comparison with STANET's results")
     return net, report
 
 

@@ -32,7 +32,7 @@ class ImportReport:
     """
 
     sources: list[str] = field(default_factory=list)
-    mode: str = "trench"  # "trench" (one line per trench) | "separate" (supply/return lines)
+    mode: str = "trench"  # "trench" (one line per trench) | "separate" | "stanet"
     crs_source: str = ""
     crs_target: str = ""
     crs_how: str = ""
@@ -58,6 +58,7 @@ class ImportReport:
     drawn_length_m: float = 0.0  # sum of the drawn line lengths
     network: dict[str, int] = field(default_factory=dict)  # elements per table
     sizing: str = ""  # the sizing report (Markdown) with --size
+    comparison: dict = field(default_factory=dict)  # STANET export: our solve vs its results
 
     def to_dict(self) -> dict:
         """Plain data (JSON-ready)."""
@@ -71,6 +72,8 @@ class ImportReport:
 
     def to_markdown(self) -> str:
         """The report as Markdown."""
+        if self.mode == "stanet":
+            return self._stanet_markdown()
         out = ["# Import report", ""]
         out.append(f"Source: {', '.join(f'`{s}`' for s in self.sources)}  ")
         mode = ("one line per trench (supply and return pipe per line)"
@@ -135,3 +138,28 @@ class ImportReport:
         if self.sizing:
             out += ["", self.sizing.strip()]
         return "\n".join(out) + "\n"
+
+    def _stanet_markdown(self) -> str:
+        out = ["# Import report", "", f"Source: {', '.join(f'`{s}`' for s in self.sources)}  ",
+               "Layout: STANET CSV export", "", "## Network", "",
+               "| table | elements |", "|---|---|"]
+        out += [f"| {t} | {n} |" for t, n in self.network.items() if n]
+        if self.comparison:
+            out += ["", "## Our solve of the imported state compared with STANET's results", "",
+                    "| figure | value |", "|---|---|"]
+            out += _rows(self.comparison)
+        if self.notes:
+            out += ["", "## Notes", ""] + [f"- {note}" for note in self.notes]
+        return "\n".join(out) + "\n"
+
+
+def _rows(d: dict, prefix: str = "") -> list[str]:
+    rows = []
+    for k, v in d.items():
+        if isinstance(v, dict):
+            rows += _rows(v, f"{prefix}{k} / ")
+        elif isinstance(v, float):
+            rows.append(f"| {prefix}{k} | {v:.6g} |")
+        else:
+            rows.append(f"| {prefix}{k} | {v} |")
+    return rows

@@ -151,13 +151,6 @@ class SideGraph:
                 self.snapped_gaps.append((self.lines[li].key, gap))
 
     # ----------------------------------------------------------------------------------------
-    def node_of_xy(self, x: float, y: float) -> int | None:
-        """The node within snap_m of (x, y) (the nearest), or None."""
-        xy = np.array(self.node_xy)
-        d = np.hypot(xy[:, 0] - x, xy[:, 1] - y)
-        k = int(np.argmin(d))
-        return k if d[k] <= self.snap_m else None
-
     def nearest(self, x: float, y: float) -> tuple[int, float]:
         """(line index, distance) of the line nearest to (x, y)."""
         from shapely import Point

@@ -541,3 +541,58 @@ def test_docs_show_the_report_the_command_writes(tmp_path, monkeypatch, capsys):
     assert code == 0, capsys.readouterr().err
     shown = DOC.read_text(encoding="utf-8").split("```markdown\n", 1)[1].split("```", 1)[0]
     assert shown == report.read_text(encoding="utf-8")
+
+
+def test_plant_from_a_line_layer(tmp_path):
+    """A plant drawn as a line from the plant building to the network: the plant sits at the
+    far end, the drawn line becomes its connection with the DN of the line it joins."""
+    import json
+
+    doc = json.loads((DATA / "plant_utm.geojson").read_text(encoding="utf-8"))
+    x0, y0 = G.ORIGIN
+    doc["features"][0]["geometry"] = {"type": "LineString", "coordinates": [
+        [x0 + 0.0, y0 + 0.0], [x0 - 12.0, y0 - 5.0], [x0 - 20.0, y0 - 5.0]]}
+    src = tmp_path / "plant_line.geojson"
+    src.write_text(json.dumps(doc), encoding="utf-8")
+    d = str(DATA) + "/"
+    net, rep = import_network(d + "trench_utm.geojson", consumers=d + "buildings_utm.geojson",
+                              plant=src)
+    conn = next(c for c in rep.connections if c.table == "plants")
+    assert conn.how == "drawn" and conn.node == "N1"
+    assert conn.length_m == pytest.approx(13.0 + 8.0, abs=1e-9)
+    assert net.pipes.at["PC_HW1_s", "dn"] == 100.0  # M1's DN
+    assert net.pipes.at["PC_HW1_s", "from_junction"] == "P_HW1_s"
+    res = p2h.solve(net)
+    assert res.converged and res.balance["mass_max_kg_s"] < 1e-9
+
+
+def test_stanet_exports_are_handed_to_the_stanet_reader(tmp_path, monkeypatch):
+    """``import_network`` asks ``io.stanet.is_stanet_export`` first and, for an export, returns
+    the reader's network with its notes and the comparison of our solve with STANET's."""
+    import sys
+    import types
+
+    net_u, _ = imported("utm")
+    seen = {}
+
+    class FakeImport:
+        network = net_u
+        notes = ["friction law: Prandtl–Colebrook"]
+
+        def comparison(self, result):
+            seen["converged"] = result.converged
+            return {"max_abs_dp_node_bar": 0.0123, "plant": {"mdot_kg_s": 1.5}}
+
+    fake = types.ModuleType("p2h_hydraulics.io.stanet")
+    fake.is_stanet_export = lambda path: Path(path).suffix == ".csv"
+    fake.import_stanet = lambda path: FakeImport()
+    monkeypatch.setitem(sys.modules, "p2h_hydraulics.io.stanet", fake)
+    export = tmp_path / "export.csv"
+    export.write_text("REM FLDNAM\n", encoding="cp1252")
+    net, rep = import_network(export)
+    assert net is net_u and seen == {"converged": True}
+    text = rep.to_markdown()
+    assert rep.mode == "stanet" and "| max_abs_dp_node_bar | 0.0123 |" in text
+    assert "| plant / mdot_kg_s | 1.5 |" in text and "Prandtl–Colebrook" in text
+    # GIS layers still go the GIS way
+    assert import_network(DATA / "trench_utm.geojson", plant="N1")[1].mode == "trench"
