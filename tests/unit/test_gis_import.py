@@ -596,3 +596,17 @@ def test_stanet_exports_are_handed_to_the_stanet_reader(tmp_path, monkeypatch):
     assert "| plant / mdot_kg_s | 1.5 |" in text and "Prandtl–Colebrook" in text
     # GIS layers still go the GIS way
     assert import_network(DATA / "trench_utm.geojson", plant="N1")[1].mode == "trench"
+
+
+def test_imported_network_agrees_with_pandapipes():
+    """The imported network as pandapipes solves it (the outside reference): plant head within
+    0.2 %, every consumer's Δp within 100 Pa and supply temperature within 0.01 K, plant heat
+    within 0.5 %."""
+    net, _ = imported("utm")
+    ours, ref = p2h.solve(net), p2h.solve(net, backend="pandapipes")
+    assert ours.converged and ref.converged
+    assert ours.plant["head_pa"].iloc[0] == pytest.approx(ref.plant["head_pa"].iloc[0],
+                                                          rel=2e-3)
+    assert (ours.consumers["dp_pa"] - ref.consumers["dp_pa"]).abs().max() < 100.0
+    assert (ours.consumers["t_supply_k"] - ref.consumers["t_supply_k"]).abs().max() < 0.01
+    assert ours.plant["q_w"].iloc[0] == pytest.approx(ref.plant["q_w"].iloc[0], rel=5e-3)
