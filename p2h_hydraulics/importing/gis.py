@@ -317,18 +317,33 @@ def _check_parts(graphs, pieces, asm, snap_m: float, report: ImportReport) -> No
 
 
 def _dangling(graphs, pieces, asm, report: ImportReport) -> None:
+    """Line ends with nothing attached; each with the nearest line it does not touch when that
+    is within 1 m (a near miss the snap distance did not close)."""
+    from shapely import Point
+
+    near_m = max(1.0, 20 * report.snap_m)
     for side, g in graphs.items():
         deg = degrees(len(g.node_xy), pieces[side])
         used = asm.joined_nodes[side]
-        line_at = {}
+        line_at: dict[int, tuple[str, int]] = {}
         for p in pieces[side]:
-            line_at.setdefault(p.a, p.key)
-            line_at.setdefault(p.b, p.key)
+            line_at.setdefault(p.a, (p.key, p.line))
+            line_at.setdefault(p.b, (p.key, p.line))
         for k in range(g.n_end_nodes):
-            if deg[k] == 1 and k not in used:
-                x, y = g.node_xy[k]
-                report.dangling_ends.append({"node": asm.node_name(side, k), "x_m": x, "y_m": y,
-                                             "line": line_at.get(k, "")})
+            if deg[k] != 1 or k in used:
+                continue
+            x, y = g.node_xy[k]
+            key, own = line_at.get(k, ("", -1))
+            near = ""
+            pt = Point(x, y)
+            hits = [(float(g.geoms[li].distance(pt)), g.lines[li].key)
+                    for li in g.tree.query(pt, predicate="dwithin", distance=near_m)
+                    if li != own]
+            if hits:
+                d, other = min(hits)
+                near = f"{d:.3f} m from {other}"
+            report.dangling_ends.append({"node": asm.node_name(side, k), "x_m": x, "y_m": y,
+                                         "line": key, "near": near})
 
 
 __all__ = ["import_network", "DEFAULT_SNAP_M", "DEFAULT_MAX_CONNECTION_M", "KINDS"]

@@ -48,8 +48,8 @@ class ImportReport:
     split_points: int = 0
     lines_split: int = 0
     reversed_pieces: int = 0
-    parts: int = 0  # connected parts, each fed by a plant
-    dangling_ends: list[dict] = field(default_factory=list)  # node, x_m, y_m, line
+    parts: int = 0  # connected parts, each fed by a plant (per side for separate lines)
+    dangling_ends: list[dict] = field(default_factory=list)  # node, x_m, y_m, line, near
     connections: list[Connection] = field(default_factory=list)
     fields: dict[str, dict[str, str]] = field(default_factory=dict)  # layer → field → source
     kept: dict[str, list[str]] = field(default_factory=dict)  # layer → attributes kept
@@ -97,7 +97,8 @@ class ImportReport:
             ("line ends on another line's interior (split points)", self.split_points),
             ("lines split", self.lines_split),
             ("pieces drawn toward the plant (turned)", self.reversed_pieces),
-            ("connected parts (each with a plant)", self.parts),
+            ("connected parts (each with a plant)" + (", per side" if self.mode == "separate"
+                                                       else ""), self.parts),
             ("dangling ends", len(self.dangling_ends)),
             ("junctions / pipes / consumers / plants",
              f"{n.get('junctions', 0)} / {n.get('pipes', 0)} / {n.get('consumers', 0)} / "
@@ -106,9 +107,9 @@ class ImportReport:
         out += [f"| {k} | {v} |" for k, v in rows]
         if self.dangling_ends:
             out += ["", "## Dangling ends (line ends with no consumer, plant or other line)", ""]
-            out += ["| node | x [m] | y [m] | line |", "|---|---|---|---|"]
-            out += [f"| {d['node']} | {d['x_m']:.2f} | {d['y_m']:.2f} | {d['line']} |"
-                    for d in self.dangling_ends]
+            out += ["| node | x [m] | y [m] | line | near miss |", "|---|---|---|---|---|"]
+            out += [f"| {d['node']} | {d['x_m']:.2f} | {d['y_m']:.2f} | {d['line']} | "
+                    f"{d.get('near', '')} |" for d in self.dangling_ends]
         if self.connections:
             out += ["", "## Connections", ""]
             out += ["| element | side | joins node | on line | length [m] | DN | how |",

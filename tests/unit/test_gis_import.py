@@ -610,3 +610,20 @@ def test_imported_network_agrees_with_pandapipes():
     assert (ours.consumers["dp_pa"] - ref.consumers["dp_pa"]).abs().max() < 100.0
     assert (ours.consumers["t_supply_k"] - ref.consumers["t_supply_k"]).abs().max() < 0.01
     assert ours.plant["q_w"].iloc[0] == pytest.approx(ref.plant["q_w"].iloc[0], rel=5e-3)
+
+
+def test_dangling_end_near_a_line_is_reported_with_the_distance(tmp_path):
+    import json
+
+    doc = json.loads((DATA / "trench_utm.geojson").read_text(encoding="utf-8"))
+    x0, y0 = G.ORIGIN
+    # a loop closure from B1's end toward B2 that stops 0.1 m short of it
+    doc["features"].append({"type": "Feature", "properties": {"id": "Q1", "Nennweite": 40},
+                            "geometry": {"type": "LineString", "coordinates": [
+                                [x0 + 42.0, y0 + 60.0], [x0 + 174.9, y0 + 60.0]]}})
+    src = tmp_path / "near.geojson"
+    src.write_text(json.dumps(doc), encoding="utf-8")
+    _net, rep = import_network(src, consumers=DATA / "buildings_utm.geojson", plant="N1")
+    q1 = [d for d in rep.dangling_ends if d["line"] == "Q1"]
+    assert len(q1) == 1 and q1[0]["near"] == "0.100 m from B2"
+    assert "| 0.100 m from B2 |" in rep.to_markdown()
