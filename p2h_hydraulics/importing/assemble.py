@@ -246,24 +246,29 @@ class Assembly:
 
     def _dimension_connections(self, net, connections: dict):
         """House connections: the smallest catalogue DN for their consumer's design load."""
+        from functools import lru_cache
+
         from ..model.catalogue import lookup
 
         if not connections["consumers"]:
             return net
-        pipes = net.pipes.copy()
         t_supply = float(net.plants["t_supply_k"].max())
+        cons = net.consumers
+        choose = lru_cache(maxsize=None)(connection_dn)
+        ids_all, rows = [], []
         for key, ids, conn in connections["consumers"]:
-            q = float(net.consumers.at[key, "q_w"])
-            t_ret = float(net.consumers.at[key, "t_return_k"])
-            dn = connection_dn(q, t_supply, t_ret if math.isfinite(t_ret) else self.t_return_k)
-            d, u = lookup(dn, "S1")
-            pipes.loc[ids, ["dn", "d_inner_m", "u_w_per_mk"]] = [dn, d, u]
-            pipes.loc[ids, "series"] = "S1"
-            conn.dn = dn
-        n = len(connections["consumers"])
+            t_ret = float(cons.at[key, "t_return_k"])
+            conn.dn = choose(float(cons.at[key, "q_w"]), t_supply,
+                             t_ret if math.isfinite(t_ret) else self.t_return_k)
+            d, u = lookup(conn.dn, "S1")
+            ids_all += ids
+            rows += [(conn.dn, d, u)] * len(ids)
+        pipes = net.pipes.copy()
+        pipes.loc[ids_all, ["dn", "d_inner_m", "u_w_per_mk"]] = np.array(rows, dtype=float)
+        pipes.loc[ids_all, "series"] = "S1"
         _count(self.defaults, "pipes", "house-connection DN",
                "smallest catalogue DN within 1.5/2 m/s and 200 Pa/m at the consumer's design "
-               "load (series S1)", n)
+               "load (series S1)", len(connections["consumers"]))
         net.pipes = pipes
         return net
 
