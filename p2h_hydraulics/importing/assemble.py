@@ -79,12 +79,13 @@ class Assembly:
                     f"the maximum connection distance {max_m:g} m; move it, draw its house "
                     "connection, or raise --max-connection")
             att = g.attach(px, py)
+            z = g.node_z[att.node]  # a building or plant at the height of its joint
             if drawn is not None:
-                off, length, how = g.add_node(bx, by), drawn + att.distance_m, "drawn"
+                off, length, how = g.add_node(bx, by, z), drawn + att.distance_m, "drawn"
             elif att.distance_m <= g.snap_m:
                 off, length, how = None, 0.0, "on the network"
             else:
-                off, length, how = g.add_node(bx, by), att.distance_m, "generated"
+                off, length, how = g.add_node(bx, by, z), att.distance_m, "generated"
             if off is not None:
                 stem = f"{'B' if table == 'consumers' else 'P'}_{site.key}"
                 self.names[side][off] = stem if self.trench else f"{stem}_{side[0]}"
@@ -104,14 +105,22 @@ class Assembly:
 
         rep = self.report
         recs: dict[str, list] = {"junctions": [], "pipes": [], "consumers": [], "plants": []}
+        with_z = all(line.z is not None for g in self.graphs.values() for line in g.lines)
         for side, g in self.graphs.items():
             for k, (x, y) in enumerate(g.node_xy):
                 for which in ("s", "r") if self.trench else ("",):
                     jid = self._junction(side, k, which)
-                    recs["junctions"].append({"id": jid, "x_m": x, "y_m": y})
+                    rec = {"id": jid, "x_m": x, "y_m": y}
+                    if with_z and math.isfinite(g.node_z[k]):
+                        rec["elevation_m"] = g.node_z[k]
+                    recs["junctions"].append(rec)
             rep.join_nodes += sum(1 for c in g.cuts for n in c if n >= g.n_end_nodes)
             rep.lines_split += g.lines_split()
             rep.building_nodes += len(self.names[side])
+        n_nodes = sum(len(g.node_xy) for g in self.graphs.values())
+        _count(self.defaults, "junctions", "elevation_m",
+               "Z coordinates of the lines (buildings at the height of their joint)" if with_z
+               else "0 m (the lines have no Z coordinates on every vertex)", n_nodes)
         missing_d: list[str] = []
         line_recs: dict[tuple[str, int], dict] = {}
         for side, g in self.graphs.items():

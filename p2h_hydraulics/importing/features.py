@@ -115,11 +115,12 @@ def read_lines(frame, fields: LayerFields, prefix: str, notes: list[str]) -> lis
                                  "layer must hold lines (LineString)")
         values, extra = _values(frame.iloc[i], fields, where)
         for k, part in enumerate(parts):
-            coords = np.asarray(part.coords, dtype=float)[:, :2]
-            if len(coords) < 2:
+            xyz = np.asarray(part.coords, dtype=float)
+            if len(xyz) < 2:
                 continue
+            z = xyz[:, 2] if xyz.shape[1] > 2 and np.isfinite(xyz[:, 2]).all() else None
             pkey = key if len(parts) == 1 else f"{key}#{k + 1}"
-            out.append(Line(pkey, coords, values, extra, where))
+            out.append(Line(pkey, xyz[:, :2], values, extra, where, z))
     return out
 
 

@@ -21,6 +21,7 @@ shared vertex or end are not joined (pipes crossing in different trenches).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -40,6 +41,7 @@ class Line:
     values: dict  # mapped fields in SI (d_inner_m, dn, …)
     extra: dict  # attributes kept as they are
     label: str  # "lines.geojson feature 3" for messages
+    z: np.ndarray | None = None  # height of each vertex (Z coordinates), None without
 
 
 @dataclass
@@ -72,6 +74,7 @@ class SideGraph:
     lines: list[Line]
     snap_m: float
     node_xy: list[tuple[float, float]] = field(default_factory=list)
+    node_z: list[float] = field(default_factory=list)  # NaN where unknown
     end_nodes: np.ndarray | None = None  # (L, 2) node of each line's start and end
     cuts: list[dict[int, float]] = field(default_factory=list)  # per line: node → s
     snapped_gaps: list[tuple[str, float]] = field(default_factory=list)  # (line key, gap)
@@ -110,6 +113,7 @@ class SideGraph:
             order.setdefault(int(lab), len(order))
             members.setdefault(int(lab), []).append(i)
         self.node_xy = [(0.0, 0.0)] * len(order)
+        self.node_z = [math.nan] * len(order)
         for lab, node in order.items():
             idx = members[lab]
             pts = ends[idx]
@@ -118,6 +122,9 @@ class SideGraph:
             best = max(range(len(idx)), key=lambda k: (counts[rounded[k]], -k))
             x, y = pts[best]
             self.node_xy[node] = (float(x), float(y))
+            line = self.lines[idx[best] // 2]
+            if line.z is not None:
+                self.node_z[node] = float(line.z[0 if idx[best] % 2 == 0 else -1])
             for k, e in enumerate(idx):
                 gap = float(np.hypot(*(pts[k] - pts[best])))
                 if gap > EXACT_M:
@@ -183,12 +190,22 @@ class SideGraph:
             return Attachment(node, float(np.hypot(nx - x, ny - y)), li, False)
         node = len(self.node_xy)
         self.node_xy.append((qx, qy))
+        self.node_z.append(self.height_at(li, s))
         self.cuts[li][node] = s
         return Attachment(node, float(np.hypot(qx - x, qy - y)), li, True)
 
-    def add_node(self, x: float, y: float) -> int:
+    def height_at(self, li: int, s: float) -> float:
+        """Height at distance ``s`` along line ``li`` (linear between vertices; NaN without Z)."""
+        line = self.lines[li]
+        if line.z is None:
+            return math.nan
+        cum = np.concatenate(([0.0], np.cumsum(np.hypot(*np.diff(line.coords, axis=0).T))))
+        return float(np.interp(s, cum, line.z))
+
+    def add_node(self, x: float, y: float, z: float = math.nan) -> int:
         """A new node off the lines (a building or a plant at the end of its connection)."""
         self.node_xy.append((float(x), float(y)))
+        self.node_z.append(float(z))
         return len(self.node_xy) - 1
 
     # ----------------------------------------------------------------------------------------

@@ -627,3 +627,42 @@ def test_dangling_end_near_a_line_is_reported_with_the_distance(tmp_path):
     q1 = [d for d in rep.dangling_ends if d["line"] == "Q1"]
     assert len(q1) == 1 and q1[0]["near"] == "0.100 m from B2"
     assert "| 0.100 m from B2 |" in rep.to_markdown()
+
+
+def test_heights_from_z_coordinates(tmp_path):
+    """Lines with Z on every vertex on a plane z = 100 m + 0.05 x: every junction sits on the
+    plane (ends, joints split between vertices by linear interpolation — exact on a plane —
+    and buildings at the height of their joint)."""
+    import json
+
+    doc = json.loads((DATA / "trench_utm.geojson").read_text(encoding="utf-8"))
+    x0, _y0 = G.ORIGIN
+
+    def height(x):
+        return 100.0 + 0.05 * (x - x0)
+
+    for f in doc["features"]:
+        f["geometry"]["coordinates"] = [[x, y, height(x)] for x, y in
+                                        f["geometry"]["coordinates"]]
+    src = tmp_path / "hilly.geojson"
+    src.write_text(json.dumps(doc), encoding="utf-8")
+    net, rep = import_network(src, consumers=DATA / "buildings_utm.geojson",
+                              plant=DATA / "plant_utm.geojson")
+    j = net.junctions
+    street = ~j.index.str.startswith("B_")
+    assert np.allclose(j.loc[street, "elevation_m"], height(j.loc[street, "x_m"]), atol=1e-6)
+    for key in G.BUILDINGS:
+        joint = next(c for c in rep.connections if c.element == key).node
+        if f"B_{key}_s" in j.index:
+            assert j.at[f"B_{key}_s", "elevation_m"] == pytest.approx(
+                j.at[f"{joint}_s", "elevation_m"], abs=1e-9)
+    rows = {(d["table"], d["field"]): d["value"] for d in rep.defaults}
+    assert rows[("junctions", "elevation_m")].startswith("Z coordinates")
+    res = p2h.solve(net)
+    assert res.converged
+    assert (res.consumers["dp_pa"] >= res.consumers["dp_min_pa"] - 1.0).all()
+    # flat layers: elevation 0 everywhere, said so
+    flat, rep_flat = imported("utm")
+    assert (flat.junctions["elevation_m"] == 0).all()
+    assert dict(((d["table"], d["field"]), d["value"]) for d in rep_flat.defaults)[
+        ("junctions", "elevation_m")].startswith("0 m")
