@@ -666,3 +666,34 @@ def test_heights_from_z_coordinates(tmp_path):
     assert (flat.junctions["elevation_m"] == 0).all()
     assert dict(((d["table"], d["field"]), d["value"]) for d in rep_flat.defaults)[
         ("junctions", "elevation_m")].startswith("0 m")
+
+
+def test_cli_mapping_file_and_map_options(tmp_path, capsys):
+    import json
+
+    lines = (DATA / "trench_utm.geojson").read_text(encoding="utf-8")
+    (tmp_path / "l.geojson").write_text(lines.replace('"Nennweite"', '"NW"'), encoding="utf-8")
+    b = json.loads((DATA / "buildings_utm.geojson").read_text(encoding="utf-8"))
+    for f, key in zip(b["features"], G.BUILDINGS, strict=True):
+        props = f["properties"]
+        props["GebNr"] = props.pop("Gebaeude_ID")
+        props["Last_MW"] = _design_q_kw(key) / 1e3
+        props.pop("Heizlast")
+    (tmp_path / "b.geojson").write_text(json.dumps(b), encoding="utf-8")
+    (tmp_path / "m.yaml").write_text("lines:\n  dn: NW\nconsumers:\n  q_mw: Last_MW\n",
+                                     encoding="utf-8")
+    out = tmp_path / "net.json"
+    code = main(["import", str(tmp_path / "l.geojson"), "--consumers", str(tmp_path / "b.geojson"),
+                 "--plant", "N1", "--mapping", str(tmp_path / "m.yaml"), "--map",
+                 "consumers.id=GebNr", "--t-supply", str(G.PLANT_T_SUPPLY_C), "--out", str(out),
+                 "--json"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    doc = json.loads(captured.out)
+    assert doc["fields"][str(tmp_path / "b.geojson")] == {"id": "GebNr (mapped)",
+                                                           "q_mw": "Last_MW (mapped)"}
+    net = p2h.load_network(out)
+    net_u, _ = imported("utm")
+    assert list(net.consumers.index) == list(net_u.consumers.index)
+    assert np.allclose(net.consumers["q_w"], net_u.consumers["q_w"], rtol=1e-12)
+    assert net.pipes["dn"].equals(net_u.pipes["dn"])
