@@ -19,9 +19,9 @@ import numpy as np
 
 from ..errors import InputFileError
 from ..model.build import EXTRA_KEY
-from .pipes import _count, connection_dn, pipe_record
+from .pipes import connection_dn, pipe_record, tally
 from .report import Connection, ImportReport
-from .topology import Attachment, SideGraph
+from .topology import SideGraph
 
 CONSUMER_FIELDS = ("q_w", "annual_heat_j", "building_type", "t_return_k", "dp_min_pa")
 PLANT_FIELDS = ("t_supply_k", "p_return_pa")
@@ -118,7 +118,7 @@ class Assembly:
             rep.lines_split += g.lines_split()
             rep.building_nodes += len(self.names[side])
         n_nodes = sum(len(g.node_xy) for g in self.graphs.values())
-        _count(self.defaults, "junctions", "elevation_m",
+        tally(self.defaults, "junctions", "elevation_m",
                "Z coordinates of the lines (buildings at the height of their joint)" if with_z
                else "0 m (the lines have no Z coordinates on every vertex)", n_nodes)
         missing_d: list[str] = []
@@ -153,7 +153,7 @@ class Assembly:
             from ..loads import fill_design_loads
 
             net = fill_design_loads(net)
-            _count(self.defaults, "consumers", "q_w", "design load from annual heat and "
+            tally(self.defaults, "consumers", "q_w", "design load from annual heat and "
                    "building type (BDEW profile, loads.fill_design_loads)", int(need.sum()))
         if size:  # street pipes without a diameter and the house connections
             from ..sizing import size_network
@@ -162,7 +162,7 @@ class Assembly:
             rep.sizing = sizing.to_markdown()
             for _key, ids, conn in connections["consumers"]:
                 conn.dn = float(net.pipes.at[ids[0], "dn"])
-            _count(self.defaults, "pipes", "house-connection DN", "sized with the network "
+            tally(self.defaults, "pipes", "house-connection DN", "sized with the network "
                    "(sizing.size_network)", len(connections["consumers"]))
         else:
             net = self._dimension_connections(net, connections)
@@ -234,20 +234,20 @@ class Assembly:
                         "(--map annual_heat_kwh=ATTRIBUTE --map building_type=ATTRIBUTE)")
             if "t_return_k" not in v:
                 rec["t_return_k"] = self.t_return_k
-                _count(self.defaults, "consumers", "t_return",
+                tally(self.defaults, "consumers", "t_return",
                        f"{self.t_return_k - 273.15:g} °C")
             if "dp_min_pa" not in v:
-                _count(self.defaults, "consumers", "dp_min", "0.5 bar")
+                tally(self.defaults, "consumers", "dp_min", "0.5 bar")
         else:
             for k in PLANT_FIELDS:
                 if k in v:
                     rec[k] = v[k]
             if "t_supply_k" not in v:
                 rec["t_supply_k"] = self.t_supply_k
-                _count(self.defaults, "plants", "t_supply", f"{self.t_supply_k - 273.15:g} °C")
+                tally(self.defaults, "plants", "t_supply", f"{self.t_supply_k - 273.15:g} °C")
             if "p_return_pa" not in v:
-                _count(self.defaults, "plants", "p_return", "2 bar")
-            _count(self.defaults, "plants", "control", "critical_point (Δp_min at the worst "
+                tally(self.defaults, "plants", "p_return", "2 bar")
+            tally(self.defaults, "plants", "control", "critical_point (Δp_min at the worst "
                    "consumer)")
         if site.extra:
             rec[EXTRA_KEY] = dict(site.extra)
@@ -275,11 +275,11 @@ class Assembly:
         pipes = net.pipes.copy()
         pipes.loc[ids_all, ["dn", "d_inner_m", "u_w_per_mk"]] = np.array(rows, dtype=float)
         pipes.loc[ids_all, "series"] = "S1"
-        _count(self.defaults, "pipes", "house-connection DN",
+        tally(self.defaults, "pipes", "house-connection DN",
                "smallest catalogue DN within 1.5/2 m/s and 200 Pa/m at the consumer's design "
                "load (series S1)", len(connections["consumers"]))
         net.pipes = pipes
         return net
 
 
-__all__ = ["Assembly", "Attachment"]
+__all__ = ["Assembly"]

@@ -40,12 +40,12 @@ def pipe_record(values: dict, defaults: dict) -> dict:
         rec["series"] = data.series
     rec["u_w_per_mk"] = data.u_w_per_mk
     if math.isfinite(data.d_inner_m):
-        _count(defaults, "pipes", "diameter", _rule(data.diameter_source))
-    _count(defaults, "pipes", "u_w_per_mk", _rule(data.u_source))
+        tally(defaults, "pipes", "diameter", _rule(data.diameter_source))
+    tally(defaults, "pipes", "u_w_per_mk", _rule(data.u_source))
     if "dn" in values and "series" not in values and "type_name" not in values:
-        _count(defaults, "pipes", "series", "S1")
+        tally(defaults, "pipes", "series", "S1")
     if "roughness_m" not in values:
-        _count(defaults, "pipes", "roughness_m", "0.1 mm")
+        tally(defaults, "pipes", "roughness_m", "0.1 mm")
     return rec
 
 
@@ -57,7 +57,9 @@ def _rule(text: str) -> str:
     return re.sub(r"\d+(\.\d+)? mm", "… mm", text)
 
 
-def _count(defaults: dict, table: str, field: str, value: str, n: int = 1) -> None:
+def tally(defaults: dict, table: str, field: str, value: str, n: int = 1) -> None:
+    """Count ``n`` elements of ``table`` whose ``field`` came from ``value`` (a rule or a
+    default) in ``defaults`` ({(table, field, value): count}, the report's table)."""
     key = (table, field, value)
     defaults[key] = defaults.get(key, 0) + n
 
