@@ -45,7 +45,21 @@ def split_source(source) -> tuple[Path, str | None]:
 
 
 def read_layer(source, layer: str | None = None, what: str = "layer") -> Layer:
-    """Read one layer; ``InputFileError`` naming the file when it cannot be read or is empty."""
+    """Read one layer of a GIS file.
+
+    Parameters
+    ----------
+    source : path, optionally ``path:layer`` for a multi-layer file (GeoPackage)
+    layer : layer name (instead of the ``:layer`` suffix)
+    what : what the layer is, for messages ("line", "consumer", "plant")
+
+    Returns
+    -------
+    Layer
+        the GeoDataFrame (its own CRS) and its label. ``InputFileError`` naming the file when
+        it is missing, not a regular file, unreadable, ambiguous (several layers, none named)
+        or has no features with a geometry.
+    """
     import pyogrio
 
     path, named = split_source(source)
@@ -96,9 +110,19 @@ def _is_metric(crs) -> bool:
 
 
 def choose_crs(layers: list[Layer], crs: str | None):
-    """The common source CRS of ``layers`` and the metric target CRS (pyproj CRS objects).
+    """The common source CRS of ``layers`` and the metric target CRS.
 
-    Returns (source_crs or None, target_crs or None, how) where ``how`` says why in words.
+    Parameters
+    ----------
+    layers : the layers of one import
+    crs : target CRS given by the user (``"EPSG:25832"``) or None
+
+    Returns
+    -------
+    (pyproj.CRS or None, pyproj.CRS or None, str)
+        source CRS, target CRS (None: no CRS anywhere, coordinates taken as metres) and why
+        in words. ``InputFileError`` for layers in different CRSs, a geographic ``crs``, or a
+        layer without CRS whose coordinates look like longitude/latitude.
     """
     from pyproj import CRS
     from pyproj.exceptions import CRSError

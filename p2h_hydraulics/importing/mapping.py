@@ -247,8 +247,19 @@ def resolve(kind: str, label: str, attributes: list[str],
             mapping: dict[str, dict[str, str]]) -> LayerFields:
     """Which attribute of a layer feeds which field (explicit mapping, then recognised names).
 
-    Raises ``InputFileError`` for a mapped attribute the layer does not have (listing the
-    layer's attributes).
+    Parameters
+    ----------
+    kind : "lines", "consumers" or "plant"
+    label : the layer's name for messages and the report
+    attributes : the layer's attribute names
+    mapping : ``merge_mappings`` output ({kind or "*": {target: attribute}})
+
+    Returns
+    -------
+    LayerFields
+        field (SI name) → source attribute, the attributes kept as they are, notes.
+        ``InputFileError`` for a mapped attribute the layer does not have (listing the layer's
+        attributes).
     """
     fields: dict[str, Source] = {}
     notes: list[str] = []
@@ -304,7 +315,20 @@ def is_missing(value) -> bool:
 
 
 def convert(source: Source, value, where: str):
-    """The SI value of one attribute value (None when missing); ``where`` names the feature."""
+    """The SI value of one attribute value.
+
+    Parameters
+    ----------
+    source : which attribute and target field (its unit is assumed when the value has none)
+    value : the raw value (number or text such as ``"DN 100"``, ``"25 kW"``, ``"60,5"``)
+    where : the feature, for messages
+
+    Returns
+    -------
+    float, str or None
+        SI value (text for ids, codes and sides), None when missing. ``InputFileError`` naming
+        the feature for unreadable or ambiguous numbers and units that do not fit.
+    """
     field, unit = TARGETS[source.target]
     if is_missing(value):
         return None

@@ -243,9 +243,21 @@ def components(n_nodes: int, pieces: list[Piece]) -> np.ndarray:
 
 
 def orient(n_nodes: int, pieces: list[Piece], sources: list[int], away: bool = True) -> int:
-    """Turn every piece to run away from (``away``) or toward the ``sources`` (plant nodes),
-    by the number of pieces between a node and its nearest source; returns how many pieces
-    were turned. Pieces whose ends are equally far keep their drawing direction."""
+    """Turn every piece to run away from (``away``) or toward the ``sources`` (plant nodes).
+
+    Parameters
+    ----------
+    n_nodes : number of nodes of the graph
+    pieces : the pieces (changed in place: ``a``/``b`` swapped, ``reversed`` toggled)
+    sources : plant nodes
+    away : True for supply pipes, False for return pipes
+
+    Returns
+    -------
+    int
+        pieces turned. Distance is the number of pieces to the nearest source; pieces whose
+        ends are equally far keep their drawing direction.
+    """
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import dijkstra
 
