@@ -30,12 +30,12 @@ def import_command(
     map_items: list[str] = typer.Option(None, "--map", help="FIELD=ATTRIBUTE, e.g. "
                                                             "dn=Nennweite (repeatable)"),
     mapping: Path = typer.Option(None, "--mapping", help="YAML file of field: attribute"),
-    snap: float = typer.Option(0.05, "--snap", help="join line ends closer than this [m]"),
+    snap: float = typer.Option(0.05, "--snap", help="join line ends closer than this, in metres"),
     size: bool = typer.Option(False, "--size", help="size pipes without a diameter"),
     crs: str = typer.Option(None, "--crs", help="target CRS in metres, e.g. EPSG:25832"),
     max_connection: float = typer.Option(50.0, "--max-connection",
                                          help="largest distance of a consumer or plant from "
-                                              "the network [m]"),
+                                              "the network, in metres"),
     t_supply: float = typer.Option(80.0, "--t-supply", help="plant supply temperature where "
                                                             "the plant layer gives none [°C]"),
     t_return: float = typer.Option(50.0, "--t-return", help="consumer return temperature "
