@@ -3,6 +3,7 @@
 Public API (everything else is internal):
 
 - ``load_network(path)`` / ``save_network(net, path)``: native JSON, CSV folder, GeoJSON, pandapipes
+- ``import_network(source, consumers=…, plant=…)``: GIS layers → network + ``ImportReport``
 - ``solve(network, backend="native")``: steady-state thermo-hydraulics → ``Result``
 - ``check_integration(scenario)``: base vs feed-in case per load case → ``Report`` with verdict
 - ``load_scenario(path)``, ``P2HUnit``, ``design_feedin``: scenarios and the data-centre unit
@@ -20,6 +21,7 @@ from .errors import (
     P2HError,
     ScenarioError,
 )
+from .importing import ImportReport, import_network
 from .io import load_network, save_network
 from .loads import fill_design_loads
 from .model import Network, network_from_records, validate_network
@@ -38,5 +40,5 @@ __all__ = [
     "validate_network", "Result", "P2HError", "ModelError", "InputFileError", "ConvergenceError",
     "ScenarioError", "BackendError", "check_integration", "Thresholds", "P2HUnit",
     "design_feedin", "Report", "load_scenario", "compare_sites", "SitesResult", "__version__",
-    "fill_design_loads", "size_network", "SizingReport",
+    "fill_design_loads", "size_network", "SizingReport", "import_network", "ImportReport",
 ]

@@ -52,7 +52,7 @@ from ..model.schema import SETTINGS, TABLES, attrs_of
 from ..units import SUFFIXES
 from .atomic import write_text_atomic
 from .csv_tables import SourceLoc, SourceMap
-from .native_json import _clean, read_json
+from .native_json import _clean, element_record, read_json
 
 _KIND_NAMES = {
     "junctions": ("junction", "junctions"),
@@ -519,8 +519,7 @@ def network_to_feature_collection(net) -> dict:
     for table in TABLES:
         df = net.table(table)
         for eid, row in zip(df.index, df.to_dict("records"), strict=True):
-            props = {"table": table, "id": eid}
-            props.update({k: _clean(v) for k, v in row.items()})
+            props = {"table": table, **element_record(table, eid, row)}
             geometry = _feature_geometry(table, eid, row, pos)
             if table == "junctions" and geometry is not None:
                 del props["x_m"], props["y_m"]

@@ -11,7 +11,9 @@
 ```
 
 or the trench form (``nodes`` + ``trenches``, see ``model.trench``). Field names carry their unit
-(``_mm``, ``_c``, ``_bar``, ``_kw`` … are accepted, see the README). The writer writes canonical
+(``_mm``, ``_c``, ``_bar``, ``_kw`` … are accepted, see the README). Attributes outside the schema
+(kept from a GIS source by ``p2h import``) are written per element under ``"extra"`` and read back
+as extra table columns. The writer writes canonical
 SI fields so that ``read(write(net))`` reproduces the model exactly.
 """
 
@@ -23,7 +25,7 @@ import math
 from pathlib import Path
 
 from ..errors import InputFileError, Problem
-from ..model.build import network_from_records
+from ..model.build import EXTRA_KEY, network_from_records
 from ..model.schema import SETTINGS, TABLES
 from ..model.trench import is_trench_form
 from .atomic import write_text_atomic
@@ -116,16 +118,29 @@ def _clean(v):
     return v
 
 
+def element_record(table: str, eid, row: dict) -> dict:
+    """One element as a file record: schema fields at the top level, the table's extra
+    columns (attributes kept from a source, see ``model.build``) under ``"extra"``."""
+    known = _FIELDS[table]
+    rec = {"id": eid, **{k: _clean(v) for k, v in row.items() if k in known}}
+    extra = {k: _clean(v) for k, v in row.items() if k not in known}
+    extra = {k: v for k, v in extra.items() if v is not None}
+    if extra:
+        rec[EXTRA_KEY] = extra
+    return rec
+
+
+_FIELDS = {t: frozenset(a.name for a in attrs) for t, attrs in TABLES.items()}
+
+
 def network_to_document(net) -> dict:
     """The native JSON document (canonical SI field names) of ``net``."""
     doc: dict = {"format": FORMAT, "version": VERSION}
     doc["settings"] = {a.name: _clean(net.settings.get(a.name, a.default)) for a in SETTINGS}
     for table in TABLES:
         df = net.table(table)
-        records = []
-        for eid, row in zip(df.index, df.to_dict("records"), strict=True):
-            records.append({"id": eid, **{k: _clean(v) for k, v in row.items()}})
-        doc[table] = records
+        doc[table] = [element_record(table, eid, row)
+                      for eid, row in zip(df.index, df.to_dict("records"), strict=True)]
     return doc
 
 

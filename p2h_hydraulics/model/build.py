@@ -4,6 +4,12 @@ Every reader (JSON, CSV, GeoJSON, scenario overrides) turns its input into
 ``{table: [record, …]}`` with field names in any accepted unit suffix; this module maps them to
 the canonical SI columns, converts units, checks types and bounds, fills defaults and collects
 *every* problem before raising one ``ModelError``.
+
+Attributes outside the schema (a GIS layer's ``Baujahr``, ``Strasse`` …) travel in a record's
+``"extra"`` object (``{"id": "P1", …, "extra": {"Baujahr": 1975}}``) and become extra columns of
+the element table; the solver ignores them and the native JSON and GeoJSON writers write them
+back under ``"extra"``. A field name at the top level that the schema does not know stays an
+error (it is usually a typo).
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ from ..errors import ModelError, Problem
 from ..units import SUFFIXES
 from .network import Network, default_settings
 from .schema import ONE_OF, SETTINGS, TABLES, Attr
+
+EXTRA_KEY = "extra"  # record key holding attributes outside the schema (kept as extra columns)
 
 _TRUE = {"true", "1", "yes", "y", "on", "t"}
 _FALSE = {"false", "0", "no", "n", "off", "f"}
@@ -109,12 +117,38 @@ def convert_value(a: Attr, raw: Any, sfx: str, where: dict) -> tuple[Any, Proble
     return si, None
 
 
+def _extra_values(raw: Any, names: dict, where: dict, problems: list[Problem]) -> dict:
+    """Attributes outside the schema (``"extra": {name: value}``): scalars kept as they are."""
+    if not isinstance(raw, dict):
+        problems.append(Problem("must be an object of attribute names and values", value=raw,
+                                **where))
+        return {}
+    out = {}
+    for name, value in raw.items():
+        if not isinstance(name, str) or not name.strip() or name == "id" or name in names:
+            problems.append(Problem(f"extra attribute {name!r} needs a name that is not a "
+                                    "field of the table", **where))
+        elif value is not None and not isinstance(value, (str, int, float, bool)):
+            problems.append(Problem(f"extra attribute {name!r} must be a text, number or "
+                                    "boolean", value=value, **where))
+        else:
+            out[name] = value
+    return out
+
+
+def extra_columns(table: str, df: pd.DataFrame) -> list[str]:
+    """Columns of ``df`` that are not fields of ``table`` (attributes kept from the source)."""
+    known = {a.name for a in TABLES[table]}
+    return [c for c in df.columns if c not in known]
+
+
 def build_table(table: str, records: list[dict], file: str | None,
                 problems: list[Problem]) -> pd.DataFrame:
     """Canonical DataFrame for one table from raw records; appends problems found."""
     attrs = TABLES[table]
     names = _name_map(attrs)
     rows: list[dict] = []
+    extra_rows: list[dict] = []
     ids: list[str] = []
     seen: set[str] = set()
     for i, rec in enumerate(records):
@@ -139,10 +173,16 @@ def build_table(table: str, records: list[dict], file: str | None,
             problems.append(Problem("duplicate id", file=file, table=table, element=eid,
                                     field="id", hint="ids must be unique within a table"))
         row: dict[str, Any] = {}
+        extras: dict[str, Any] = {}
         given: dict[str, str] = {}
         failed: set[str] = set()
         for key, raw in rec.items():
             if key == "id":
+                continue
+            if key == EXTRA_KEY:
+                extras.update(_extra_values(raw, names, dict(file=file, table=table,
+                                                             element=label, field=key),
+                                            problems))
                 continue
             where = dict(file=file, table=table, element=label, field=key)
             if key not in names:
@@ -191,8 +231,12 @@ def build_table(table: str, records: list[dict], file: str | None,
             seen.add(eid)
             ids.append(eid)
             rows.append(row)
+            extra_rows.append(extras)
     cols = [a.name for a in attrs if a.name != "id"]
     df = pd.DataFrame(rows, columns=cols)
+    extra_cols = list(dict.fromkeys(k for e in extra_rows for k in e))
+    for name in extra_cols:
+        df[name] = pd.Series([e.get(name) for e in extra_rows], dtype=object)
     for a in attrs:
         if a.kind == "float" and a.name in df:
             df[a.name] = pd.to_numeric(df[a.name], errors="coerce").astype(np.float64)
