@@ -17,7 +17,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["decay_factor", "heat_loss_w", "linear_u_from_area_u", "outlet_temperature"]
+__all__ = ["decay_factor", "heat_loss_w", "linear_u_from_area_u", "outlet_temperature",
+           "u_from_area_coefficient"]
 
 
 def _out(x: np.ndarray) -> np.ndarray | float:
@@ -84,3 +85,33 @@ def heat_loss_w(
 def linear_u_from_area_u(u_w_per_m2k: ArrayLike, d_m: ArrayLike) -> np.ndarray | float:
     """Linear coefficient U_L [W/(m K)] = U [W/(m^2 K)] * pi * d [m] (d: reference diameter)."""
     return _out(np.asarray(u_w_per_m2k, dtype=float) * np.pi * np.asarray(d_m, dtype=float))
+
+
+def u_from_area_coefficient(u_w_m2k: ArrayLike, d_outer_m: ArrayLike) -> np.ndarray | float:
+    """Linear heat-loss coefficient U_L [W/(m K)] from a per-m² coefficient over the outer surface.
+
+    STANET's ``WDZAHL`` and pandapipes' ``u_w_per_m2k`` are given per m² of pipe surface; with
+    the outer diameter as reference surface ``U_L = U · π · d_outer``.
+
+    Parameters
+    ----------
+    u_w_m2k : array_like
+        Heat-transfer coefficient per m² of outer pipe surface [W/(m² K)], ≥ 0.
+    d_outer_m : array_like
+        Outer diameter [m] (of the casing or steel pipe the coefficient refers to), > 0.
+
+    Returns
+    -------
+    float or ndarray
+        U_L [W/(m K)].
+
+    Examples
+    --------
+    >>> round(u_from_area_coefficient(1.0, 0.2), 6)
+    0.628319
+    """
+    u = np.asarray(u_w_m2k, dtype=float)
+    d = np.asarray(d_outer_m, dtype=float)
+    if np.any(u < 0.0) or np.any(~(d > 0.0)):
+        raise ValueError("u_w_m2k must be >= 0 and d_outer_m > 0")
+    return _out(u * np.pi * d)
