@@ -19,6 +19,7 @@ from .errors import (
     ScenarioError,
 )
 from .io import load_network, save_network
+from .io.stanet import StanetImport, import_stanet, is_stanet_export
 from .model import Network, network_from_records, validate_network
 from .p2h import P2HUnit, design_feedin
 from .report import Report
@@ -34,4 +35,5 @@ __all__ = [
     "validate_network", "Result", "P2HError", "ModelError", "InputFileError", "ConvergenceError",
     "ScenarioError", "BackendError", "check_integration", "Thresholds", "P2HUnit",
     "design_feedin", "Report", "load_scenario", "compare_sites", "SitesResult", "__version__",
+    "import_stanet", "is_stanet_export", "StanetImport",
 ]

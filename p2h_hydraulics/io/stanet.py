@@ -164,16 +164,17 @@ class StanetImport:
                       "| figure | value |", "|---|---|",
                       f"| nodes compared | {c['nodes_compared']} |"]
             if "max_abs_dp_bar" in c:
-                lines += [f"| max \\|Δp\\| | {c['max_abs_dp_bar']:.4f} bar at "
-                          f"{c['max_abs_dp_node']} |",
-                          f"| mean \\|Δp\\| | {c['mean_abs_dp_bar']:.4f} bar |"]
+                lines += [f"| max \\|Δp\\| | {c['max_abs_dp_bar']:.5f} bar "
+                          f"({c['max_abs_dp_bar'] * 1e5:.1f} Pa) at {c['max_abs_dp_node']} |",
+                          f"| mean \\|Δp\\| | {c['mean_abs_dp_bar']:.5f} bar "
+                          f"({c['mean_abs_dp_bar'] * 1e5:.1f} Pa) |"]
             if "max_abs_dmdot_kg_s" in c:
-                lines += [f"| max \\|Δṁ\\| pipes | {c['max_abs_dmdot_kg_s']:.4f} kg/s "
-                          f"({100 * c['max_abs_dmdot_rel']:.2f} % of the largest flow) at "
+                lines += [f"| max \\|Δṁ\\| pipes | {c['max_abs_dmdot_kg_s']:.2e} kg/s "
+                          f"({100 * c['max_abs_dmdot_rel']:.3g} % of the largest flow) at "
                           f"{c['max_abs_dmdot_pipe']} |"]
             for pid, v in c["plants"].items():
-                lines += [f"| plant {pid} flow (ours / STANET) | {v['mdot_kg_s'][0]:.3f} / "
-                          f"{v['mdot_kg_s'][1]:.3f} kg/s |",
+                lines += [f"| plant {pid} flow (ours / STANET) | {v['mdot_kg_s'][0]:.4f} / "
+                          f"{v['mdot_kg_s'][1]:.4f} kg/s |",
                           f"| plant {pid} lift (ours / STANET) | {v['lift_bar'][0]:.4f} / "
                           f"{v['lift_bar'][1]:.4f} bar |"]
         return "\n".join(lines) + "\n"
@@ -326,6 +327,7 @@ def import_stanet(path) -> StanetImport:
                      "return setpoint, pipe heat loss to the soil)")
     notes.append("water properties: IAPWS-IF97 at the local temperature (NET.RHO/ETA not used)")
 
+    junctions = _connected(junctions, pipes["records"], consumers, plants, notes)
     network = network_from_records({"junctions": junctions, "pipes": pipes["records"],
                                      "consumers": consumers, "plants": plants}, settings,
                                     file=sf.path)
@@ -381,6 +383,20 @@ def _pipes(lei: StanetTable, dec: str, isothermal: bool, notes: list[str]) -> di
         records.append(rec)
     return {"records": records,
             "extra": {"dn_stanet": lei.text("DN"), "stanet_id": lei.text("STANETID")}}
+
+
+def _connected(junctions: list[dict], pipes: list[dict], consumers: list[dict],
+               plants: list[dict], notes: list[str]) -> list[dict]:
+    """The junctions some pipe, substation or plant refers to; the others (nodes of tables not
+    read, e.g. house nodes) carry nothing the solve needs and are left out (noted)."""
+    used = {r[k] for recs in (pipes, consumers, plants) for r in recs for k in
+            ("from_junction", "to_junction", "supply_junction", "return_junction") if k in r}
+    left = [j["id"] for j in junctions if j["id"] not in used]
+    if left:
+        more = " …" if len(left) > 5 else ""
+        notes.append(f"{len(left)} node(s) not connected to any pipe, substation or plant left "
+                     f"out: {', '.join(left[:5])}{more}")
+    return [j for j in junctions if j["id"] in used]
 
 
 def _plant_temperatures(hea: StanetTable, dec: str, isothermal: bool,

@@ -208,7 +208,8 @@ def read_stanet_file(path) -> StanetFile:
             in_header = False
             rest = s[3:].strip()
             if rest.startswith("FLDNAM"):
-                parts = [x.strip() for x in rest[6:].strip().split(sep)]
+                # a leading "!" on a field name (seen in some exports) is not part of it
+                parts = [x.strip().lstrip("!") for x in rest[6:].strip().split(sep)]
                 name, cols = parts[0], [c for c in parts[1:]]
                 while cols and not cols[-1]:
                     cols.pop()

@@ -258,6 +258,18 @@ def test_missing_table_and_unknown_node(tmp_path):
         import_stanet(_write(tmp_path, lines, "z.csv"))
 
 
+def test_unconnected_node_left_out_and_noted(tmp_path):
+    lines = _lines()
+    idx = next(i for i, x in enumerate(lines) if x.startswith("KNO;"))
+    parts = lines[idx].split(";")
+    parts[1] = "HA17    "
+    lines.insert(idx, ";".join(parts))
+    imp = import_stanet(_write(tmp_path, lines))
+    assert "HA17" not in imp.network.junctions.index
+    assert len(imp.network.junctions) == 2 * len(GEN.NODES)
+    assert any("1 node(s) not connected" in n and "HA17" in n for n in imp.notes)
+
+
 def test_size_cap(tmp_path, monkeypatch):
     from p2h_hydraulics.io import stanet_tables
 
