@@ -26,7 +26,9 @@ settings         ``net["p2h_settings"]``; soil temperature also as the ``ambient
                  "colebrook", nikuradse ↔ "nikuradse", swamee_jain ↔ "swamee-jain"). On
                  import a net's ``friction_model`` option sets ``friction_law``; a net without
                  that option gets the native default (colebrook), not pandapipes' own default
-                 (nikuradse), because a net file does not record which law its results used
+                 (nikuradse), because a net file does not record which law its results used.
+                 pandapipes' swamee-jain has no laminar branch (the native one is 64/Re below
+                 Re 2300), so the two differ in laminar pipes
 ===============  =========================================================================
 
 Fields pandapipes does not know (dp_min of consumers, plant control mode, feed-in control and

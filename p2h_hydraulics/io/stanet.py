@@ -120,7 +120,8 @@ class StanetImport:
         -------
         dict
             ``nodes_compared``, ``max_abs_dp_bar`` and ``max_abs_dp_node`` (largest
-            |p_ours − p_STANET| over the nodes), ``mean_abs_dp_bar``; ``pipes_compared``,
+            |p_ours − p_STANET| over the nodes), ``mean_abs_dp_bar``, ``dp_bar_by_node``
+            (p_ours − p_STANET per node [bar]); ``pipes_compared``,
             ``max_abs_dmdot_kg_s`` / ``max_abs_dmdot_pipe`` / ``max_abs_dmdot_rel`` (relative
             to the largest STANET pipe flow); ``plants``: per plant id ``mdot_kg_s`` and
             ``lift_bar`` as ``(ours, STANET)``.
@@ -134,7 +135,8 @@ class StanetImport:
         if len(common):
             worst = d.abs().idxmax()
             out.update(max_abs_dp_bar=float(abs(d[worst])), max_abs_dp_node=str(worst),
-                       mean_abs_dp_bar=float(d.abs().mean()))
+                       mean_abs_dp_bar=float(d.abs().mean()),
+                       dp_bar_by_node={str(k): float(v) for k, v in d.items()})
         m_st = sr.pipes["mdot_kg_s"].dropna()
         common = m_st.index.intersection(result.pipes.index)
         dm = result.pipes.loc[common, "mdot_kg_s"] - m_st[common]
@@ -284,7 +286,11 @@ def import_stanet(path) -> StanetImport:
     if sf.medium and sf.medium != "F":
         notes.append(f"medium '{sf.medium}' is not district heating (F): read as water network")
     kno, lei = _require(sf, "KNO"), _require(sf, "LEI")
-    wae, hea, net = _require(sf, "WAE"), _require(sf, "HEA"), _require(sf, "NET")
+    wae, hea = _require(sf, "WAE"), _require(sf, "HEA")
+    net = sf.table("NET")
+    if net is None or not len(net):
+        notes.append("no NET table: network parameters at their defaults (below)")
+        net = StanetTable("NET", ["NETZNAME"], 0, [[""]], [0], sf.path)
 
     t_soil_c = float(net.number("TU", dec)[0])
     if not np.isfinite(t_soil_c):

@@ -35,9 +35,11 @@ __all__ = [
     "RE_FLOOR",
     "RE_LAMINAR",
     "RE_TURBULENT",
+    "check_law",
     "friction_factor",
     "friction_factor_and_derivative",
     "friction_times_re",
+    "nikuradse_rough",
     "pressure_drop_pipe",
 ]
 

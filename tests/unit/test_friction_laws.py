@@ -188,3 +188,12 @@ def test_pandapipes_net_friction_model_sets_the_law():
     ppnet["p2h_settings"].pop("friction_law")
     pp.set_user_pf_options(ppnet, friction_model="nikuradse")
     assert from_pandapipes(ppnet).settings["friction_law"] == "nikuradse"
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_friction_law_survives_the_native_formats(tmp_path, fmt):
+    from p2h_hydraulics import load_network, save_network
+
+    path = tmp_path / ("net.json" if fmt == "json" else "net")
+    save_network(_pipe_net("nikuradse"), path)
+    assert load_network(path).settings["friction_law"] == "nikuradse"

@@ -151,6 +151,9 @@ def test_comparison_with_stanets_state(imported, solved):
     assert cmp["nodes_compared"] == 2 * len(GEN.NODES)
     assert cmp["pipes_compared"] == 2 * len(GEN.PIPES)
     assert cmp["max_abs_dp_bar"] < 2e-5
+    by_node = cmp["dp_bar_by_node"]
+    assert len(by_node) == cmp["nodes_compared"]
+    assert max(abs(v) for v in by_node.values()) == cmp["max_abs_dp_bar"]
     assert cmp["max_abs_dmdot_kg_s"] < 3e-5
     ours, theirs = cmp["plants"]["HKW"]["mdot_kg_s"]
     assert ours == pytest.approx(theirs, abs=3e-5)
@@ -247,6 +250,16 @@ def test_cut_line_and_unannounced_table(tmp_path):
     longer[idx] += ";surplus"
     with pytest.raises(InputFileError, match=rf":{idx + 1}, LEI.*19 values for 18 fields"):
         import_stanet(_write(tmp_path, longer, "y.csv"))
+
+
+def test_without_net_table_defaults_are_noted(tmp_path, imported):
+    lines = [x for x in _lines() if not x.startswith("NET;")]
+    imp = import_stanet(_write(tmp_path, lines))
+    assert imp.network.settings["friction_law"] == "colebrook"
+    assert imp.network.settings["t_soil_k"] == pytest.approx(283.15)
+    assert any("no NET table" in n for n in imp.notes)
+    assert any("NET.TU empty → 10 °C" in n for n in imp.notes)
+    assert any("NET.LAM empty or absent → colebrook" in n for n in imp.notes)
 
 
 def test_missing_table_and_unknown_node(tmp_path):
