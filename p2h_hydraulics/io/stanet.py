@@ -191,6 +191,11 @@ def _err(tab: StanetTable | None, i: int | None, field_: str, message: str, valu
 
 
 def _require(sf: StanetFile, name: str) -> StanetTable:
+    if name in sf.skipped:
+        raise InputFileError(Problem(f"data lines of '{name}' without its 'REM FLDNAM' line",
+                                     file=sf.path, line=sf.skipped[name][0], table=name,
+                                     hint="every table needs its 'REM FLDNAM <TAB>;<FIELD>;…' "
+                                          "line first"))
     tab = sf.table(name)
     if tab is None or not len(tab):
         raise InputFileError(Problem(f"the export has no '{name}' table (or it is empty)",
@@ -283,6 +288,9 @@ def import_stanet(path) -> StanetImport:
     notes = [f"source: {sf.program.strip() or 'STANET'}; medium {sf.medium or '?'}; "
              f"decoded as {sf.encoding}",
              "tables: " + ", ".join(f"{k} {len(t)}" for k, t in sf.tables.items())]
+    for key, nos in sf.skipped.items():
+        notes.append(f"{len(nos)} line(s) of table '{key}' without field names (REM FLDNAM) "
+                     f"not read, first on line {nos[0]}")
     if sf.medium and sf.medium != "F":
         notes.append(f"medium '{sf.medium}' is not district heating (F): read as water network")
     kno, lei = _require(sf, "KNO"), _require(sf, "LEI")
@@ -298,6 +306,9 @@ def import_stanet(path) -> StanetImport:
         notes.append("soil temperature: NET.TU empty → 10 °C")
     law = _friction_law(net, dec, notes)
     tempcalc = (net.text("TEMPCALC")[0] or "J").upper()
+    if tempcalc not in ("J", "N"):
+        raise _err(net, 0, "TEMPCALC", "expected J (temperatures computed) or N (isothermal)",
+                   tempcalc)
     isothermal = tempcalc == "N"
     t_medium_c = float(net.number("TEMP", dec)[0])
     t_ret_net_c = float(net.number("TEMPR", dec)[0])
@@ -341,7 +352,7 @@ def import_stanet(path) -> StanetImport:
         network.pipes[col] = vals
     network.consumers["stanet_q_w"] = stanet_q
     _join_zae(sf, network, dec, notes)
-    results = _results(sf, dec, off, network, isothermal)
+    results = _results(sf, dec, off, network)
     _unused_notes(sf, notes)
     return StanetImport(network, notes, results, sf.path)
 
@@ -541,8 +552,7 @@ def _join_zae(sf: StanetFile, network: Network, dec: str, notes: list[str]) -> N
                  "→ stanet_profile); not used in the solve")
 
 
-def _results(sf: StanetFile, dec: str, off: dict, network: Network,
-             isothermal: bool) -> StanetResults:
+def _results(sf: StanetFile, dec: str, off: dict, network: Network) -> StanetResults:
     kno, lei, wae, hea = (sf.table(t) for t in ("KNO", "LEI", "WAE", "HEA"))
     names = kno.text("KNAM")
     t_node = kno.number("TEMP", dec) + ZERO_CELSIUS_K

@@ -107,6 +107,8 @@ class StanetFile:
     tables: dict[str, StanetTable]
     separator: str = ";"
     decimal: str = "."
+    # lines of tables without a 'REM FLDNAM' line: key → line numbers (not parsed)
+    skipped: dict[str, list[int]] = field(default_factory=dict)
 
     def table(self, name: str) -> StanetTable | None:
         """The table ``name`` or None when the export has none."""
@@ -181,9 +183,10 @@ def read_stanet_file(path) -> StanetFile:
     Raises
     ------
     InputFileError
-        Not a STANET export, a data line of an unannounced table, a data line with more or
-        fewer fields than its ``REM FLDNAM`` line (naming line, table and field), a table
-        announced twice.
+        Not a STANET export, a data line with more or fewer fields than its ``REM FLDNAM``
+        line (naming line, table and field), a table announced twice or after data lines of
+        it. Lines of a table that is never announced are not parsed; they are listed in
+        ``StanetFile.skipped``.
     """
     p = Path(path)
     _check_regular(p)
@@ -198,6 +201,7 @@ def read_stanet_file(path) -> StanetFile:
     header: dict[str, str] = {}
     fields: dict[tuple[str, str], tuple[str, ...]] = {}
     tables: dict[str, StanetTable] = {}
+    skipped: dict[str, list[int]] = {}
     sep, dec = ";", "."
     in_header = True
     for no, line in enumerate(lines, start=1):
@@ -209,7 +213,8 @@ def read_stanet_file(path) -> StanetFile:
             rest = s[3:].strip()
             if rest.startswith("FLDNAM"):
                 # a leading "!" on a field name (seen in some exports) is not part of it
-                parts = [x.strip().lstrip("!") for x in rest[6:].strip().split(sep)]
+                parts = [x.strip().lstrip("!") for x in rest[6:].strip().lstrip(sep)
+                         .split(sep)]
                 name, cols = parts[0], [c for c in parts[1:]]
                 while cols and not cols[-1]:
                     cols.pop()
@@ -221,6 +226,10 @@ def read_stanet_file(path) -> StanetFile:
                     raise InputFileError(Problem(
                         f"table announced twice (first on line {tables[name].header_line})",
                         file=file, line=no, table=name))
+                if name in skipped:
+                    raise InputFileError(Problem(
+                        f"data line before its table's 'REM FLDNAM' line (line {no})",
+                        file=file, line=skipped[name][0], table=name))
                 tables[name] = StanetTable(name, cols, no, file=file)
             continue
         if s.startswith("FEL" + sep):
@@ -240,11 +249,9 @@ def read_stanet_file(path) -> StanetFile:
         parts = line.split(sep)
         name = parts[0].strip()
         tab = tables.get(name)
-        if tab is None:
-            raise InputFileError(Problem(
-                "data line of a table without a preceding 'REM FLDNAM' line", file=file,
-                line=no, table=name or None,
-                hint="every table needs its 'REM FLDNAM <TAB>;<FIELD>;…' line first"))
+        if tab is None:  # a table without field names: kept aside, listed by the importer
+            skipped.setdefault(name, []).append(no)
+            continue
         values = [v.strip() for v in parts[1:]]
         n = len(tab.columns)
         if len(values) > n and any(values[n:]):
@@ -261,4 +268,4 @@ def read_stanet_file(path) -> StanetFile:
         tab.lines.append(no)
     for tab in tables.values():
         tab.file = file
-    return StanetFile(file, encoding, header, fields, tables, sep, dec)
+    return StanetFile(file, encoding, header, fields, tables, sep, dec, skipped)

@@ -224,6 +224,8 @@ def test_isothermal_export_is_solved_isothermally(tmp_path, imported):
     ("NET", "LAM", "7", "friction law"),
     ("LEI", "PARALLEL", "2", "parallel pipe strands"),
     ("HEA", "TEMPSUPPLY", "", "supply temperature"),
+    ("NET", "TEMPCALC", "X", "expected J"),
+    ("LEI", "DM", "0", "positive number"),
 ])
 def test_malformed_values_name_line_table_field(tmp_path, table, field, value, message):
     lines, line_no = _set_field(_lines(), table, field, value)
@@ -243,9 +245,17 @@ def test_cut_line_and_unannounced_table(tmp_path):
     with pytest.raises(InputFileError, match=rf":{idx + 1}, LEI, field 'RAU'.*cut short"):
         import_stanet(_write(tmp_path, cut))
     extra = list(lines)
-    extra.insert(idx, "XYZ;1;2")
-    with pytest.raises(InputFileError, match=rf":{idx + 1}, XYZ: data line of a table without"):
-        import_stanet(_write(tmp_path, extra, "x.csv"))
+    extra.insert(idx, "XYZ;1;2")  # a table without field names: not read, noted
+    imp = import_stanet(_write(tmp_path, extra, "x.csv"))
+    assert any(f"table 'XYZ' without field names (REM FLDNAM) not read, first on line {idx + 1}"
+               in n for n in imp.notes)
+    early = list(lines)
+    first_fel = next(i for i, x in enumerate(lines) if x.startswith("FEL;"))
+    early.insert(first_fel, "REM")
+    early.insert(first_fel + 1, lines[idx])  # a LEI line before LEI's REM FLDNAM line
+    with pytest.raises(InputFileError,
+                       match=rf":{first_fel + 2}, LEI: data line before its table's"):
+        import_stanet(_write(tmp_path, early, "w.csv"))
     longer = list(lines)
     longer[idx] += ";surplus"
     with pytest.raises(InputFileError, match=rf":{idx + 1}, LEI.*19 values for 18 fields"):
@@ -266,6 +276,11 @@ def test_missing_table_and_unknown_node(tmp_path):
     lines = [x for x in _lines() if not x.startswith("WAE;")]
     with pytest.raises(InputFileError, match="no 'WAE' table"):
         import_stanet(_write(tmp_path, lines))
+    lines = [x for x in _lines() if not x.startswith("REM FLDNAM LEI;")]
+    first = next(i for i, x in enumerate(lines) if x.startswith("LEI;")) + 1
+    with pytest.raises(InputFileError,
+                       match=rf":{first}, LEI: data lines of 'LEI' without its 'REM FLDNAM'"):
+        import_stanet(_write(tmp_path, lines, "v.csv"))
     lines, _ = _set_field(_lines(), "LEI", "ENDNAM", "K99")
     with pytest.raises(ModelError, match=r"pipes 'LEI_K0_K1', field 'to_junction'.*unknown"):
         import_stanet(_write(tmp_path, lines, "z.csv"))
