@@ -469,15 +469,16 @@ def _results(sf: StanetFile, dec: str, off: dict, network: Network) -> StanetRes
         index=pd.Index(network.plants.index, name="id"))
     steps = {t: sf.tables[t].frame(dec) for t in STEP_TABLES if t in sf.tables}
     for name, frame in steps.items():  # SI copies next to STANET's columns
-        if "PRECH" in frame and "CLIENTID" in frame:
-            frame["p_pa"] = frame["PRECH"].to_numpy(float) * 1e5 + np.array(
-                [off.get(str(c).strip(), 0.0) for c in frame["CLIENTID"]])
-        if "FLUSS" in frame:
-            frame["mdot_kg_s"] = frame["FLUSS"].to_numpy(float) * T_H_TO_KG_S
-        if "WAERMECALC" in frame:
-            frame["q_w"] = frame["WAERMECALC"].to_numpy(float) * 1e3
-        if "TEMP" in frame and name == "NOD":
-            frame["t_k"] = frame["TEMP"].to_numpy(float) + ZERO_CELSIUS_K
+        tab = sf.tables[name]
+        if tab.has("PRECH") and tab.has("CLIENTID"):
+            frame["p_pa"] = tab.number("PRECH", dec) * 1e5 + np.array(
+                [off.get(c, 0.0) for c in tab.text("CLIENTID")])
+        if tab.has("FLUSS"):
+            frame["mdot_kg_s"] = tab.number("FLUSS", dec) * T_H_TO_KG_S
+        if tab.has("WAERMECALC"):
+            frame["q_w"] = tab.number("WAERMECALC", dec) * 1e3
+        if tab.has("TEMP") and name == "NOD":
+            frame["t_k"] = tab.number("TEMP", dec) + ZERO_CELSIUS_K
     return StanetResults(nodes, pipes, consumers, plants, steps)
 
 

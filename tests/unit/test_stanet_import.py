@@ -225,6 +225,8 @@ def test_isothermal_export_is_solved_isothermally(tmp_path, imported):
     ("LEI", "PARALLEL", "2", "parallel pipe strands"),
     ("HEA", "TEMPSUPPLY", "", "supply temperature"),
     ("NET", "TEMPCALC", "X", "expected J"),
+    ("NOD", "PRECH", "x", "not a number"),
+    ("HE2", "FLUSS", "1,5", "not a number"),
     ("LEI", "DM", "0", "positive number"),
 ])
 def test_malformed_values_name_line_table_field(tmp_path, table, field, value, message):
