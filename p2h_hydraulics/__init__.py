@@ -23,6 +23,7 @@ from .errors import (
 )
 from .importing import ImportReport, import_network
 from .io import load_network, save_network
+from .io.stanet import StanetImport, import_stanet, is_stanet_export
 from .loads import fill_design_loads
 from .model import Network, network_from_records, validate_network
 from .p2h import P2HUnit, design_feedin
@@ -41,4 +42,5 @@ __all__ = [
     "ScenarioError", "BackendError", "check_integration", "Thresholds", "P2HUnit",
     "design_feedin", "Report", "load_scenario", "compare_sites", "SitesResult", "__version__",
     "fill_design_loads", "size_network", "SizingReport", "import_network", "ImportReport",
+    "import_stanet", "is_stanet_export", "StanetImport",
 ]

@@ -190,7 +190,7 @@ def build_result(comp, state, fl, info: ConvergenceInfo, hyd_iters: int = 0,
     rho, mu = water.density(t_b), water.viscosity(t_b)
     area = np.pi * comp.d_m**2 / 4
     dp_fric, _ = pressure_drop_pipe(m, comp.length_m, comp.d_m, comp.roughness_m, rho, mu,
-                                    comp.zeta)
+                                    comp.zeta, law=comp.friction_law)
     dp_fric = np.atleast_1d(dp_fric)
     v = m / (rho * area)
     branch = _frame({

@@ -21,7 +21,14 @@ feedins          circ_pump_mass (type "t", no pressure): ``mdot_flow_kg_per_s``,
 pressure_refs    ext_grid ("pt" when t_k is given, else "p")
 mass_flows       sink (ṁ ≥ 0) / source (ṁ < 0)
 settings         ``net["p2h_settings"]``; soil temperature also as the ``ambient_temperature``
-                 pipeflow option (pandapipes uses it for stagnant water and pipes without text_k)
+                 pipeflow option (pandapipes uses it for stagnant water and pipes without text_k);
+                 ``friction_law`` as the ``friction_model`` pipeflow option (colebrook ↔
+                 "colebrook", nikuradse ↔ "nikuradse", swamee_jain ↔ "swamee-jain"). On
+                 import a net's ``friction_model`` option sets ``friction_law``; a net without
+                 that option gets the native default (colebrook), not pandapipes' own default
+                 (nikuradse), because a net file does not record which law its results used.
+                 pandapipes' swamee-jain has no laminar branch (the native one is 64/Re below
+                 Re 2300), so the two differ in laminar pipes
 ===============  =========================================================================
 
 Fields pandapipes does not know (dp_min of consumers, plant control mode, feed-in control and
@@ -78,6 +85,10 @@ EXTRA = {
     "source": ("t_k",),
 }
 SETTINGS_KEY = "p2h_settings"
+# our settings["friction_law"] → pandapipes' friction_model pipeflow option
+FRICTION_TO_PANDAPIPES = {"colebrook": "colebrook", "nikuradse": "nikuradse",
+                          "swamee_jain": "swamee-jain"}
+FRICTION_FROM_PANDAPIPES = {v: k for k, v in FRICTION_TO_PANDAPIPES.items()}
 UNSUPPORTED = {
     "compressor": "compressors (gas) are not in the native model",
     "press_control": "pressure-control valves are not in the native model",
@@ -230,9 +241,14 @@ def to_pandapipes(network):
             _add_extra(net, table, part)
     net[SETTINGS_KEY] = {k: (None if isinstance(v, float) and math.isnan(v) else v)
                          for k, v in s.items()}
-    pp.set_user_pf_options(net, friction_model="colebrook",
+    pp.set_user_pf_options(net, friction_model=pandapipes_friction_model(network.settings),
                            ambient_temperature=float(network.t_soil_k))
     return net
+
+
+def pandapipes_friction_model(settings: dict) -> str:
+    """pandapipes' ``friction_model`` option for a network's ``settings["friction_law"]``."""
+    return FRICTION_TO_PANDAPIPES[settings.get("friction_law", "colebrook")]
 
 
 def feedin_start_flow(row, t_return_guess_k: float) -> float:
@@ -744,6 +760,10 @@ def _settings_from(net, junc, name) -> dict:
         t0 = junc.loc[junc["in_service"].astype(bool), "tfluid_k"].unique()
         if len(t0) == 1 and np.isfinite(t0[0]):
             settings["t_initial_k"] = float(t0[0])
+    opts = net.get("user_pf_options", {}) if hasattr(net, "get") else {}
+    model = opts.get("friction_model")
+    if model is not None:  # what pandapipes computes with wins over a stored setting
+        settings["friction_law"] = FRICTION_FROM_PANDAPIPES.get(str(model).lower(), str(model))
     if name is not None:
         settings["name"] = name
     return settings

@@ -190,6 +190,11 @@ SETTINGS: tuple[Attr, ...] = (
     Attr("t_initial_k", "float", "k", default=NAN, lo=273.15, hi=473.15,
          doc="start temperature for iterations; the plant supply temperature when empty"),
     Attr("crs", "str", default="", doc="projected CRS of x/y, e.g. EPSG:25832"),
+    Attr("friction_law", "choice", default="colebrook",
+         choices=("colebrook", "nikuradse", "swamee_jain"),
+         doc="pipe friction law (``physics.friction``): colebrook = Prandtl–Colebrook / "
+             "Colebrook–White; nikuradse = 64/Re + Nikuradse fully rough (STANET, pandapipes' "
+             "default); swamee_jain = explicit Colebrook approximation"),
     Attr("description", "str", default=""),
 )
 

@@ -20,6 +20,7 @@ def find_problems(net) -> list[Problem]:
     probs += _control_problems(net)
     probs += load_problems(net)
     probs += _diameter_problems(net)
+    probs += _friction_problems(net)
     f = net.source
     plants = net.plants[net.plants["in_service"]] if not net.plants.empty else net.plants
     refs = net.pressure_refs
@@ -29,6 +30,19 @@ def find_problems(net) -> list[Problem]:
     if not probs:
         probs += _topology_problems(net)
     return probs
+
+
+def _friction_problems(net) -> list[Problem]:
+    """Pipes the network's friction law cannot evaluate (Nikuradse needs a roughness > 0)."""
+    if net.settings.get("friction_law", "colebrook") != "nikuradse" or net.pipes.empty:
+        return []
+    smooth = net.pipes.index[(net.pipes["roughness_m"] <= 0.0).to_numpy()
+                             & net.pipes["in_service"].to_numpy(bool)]
+    return [Problem("roughness 0 under the Nikuradse friction law (its fully rough term "
+                    "needs k > 0)", file=net.source, table="pipes", element=pid,
+                    field="roughness_m", value=0.0,
+                    hint="give the pipe's roughness or use friction_law 'colebrook'")
+            for pid in smooth]
 
 
 def reference_problems(net) -> list[Problem]:

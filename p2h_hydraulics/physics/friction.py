@@ -1,17 +1,27 @@
 """Darcy friction factor and Darcy-Weisbach pipe pressure drop (vectorised, SI units).
 
-Friction model, with ``re`` the Reynolds number [-] and ``rel_roughness = k/D`` [-]:
+Friction laws (``FRICTION_LAWS``; a network chooses one with ``settings["friction_law"]``), with
+``re`` the Reynolds number [-] and ``rel_roughness = k/D`` [-]:
 
-* laminar, ``Re <= 2300``: ``f = 64/Re``. Below ``RE_FLOOR`` (1e-3) ``f`` and ``df/dRe`` are
-  evaluated at ``RE_FLOOR`` (finite, no NaN/inf) while ``f*Re`` (:func:`friction_times_re`)
-  stays exactly 64, so the zero-flow limit is exact when the product is used.
-* turbulent, ``Re >= 4000``: Colebrook-White
-  ``1/sqrt(f) = -2 log10(k/(3.7 D) + 2.51/(Re sqrt(f)))``, started from Swamee-Jain and solved
-  by Newton iteration on ``x = 1/sqrt(f)`` to machine precision.
-* transition, ``2300 < Re < 4000``: cubic Hermite in Re matching value and slope of the
-  laminar law at 2300 and of Colebrook at 4000 (C1 everywhere).
+``"colebrook"`` (default; Prandtl–Colebrook / Colebrook–White)
+    * laminar, ``Re <= 2300``: ``f = 64/Re``. Below ``RE_FLOOR`` (1e-3) ``f`` and ``df/dRe``
+      are evaluated at ``RE_FLOOR`` (finite, no NaN/inf) while ``f*Re``
+      (:func:`friction_times_re`) stays exactly 64, so the zero-flow limit is exact when the
+      product is used.
+    * turbulent, ``Re >= 4000``: Colebrook-White
+      ``1/sqrt(f) = -2 log10(k/(3.7 D) + 2.51/(Re sqrt(f)))``, started from Swamee-Jain and
+      solved by Newton iteration on ``x = 1/sqrt(f)`` to machine precision.
+    * transition, ``2300 < Re < 4000``: cubic Hermite in Re matching value and slope of the
+      laminar law at 2300 and of the turbulent law at 4000 (C1 everywhere).
+``"nikuradse"`` (STANET's "Nikuradse" and pandapipes' default ``friction_model="nikuradse"``)
+    ``f = 64/Re + 1/(2 log10(3.71 D/k))^2`` at every Re: the laminar term plus Nikuradse's fully
+    rough value (constant 3.71 as STANET and pandapipes use it). ``f*Re = 64 + f_rough Re`` is
+    exact at zero flow. Needs ``k > 0`` (a smooth pipe has no fully rough limit).
+``"swamee_jain"`` (explicit Colebrook approximation, Swamee & Jain 1976)
+    turbulent ``f = 0.25/log10(k/(3.7 D) + 5.74/Re^0.9)^2`` with the same laminar law and
+    transition blend as ``"colebrook"``.
 
-``df/dRe`` is analytic (implicit differentiation of Colebrook). Scalars in, floats out.
+``df/dRe`` is analytic (for Colebrook by implicit differentiation). Scalars in, floats out.
 """
 
 from __future__ import annotations
@@ -20,12 +30,16 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 __all__ = [
+    "DEFAULT_FRICTION_LAW",
+    "FRICTION_LAWS",
     "RE_FLOOR",
     "RE_LAMINAR",
     "RE_TURBULENT",
+    "check_law",
     "friction_factor",
     "friction_factor_and_derivative",
     "friction_times_re",
+    "nikuradse_rough",
     "pressure_drop_pipe",
 ]
 
@@ -34,6 +48,9 @@ RE_TURBULENT = 4000.0
 RE_FLOOR = 1.0e-3
 _C = 2.0 / np.log(10.0)
 _MAX_NEWTON = 8
+FRICTION_LAWS = ("colebrook", "nikuradse", "swamee_jain")
+DEFAULT_FRICTION_LAW = "colebrook"
+NIKURADSE_CONSTANT = 3.71  # 1/sqrt(f) = 2 log10(3.71 D/k) (STANET, pandapipes)
 
 
 def _out(x: np.ndarray) -> np.ndarray | float:
@@ -56,8 +73,33 @@ def _colebrook(re: np.ndarray, rr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return x**-2, -2.0 * x**-3 * dx_dre
 
 
-def _friction_parts(re: ArrayLike, rel_roughness: ArrayLike):
+def _swamee_jain(re: np.ndarray, rr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Swamee-Jain f and df/dRe (arrays of equal shape, ``re > 0``)."""
+    g = rr / 3.7 + 5.74 * re**-0.9
+    lg = np.log10(g)
+    dg_dre = -0.9 * 5.74 * re**-1.9
+    return 0.25 / lg**2, -0.5 / lg**3 * dg_dre / (g * np.log(10.0))
+
+
+def nikuradse_rough(rel_roughness: ArrayLike) -> np.ndarray | float:
+    """Nikuradse's fully rough friction factor ``1/(2 log10(3.71/(k/D)))^2`` [-] (``k/D > 0``)."""
+    rr = np.asarray(rel_roughness, dtype=float)
+    if np.any(rr <= 0.0):
+        raise ValueError("the Nikuradse friction law needs a roughness k > 0")
+    return _out(1.0 / (2.0 * np.log10(NIKURADSE_CONSTANT / rr)) ** 2)
+
+
+def check_law(law: str) -> str:
+    """``law`` if it is one of ``FRICTION_LAWS``, else ``ValueError`` naming the choices."""
+    if law not in FRICTION_LAWS:
+        raise ValueError(f"unknown friction law {law!r}; expected one of "
+                         f"{', '.join(FRICTION_LAWS)}")
+    return law
+
+
+def _friction_parts(re: ArrayLike, rel_roughness: ArrayLike, law: str = DEFAULT_FRICTION_LAW):
     """Return (f, df/dRe, f*Re, Re^2*df/dRe) as broadcast arrays."""
+    check_law(law)
     re_a, rr = np.broadcast_arrays(
         np.abs(np.asarray(re, dtype=float)), np.asarray(rel_roughness, dtype=float)
     )
@@ -65,8 +107,15 @@ def _friction_parts(re: ArrayLike, rel_roughness: ArrayLike):
         raise ValueError("rel_roughness must be >= 0")
     shape = re_a.shape
     re_a, rr = re_a.ravel(), rr.ravel()
+    if law == "nikuradse":
+        f_r = np.asarray(nikuradse_rough(rr), dtype=float).reshape(re_a.shape)
+        re_l = np.maximum(re_a, RE_FLOOR)
+        f, df = 64.0 / re_l + f_r, -64.0 / re_l**2
+        fre, re2df = 64.0 + f_r * re_a, np.full_like(re_a, -64.0)
+        return tuple(v.reshape(shape) for v in (f, df, fre, re2df))
 
-    f_t, df_t = _colebrook(np.maximum(re_a, RE_TURBULENT), rr)
+    turbulent = _colebrook if law == "colebrook" else _swamee_jain
+    f_t, df_t = turbulent(np.maximum(re_a, RE_TURBULENT), rr)
     re_l = np.maximum(re_a, RE_FLOOR)
     f, df = 64.0 / re_l, -64.0 / re_l**2
     fre, re2df = np.full_like(re_a, 64.0), np.full_like(re_a, -64.0)
@@ -93,20 +142,33 @@ def _friction_parts(re: ArrayLike, rel_roughness: ArrayLike):
     return tuple(v.reshape(shape) for v in (f, df, fre, re2df))
 
 
-def friction_factor(re: ArrayLike, rel_roughness: ArrayLike = 0.0) -> np.ndarray | float:
-    """Darcy friction factor [-] for Reynolds number ``re`` and ``rel_roughness`` = k/D."""
-    return _out(_friction_parts(re, rel_roughness)[0])
+def friction_factor(re: ArrayLike, rel_roughness: ArrayLike = 0.0,
+                    law: str = DEFAULT_FRICTION_LAW) -> np.ndarray | float:
+    """Darcy friction factor [-] for Reynolds number ``re`` and ``rel_roughness`` = k/D.
+
+    Parameters
+    ----------
+    re, rel_roughness : array_like
+        Reynolds number [-] (its absolute value is used) and k/D [-].
+    law : str
+        One of ``FRICTION_LAWS`` (module docstring).
+    """
+    return _out(_friction_parts(re, rel_roughness, law)[0])
 
 
-def friction_factor_and_derivative(re: ArrayLike, rel_roughness: ArrayLike = 0.0):
-    """Return ``(f, df_dre)``: Darcy friction factor [-] and its analytic derivative d f/d Re."""
-    f, df, _, _ = _friction_parts(re, rel_roughness)
+def friction_factor_and_derivative(re: ArrayLike, rel_roughness: ArrayLike = 0.0,
+                                   law: str = DEFAULT_FRICTION_LAW):
+    """Return ``(f, df_dre)``: Darcy friction factor [-] and its analytic derivative d f/d Re
+    under friction ``law``."""
+    f, df, _, _ = _friction_parts(re, rel_roughness, law)
     return _out(f), _out(df)
 
 
-def friction_times_re(re: ArrayLike, rel_roughness: ArrayLike = 0.0) -> np.ndarray | float:
-    """Product ``f*Re`` [-]; exactly 64 for ``Re <= 2300`` including ``Re = 0``."""
-    return _out(_friction_parts(re, rel_roughness)[2])
+def friction_times_re(re: ArrayLike, rel_roughness: ArrayLike = 0.0,
+                      law: str = DEFAULT_FRICTION_LAW) -> np.ndarray | float:
+    """Product ``f*Re`` [-]; exactly 64 at ``Re = 0`` (and for ``Re <= 2300`` except under
+    ``"nikuradse"``, where it is ``64 + f_rough Re``)."""
+    return _out(_friction_parts(re, rel_roughness, law)[2])
 
 
 def pressure_drop_pipe(
@@ -119,6 +181,7 @@ def pressure_drop_pipe(
     zeta: ArrayLike = 0.0,
     *,
     re_eps: float = 1.0,
+    law: str = DEFAULT_FRICTION_LAW,
 ):
     """Signed Darcy-Weisbach + minor-loss pressure drop and its derivative.
 
@@ -146,7 +209,10 @@ def pressure_drop_pipe(
     k = 1.0 / (2.0 * rho_a * area**2)  # dp = coeff * K * mdot|mdot|
     s = 0.25 * np.pi * d_a * np.asarray(mu, dtype=float)  # Re = |mdot| / s
     m_abs = np.abs(m)
-    _, _, fre, re2df = _friction_parts(m_abs / s, np.asarray(roughness, dtype=float) / d_a)
+    rr = np.asarray(roughness, dtype=float) / d_a
+    if law == "nikuradse":
+        rr = np.where(length_a > 0.0, rr, 1.0)  # no friction term on length-0 elements
+    _, _, fre, re2df = _friction_parts(m_abs / s, rr, law)
 
     lod = length_a / d_a
     dp = lod * k * s * fre * m

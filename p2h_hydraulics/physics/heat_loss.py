@@ -94,24 +94,33 @@ def linear_u_from_area_u(u_w_per_m2k: ArrayLike, d_m: ArrayLike) -> np.ndarray |
 
 
 def u_from_area_coefficient(u_w_m2k: ArrayLike, d_outer_m: ArrayLike) -> np.ndarray | float:
-    """Linear heat-loss coefficient [W/(m K)] from a per-m² coefficient over the outer diameter.
+    """Linear heat-loss coefficient U_L [W/(m K)] from a per-m² coefficient over the outer surface.
 
-    ``U_L = U · π · d_outer`` (pandapipes' ``u_w_per_m2k`` and STANET's heat-transfer figure
-    refer to the pipe's outer surface).
+    STANET's ``WDZAHL`` and pandapipes' ``u_w_per_m2k`` are given per m² of pipe surface; with
+    the outer diameter as reference surface ``U_L = U · π · d_outer``.
 
     Parameters
     ----------
     u_w_m2k : array_like
-        heat-transfer coefficient per m² of outer pipe surface [W/(m² K)].
+        Heat-transfer coefficient per m² of outer pipe surface [W/(m² K)], ≥ 0.
     d_outer_m : array_like
-        outer diameter the coefficient refers to [m].
+        Outer diameter [m] (of the casing or steel pipe the coefficient refers to), > 0.
 
     Returns
     -------
-    float or numpy.ndarray
+    float or ndarray
         U_L [W/(m K)].
+
+    Examples
+    --------
+    >>> round(u_from_area_coefficient(1.0, 0.2), 6)
+    0.628319
     """
-    return linear_u_from_area_u(u_w_m2k, d_outer_m)
+    u = np.asarray(u_w_m2k, dtype=float)
+    d = np.asarray(d_outer_m, dtype=float)
+    if np.any(u < 0.0) or np.any(~(d > 0.0)):
+        raise ValueError("u_w_m2k must be >= 0 and d_outer_m > 0")
+    return _out(u * np.pi * d)
 
 
 def u_from_insulation(d_outer_steel_m: float, insulation_thickness_m: float,

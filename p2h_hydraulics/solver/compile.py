@@ -86,6 +86,7 @@ class Compiled:
     m_t_k: np.ndarray
     t_soil_default_k: float
     t_initial_k: float
+    friction_law: str = "colebrook"  # ``physics.friction.FRICTION_LAWS``
 
     @property
     def n_nodes(self) -> int:
@@ -212,6 +213,7 @@ def compile_network(net) -> Compiled:
         m_ids=mflows.index.to_numpy(dtype=object), m_node=m_node,
         m_mdot_kg_s=mflows["mdot_kg_s"].to_numpy(float), m_t_k=mflows["t_k"].to_numpy(float),
         t_soil_default_k=t_soil, t_initial_k=float(t_init),
+        friction_law=str(net.settings.get("friction_law", "colebrook")),
         **_feedin_arrays(net.feedins, index),
     )
     return comp

@@ -50,7 +50,7 @@ def branch_pressure_drop(comp, mdot, rho, mu):
     and minor losses (``friction.pressure_drop_pipe``) minus the lift of pumps on their head
     curve (``physics.pump``; their Newton slope is kept ≥ ``SLOPE_FLOOR_PA_S_PER_KG``)."""
     dp, ddp = pressure_drop_pipe(mdot, comp.length_m, comp.d_m, comp.roughness_m, rho, mu,
-                                 comp.zeta)
+                                 comp.zeta, law=comp.friction_law)
     dp, ddp = np.atleast_1d(dp), np.atleast_1d(ddp)
     if len(comp.pump_b):
         b = comp.pump_b
@@ -400,7 +400,8 @@ def _branch_rows(comp, rows: np.ndarray) -> SimpleNamespace:
         b_from=comp.b_from[rows], b_to=comp.b_to[rows], t_soil_k=comp.t_soil_k[rows],
         u_w_per_mk=comp.u_w_per_mk[rows], length_m=comp.length_m[rows], d_m=comp.d_m[rows],
         roughness_m=comp.roughness_m[rows], zeta=comp.zeta[rows], dz_m=comp.dz_m[rows],
-        pump_b=np.searchsorted(rows, comp.pump_b[pump]), pump_curve=comp.pump_curve[pump])
+        pump_b=np.searchsorted(rows, comp.pump_b[pump]), pump_curve=comp.pump_curve[pump],
+        friction_law=comp.friction_law)
 
 
 class _Store(dict):

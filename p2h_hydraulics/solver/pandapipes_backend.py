@@ -3,7 +3,9 @@
 The network is converted with ``io.pandapipes_io.to_pandapipes`` and solved with
 ``pandapipes.pipeflow`` — ``mode="bidirectional"`` (hydraulics and heat coupled) when the network
 has plants, consumers, feed-ins or pipe heat losses, else ``mode="hydraulics"`` at one uniform
-water temperature — with Colebrook friction and tight tolerances (``PIPEFLOW_DEFAULTS``).
+water temperature — with the network's friction law (``settings["friction_law"]`` as
+pandapipes' ``friction_model``; Colebrook by default) and tight tolerances
+(``PIPEFLOW_DEFAULTS``).
 
 Two native controls pandapipes lacks are emulated by an outer loop of pipeflow runs:
 
@@ -48,6 +50,7 @@ from ..io.pandapipes_io import (
     feedin_start_flow,
     initial_temperatures,
     pandapipes,
+    pandapipes_friction_model,
     start_lift,
     to_pandapipes,
 )
@@ -111,6 +114,7 @@ def solve_pandapipes(network, *, fluid: str = "water", max_outer: int = 40,
     if fluid == "if97":
         net["fluid"] = if97_fluid()
     opts = {**PIPEFLOW_DEFAULTS, "ambient_temperature": float(network.t_soil_k),
+            "friction_model": pandapipes_friction_model(network.settings),
             "mode": "bidirectional" if heat else "hydraulics", **pipeflow_options}
     _prepare(net, network, comp, heat)
     loop = _OuterLoop(network, comp, net, tol_control_pa, tol_feedin_rel)
@@ -317,7 +321,7 @@ def _result(network, comp, net, loop: _OuterLoop, info: ConvergenceInfo, iters: 
     rho, mu = water.density(t_b), water.viscosity(t_b)
     area = np.pi * comp.d_m**2 / 4
     dp_fric = np.atleast_1d(pressure_drop_pipe(m, comp.length_m, comp.d_m, comp.roughness_m, rho,
-                                               mu, comp.zeta)[0])
+                                               mu, comp.zeta, law=comp.friction_law)[0])
     length = np.where(comp.length_m > 0, comp.length_m, 1.0)
     branch = pd.DataFrame({
         "from_junction": comp.node_ids[comp.b_from], "to_junction": comp.node_ids[comp.b_to],

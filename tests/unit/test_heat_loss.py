@@ -87,3 +87,23 @@ def test_linear_u_from_area_u():
     np.testing.assert_allclose(
         hl.linear_u_from_area_u(np.array([1.0, 2.0]), 0.1), [math.pi * 0.1, math.pi * 0.2]
     )
+
+
+def test_u_from_area_coefficient_is_the_outer_surface_per_metre():
+    """U_L = U·π·d_outer: over 1 m, a pipe of 200 mm outer diameter has π·0.2 m² of surface
+    (geometry, exact to rounding); negative U or non-positive diameter are rejected."""
+    import math
+
+    import numpy as np
+    import pytest
+
+    from p2h_hydraulics.physics.heat_loss import u_from_area_coefficient
+
+    surface_m2 = math.pi * 0.2 * 1.0
+    assert u_from_area_coefficient(1.5, 0.2) == pytest.approx(1.5 * surface_m2, rel=1e-15)
+    np.testing.assert_allclose(u_from_area_coefficient([0.0, 2.0], [0.1, 0.3]),
+                               [0.0, 2.0 * math.pi * 0.3], rtol=1e-15)
+    with pytest.raises(ValueError):
+        u_from_area_coefficient(-1.0, 0.2)
+    with pytest.raises(ValueError):
+        u_from_area_coefficient(1.0, 0.0)
