@@ -17,6 +17,7 @@ def find_problems(net) -> list[Problem]:
     probs = reference_problems(net)
     probs += _self_loop_problems(net)
     probs += _control_problems(net)
+    probs += consumer_problems(net)
     f = net.source
     plants = net.plants[net.plants["in_service"]] if not net.plants.empty else net.plants
     refs = net.pressure_refs
@@ -94,14 +95,81 @@ def _control_problems(net) -> list[Problem]:
         for eid in fi.index[sel]:
             probs.append(Problem(f"control '{mode}' needs {col}", file=f, table="feedins",
                                  element=eid, field=col))
-    if not c.empty:
-        t_sup = net.plants["t_supply_k"].max() if not net.plants.empty else np.nan
-        sel = ((c["control"] == "t_return") & (c["t_return_k"] >= t_sup)).to_numpy()
-        for eid in c.index[sel]:
-            probs.append(Problem("return setpoint is not below the plant supply temperature",
-                                 file=f, table="consumers", element=eid, field="t_return_k",
-                                 value=round(float(c.at[eid, "t_return_k"]) - 273.15, 3),
-                                 hint="values are in K internally; check the unit suffix"))
+    return probs
+
+
+def hottest_source_k(net) -> float:
+    """The hottest temperature [K] water can enter the network with: plant supply setpoints,
+    feed-in outlets, pressure references and injections in service (NaN without any)."""
+    temps = []
+    for table, col in (("plants", "t_supply_k"), ("feedins", "t_out_k"),
+                       ("pressure_refs", "t_k"), ("mass_flows", "t_k")):
+        df = net.table(table)
+        if df.empty:
+            continue
+        on = df[df["in_service"].astype(bool)] if "in_service" in df else df
+        temps += [float(t) for t in on[col] if np.isfinite(t)]
+    return max(temps) if temps else float("nan")
+
+
+def consumer_problems(net) -> list[Problem]:
+    """Consumers in service whose control law cannot hold in any steady state.
+
+    * return setpoint not below the plant supply temperature, or below 0 °C;
+    * fixed flow (``mdot``) of 0 kg/s with a heat demand: the heat could never be delivered
+      (the solver would drop the consumer and its heat would be missing);
+    * fixed flow or fixed cooling ΔT that needs a return below 0 °C even when the water arrives
+      at the hottest source temperature of the network (heat losses only make it colder): the
+      return would freeze. The water properties stop at 0 °C, so such a state would otherwise
+      be shown as a return of exactly 0 °C.
+    """
+    from ..physics import water
+
+    c = net.consumers
+    if c.empty:
+        return []
+    f = net.source
+    probs: list[Problem] = []
+    t_sup = net.plants["t_supply_k"].max() if not net.plants.empty else np.nan
+    sel = ((c["control"] == "t_return") & (c["t_return_k"] >= t_sup)).to_numpy()
+    for eid in c.index[sel]:
+        probs.append(Problem("return setpoint is not below the plant supply temperature",
+                             file=f, table="consumers", element=eid, field="t_return_k",
+                             value=round(float(c.at[eid, "t_return_k"]) - 273.15, 3),
+                             hint="values are in K internally; check the unit suffix"))
+    sel = ((c["control"] == "t_return") & (c["t_return_k"] < 273.15)).to_numpy()
+    for eid in c.index[sel]:
+        probs.append(Problem("return setpoint below 0 °C: the return water would freeze",
+                             file=f, table="consumers", element=eid, field="t_return_k",
+                             value=round(float(c.at[eid, "t_return_k"]) - 273.15, 3)))
+    on = c[c["in_service"].astype(bool)]
+    t_hot = hottest_source_k(net)
+    h_hot = float(water.enthalpy(t_hot)) if np.isfinite(t_hot) else float("nan")
+    hot_c = t_hot - 273.15
+    for eid, row in on.iterrows():
+        q, mode = float(row["q_w"]), row["control"]
+        if mode == "mdot" and np.isfinite(row["mdot_kg_s"]):
+            m = float(row["mdot_kg_s"])
+            if m <= 0 and q > 0:
+                probs.append(Problem(
+                    f"fixed flow 0 kg/s cannot deliver its {q / 1e3:g} kW demand (the "
+                    "consumer would be dropped and its heat missing)", file=f,
+                    table="consumers", element=eid, field="mdot_kg_s", value=m,
+                    hint="give the flow it draws, set q to 0, or use control t_return"))
+            elif m > 0 and np.isfinite(h_hot) and q / m >= h_hot:
+                probs.append(Problem(
+                    f"fixed flow {m:g} kg/s must be cooled by {q / m / 4190:.0f} K to deliver "
+                    f"{q / 1e3:g} kW: even from the hottest source ({hot_c:g} °C) its return "
+                    "would be below 0 °C", file=f, table="consumers", element=eid,
+                    field="mdot_kg_s", value=m,
+                    hint="check the flow's unit (kg/s, t/h) or the demand"))
+        if (mode == "delta_t" and np.isfinite(row["delta_t_k"]) and np.isfinite(t_hot)
+                and t_hot - float(row["delta_t_k"]) <= 273.15 and q > 0):
+            probs.append(Problem(
+                f"cooling by {float(row['delta_t_k']):g} K from at most {hot_c:g} °C (the "
+                "hottest source) gives a return at or below 0 °C", file=f, table="consumers",
+                element=eid, field="delta_t_k", value=float(row["delta_t_k"]),
+                hint="a substation cools by 20–50 K"))
     return probs
 
 
