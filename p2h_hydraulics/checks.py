@@ -279,9 +279,11 @@ _FREEZE_TOL_K = 0.01  # water this close to 0 °C sits at the bottom of the wate
 
 
 def _solved_cases(ctx: CaseContext):
-    """(case, label, result, network solved) of the solves that exist."""
+    """(case, label, result, network solved) of the solves that exist (the feed-in case's
+    network is the base network where the context has none: the annual analysis)."""
+    fnet = ctx.network_feedin if ctx.network_feedin is not None else ctx.network_base
     for case, res, net in (("base", ctx.base, ctx.network_base),
-                           ("feedin", ctx.feedin, ctx.network_feedin)):
+                           ("feedin", ctx.feedin, fnet)):
         if res is not None:
             yield case, ("without the feed-in" if case == "base" else "with the feed-in"), \
                 res, net
