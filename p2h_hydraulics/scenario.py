@@ -372,7 +372,8 @@ def load_scenario(path, load_network: bool = True) -> Scenario:
     """Read, validate and (by default) resolve a scenario file against its network.
 
     Raises ``ScenarioError`` with ``file:line`` for unknown keys, wrong values, a missing network
-    file, units on nodes that do not exist and load-case overrides of unknown consumers.
+    file, units on nodes that do not exist, load-case overrides of unknown consumers, a network
+    without consumers and load cases that make a consumer impossible.
     """
     path = Path(path)
     try:
@@ -399,6 +400,7 @@ def load_scenario(path, load_network: bool = True) -> Scenario:
                                     field="network", value=str(scen.network)))
     net = scen.load_network()
     _check_references(scen, net, lines, str(path))
+    _check_load_cases(scen, net, lines, str(path))
     return scen
 
 
@@ -432,6 +434,30 @@ def _check_references(scen: Scenario, net, lines: _Lines, file: str) -> None:
                     f"{net.source}", file=file, line=lines.line(("load_cases", i, "q_kw", cid)),
                     field=f"load_cases[{i}].q_kw.{cid}",
                     hint=f"did you mean {', '.join(close)}?" if close else None))
+    if probs:
+        raise ScenarioError(probs)
+
+
+def _check_load_cases(scen: Scenario, net, lines: _Lines, file: str) -> None:
+    """ScenarioError (with the line of the load case) when the network has no consumer in
+    service, or a load case makes a consumer impossible (``apply_load_case``)."""
+    from .model.graph import active
+
+    if active(net.consumers).empty:
+        raise ScenarioError(Problem(
+            f"the network {net.source} has no consumer in service: nothing takes heat from it, "
+            "so a feed-in cannot be judged", file=file, line=lines.line(("network",)),
+            field="network", hint="add the consumers (substations) of the network"))
+    probs = []
+    for i, lc in enumerate(scen.load_cases):
+        try:
+            apply_load_case(net, lc, scen.plant)
+        except ScenarioError as exc:
+            probs += [Problem(p.message + (f" (consumer field '{p.field}')" if p.field
+                                           else ""),
+                              file=file, line=lines.line(("load_cases", i)),
+                              field=f"load_cases[{i}]", table=p.table, element=p.element,
+                              value=p.value, hint=p.hint) for p in exc.problems]
     if probs:
         raise ScenarioError(probs)
 
