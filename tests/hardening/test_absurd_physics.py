@@ -362,3 +362,42 @@ def test_stagnant_junction_between_two_surroundings():
     expected = (u1 * 2.0 + u2 * 6.0) / (u1 + u2)
     assert res.junctions.at["END_s", "t_c"] == pytest.approx(expected, abs=1e-6)
     assert res.junctions.at["END2_s", "t_c"] == pytest.approx(6.0, abs=1e-6)
+
+
+def test_solve_warns_about_water_at_0c(tmp_path, capsys):
+    """``p2h solve`` does not show the frozen dead end as an ordinary 0 °C junction."""
+    res = p2h.solve(build(records(_frozen_dead_end)))
+    note = " ".join(w for w in res.warnings() if "0 °C" in w)
+    assert "END_s" in note and "END_r" in note and "freeze" in note
+    net_path, _ = write_case(tmp_path, records(_frozen_dead_end))
+    code, out, err = run_cli(["solve", net_path], capsys)
+    assert code == 0 and "warning: 2 junction(s) at 0 °C" in out and "END_s" in out, out
+
+
+def test_pandapipes_dead_end_takes_its_pipes_surroundings():
+    """An imported pandapipes net: the network-wide temperature is its ambient (here −10 °C,
+    which the water model would clamp to 0 °C); a stagnant dead end takes the 10 °C around its
+    own pipe instead."""
+    import warnings
+
+    import pandapipes as pp
+
+    from p2h_hydraulics.io.pandapipes_io import from_pandapipes
+
+    net = pp.create_empty_network(fluid="water")
+    js = pp.create_junctions(net, 3, pn_bar=5, tfluid_k=353.15, name=["s0", "s1", "dead"])
+    jr = pp.create_junctions(net, 2, pn_bar=3, tfluid_k=323.15, name=["r0", "r1"])
+    for a, b in ((js[0], js[1]), (jr[1], jr[0]), (js[1], js[2])):
+        pp.create_pipe_from_parameters(net, a, b, 0.3, 100, 0.05, u_w_per_m2k=2.0,
+                                       text_k=283.15)
+    pp.create_circ_pump_const_pressure(net, jr[0], js[0], p_flow_bar=5, plift_bar=2,
+                                       t_flow_k=353.15)
+    pp.create_heat_consumer(net, js[1], jr[1], qext_w=100e3, treturn_k=318.15)
+    net.user_pf_options = {"ambient_temperature": 263.15}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        nw = from_pandapipes(net)
+    assert nw.t_soil_k == pytest.approx(263.15)
+    res = p2h.solve(nw)
+    dead = next(j for j in res.junctions.index if "dead" in str(j))
+    assert res.junctions.at[dead, "t_c"] == pytest.approx(10.0, abs=1e-6)
