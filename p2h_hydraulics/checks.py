@@ -18,6 +18,10 @@ then the safety of the network:
                                    (a needed stage is a condition)
  7 ``feedin_outlet_temperature``   unit outlet ≥ required supply temperature
 11 ``convergence``                 both solves converged
+11 ``consumer_heat``               every consumer receives its demand (none dropped)
+11 ``consumer_return_temperature`` consumer returns ≥ their surroundings and > 0 °C
+ 6 ``freezing``                    no water cools to 0 °C (stagnant in frozen surroundings)
+ 5 ``velocity_plausible``          v ≤ 3 × v_max: beyond it the network data is wrong
  8 ``feedin_return_temperature``   local return at the unit ≤ its max inlet
 10 ``plant_min_flow``              plant keeps ≥ 10 % of its design flow (the plant's
                                    ``mdot_design``, else the base flow of the highest-load case)
@@ -33,6 +37,13 @@ then the safety of the network:
  5 ``pressure_gradient``           specific pressure loss ≤ R_max (warning if the feed-in adds)
  6 ``stagnant_pipes``              pipes that stop flowing when the feed-in runs (warning)
 == ============================== ============================================================
+
+The four physical-plausibility checks after ``convergence`` judge both solves alike: a state
+that cannot exist (a return colder than the ground or frozen, water freezing in a pipe, a
+velocity no network runs at, a consumer the solve left out) is a violation whoever causes it,
+so an absurd network is never PERMITTED (``docs/criteria-sanity.md``). Statically impossible
+inputs never reach the checker: ``model.validate.consumer_problems`` refuses them when the
+network is read or a load case applied, and a network without consumers is refused.
 
 Network-state checks (3, 4, 5, 7) judge the feed-in case against the base case: a failure with
 the feed-in is a violation — unless the network fails equally without it and the feed-in does
