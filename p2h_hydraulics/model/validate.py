@@ -142,34 +142,35 @@ def consumer_problems(net) -> list[Problem]:
         probs.append(Problem("return setpoint below 0 °C: the return water would freeze",
                              file=f, table="consumers", element=eid, field="t_return_k",
                              value=round(float(c.at[eid, "t_return_k"]) - 273.15, 3)))
-    on = c[c["in_service"].astype(bool)]
+    on = c["in_service"].to_numpy(dtype=bool)
+    mode = c["control"].to_numpy()
+    q = c["q_w"].to_numpy(dtype=float)
+    m = c["mdot_kg_s"].to_numpy(dtype=float)
+    dt = c["delta_t_k"].to_numpy(dtype=float)
     t_hot = hottest_source_k(net)
-    h_hot = float(water.enthalpy(t_hot)) if np.isfinite(t_hot) else float("nan")
+    h_hot = float(water.enthalpy(t_hot)) if np.isfinite(t_hot) else np.inf
     hot_c = t_hot - 273.15
-    for eid, row in on.iterrows():
-        q, mode = float(row["q_w"]), row["control"]
-        if mode == "mdot" and np.isfinite(row["mdot_kg_s"]):
-            m = float(row["mdot_kg_s"])
-            if m <= 0 and q > 0:
-                probs.append(Problem(
-                    f"fixed flow 0 kg/s cannot deliver its {q / 1e3:g} kW demand (the "
-                    "consumer would be dropped and its heat missing)", file=f,
-                    table="consumers", element=eid, field="mdot_kg_s", value=m,
-                    hint="give the flow it draws, set q to 0, or use control t_return"))
-            elif m > 0 and np.isfinite(h_hot) and q / m >= h_hot:
-                probs.append(Problem(
-                    f"fixed flow {m:g} kg/s must be cooled by {q / m / 4190:.0f} K to deliver "
-                    f"{q / 1e3:g} kW: even from the hottest source ({hot_c:g} °C) its return "
-                    "would be below 0 °C", file=f, table="consumers", element=eid,
-                    field="mdot_kg_s", value=m,
-                    hint="check the flow's unit (kg/s, t/h) or the demand"))
-        if (mode == "delta_t" and np.isfinite(row["delta_t_k"]) and np.isfinite(t_hot)
-                and t_hot - float(row["delta_t_k"]) <= 273.15 and q > 0):
-            probs.append(Problem(
-                f"cooling by {float(row['delta_t_k']):g} K from at most {hot_c:g} °C (the "
-                "hottest source) gives a return at or below 0 °C", file=f, table="consumers",
-                element=eid, field="delta_t_k", value=float(row["delta_t_k"]),
-                hint="a substation cools by 20–50 K"))
+    fixed = on & (mode == "mdot") & np.isfinite(m)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dh = np.where(m > 0, q / np.where(m > 0, m, 1.0), np.inf)
+    for i in np.flatnonzero(fixed & (m <= 0) & (q > 0)):
+        probs.append(Problem(
+            f"fixed flow 0 kg/s cannot deliver its {q[i] / 1e3:g} kW demand (the consumer "
+            "would be dropped and its heat missing)", file=f, table="consumers",
+            element=c.index[i], field="mdot_kg_s", value=float(m[i]),
+            hint="give the flow it draws, set q to 0, or use control t_return"))
+    for i in np.flatnonzero(fixed & (m > 0) & (dh >= h_hot)):
+        probs.append(Problem(
+            f"fixed flow {m[i]:g} kg/s must be cooled by about {dh[i] / 4190:.0f} K to deliver "
+            f"{q[i] / 1e3:g} kW: even from the hottest source ({hot_c:g} °C) its return would "
+            "be below 0 °C", file=f, table="consumers", element=c.index[i], field="mdot_kg_s",
+            value=float(m[i]), hint="check the flow's unit (kg/s, t/h) or the demand"))
+    for i in np.flatnonzero(on & (mode == "delta_t") & np.isfinite(dt) & (q > 0)
+                            & (t_hot - dt <= 273.15)):
+        probs.append(Problem(
+            f"cooling by {dt[i]:g} K from at most {hot_c:g} °C (the hottest source) gives a "
+            "return at or below 0 °C", file=f, table="consumers", element=c.index[i],
+            field="delta_t_k", value=float(dt[i]), hint="a substation cools by 20–50 K"))
     return probs
 
 
