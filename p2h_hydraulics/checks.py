@@ -18,6 +18,10 @@ then the safety of the network:
                                    (a needed stage is a condition)
  7 ``feedin_outlet_temperature``   unit outlet ≥ required supply temperature
 11 ``convergence``                 both solves converged
+11 ``consumer_heat``               every consumer receives its demand (none dropped)
+11 ``consumer_return_temperature`` consumer returns ≥ their surroundings and > 0 °C
+ 6 ``freezing``                    no water cools to 0 °C (stagnant in frozen surroundings)
+ 5 ``velocity_plausible``          v ≤ 3 × v_max: beyond it the network data is wrong
  8 ``feedin_return_temperature``   local return at the unit ≤ its max inlet
 10 ``plant_min_flow``              plant keeps ≥ 10 % of its design flow (the plant's
                                    ``mdot_design``, else the base flow of the highest-load case)
@@ -33,6 +37,13 @@ then the safety of the network:
  5 ``pressure_gradient``           specific pressure loss ≤ R_max (warning if the feed-in adds)
  6 ``stagnant_pipes``              pipes that stop flowing when the feed-in runs (warning)
 == ============================== ============================================================
+
+The four physical-plausibility checks after ``convergence`` judge both solves alike: a state
+that cannot exist (a return colder than the ground or frozen, water freezing in a pipe, a
+velocity no network runs at, a consumer the solve left out) is a violation whoever causes it,
+so an absurd network is never PERMITTED (``docs/criteria-sanity.md``). Statically impossible
+inputs never reach the checker: ``model.validate.consumer_problems`` refuses them when the
+network is read or a load case applied, and a network without consumers is refused.
 
 Network-state checks (3, 4, 5, 7) judge the feed-in case against the base case: a failure with
 the feed-in is a violation — unless the network fails equally without it and the feed-in does
@@ -105,6 +116,13 @@ class Thresholds(BaseModel):
         2.0, ge=0.0, description="pump head of a standard feed-in station; more is a condition")
     cop_min: float | None = Field(None, gt=1.0,
                                   description="overrides every unit's heat_pump.cop_min")
+    t_return_min_c: float | None = Field(
+        None, ge=0.0, description="lowest possible consumer return; default: the soil "
+                                  "temperature around the consumer (a substation cannot cool "
+                                  "the network below its surroundings)")
+    v_absurd_factor: float = Field(
+        3.0, gt=1.0, description="a velocity above this multiple of v_max is implausible "
+                                 "network data, never permitted")
 
 
 @dataclass
@@ -261,6 +279,217 @@ def check_convergence(ctx: CaseContext) -> list[Finding]:
                                    value=float(res.convergence.iterations), unit="iterations",
                                    message=f"solve {label} converged in "
                                            f"{res.convergence.iterations} iterations"))
+    return out
+
+
+# -- physical plausibility: states that cannot exist never yield PERMITTED (docs:
+#    criteria-sanity.md). Each judges the solves without and with the feed-in.
+
+_T_FREEZE_K = ZERO_CELSIUS_K
+_FREEZE_TOL_K = 0.01  # water this close to 0 °C sits at the bottom of the water table
+
+
+def _solved_cases(ctx: CaseContext):
+    """(case, label, result, network solved) of the solves that exist (the feed-in case's
+    network is the base network where the context has none: the annual analysis)."""
+    fnet = ctx.network_feedin if ctx.network_feedin is not None else ctx.network_base
+    for case, res, net in (("base", ctx.base, ctx.network_base),
+                           ("feedin", ctx.feedin, fnet)):
+        if res is not None:
+            yield case, ("without the feed-in" if case == "base" else "with the feed-in"), \
+                res, net
+
+
+def _pipe_soil_k(net, pipe_ids) -> np.ndarray:
+    """Soil temperature [K] around each pipe of ``net`` (the network's where a pipe has none)."""
+    t_net = float(net.settings.get("t_soil_k", 283.15))
+    pipes = net.pipes.reindex(pipe_ids)
+    return pipes["t_soil_k"].fillna(t_net).to_numpy(dtype=float)
+
+
+def _junction_surroundings_k(net, junction_ids) -> np.ndarray:
+    """Soil temperature [K] around each junction (``solver.thermal.node_surroundings_k``)."""
+    from .solver.thermal import node_surroundings_k
+
+    idx = pd.Index(net.junctions.index)
+    p = net.pipes[net.pipes["in_service"].astype(bool)] if len(net.pipes) else net.pipes
+    t_net = float(net.settings.get("t_soil_k", 283.15))
+    t = node_surroundings_k(len(idx), idx.get_indexer(p["from_junction"]),
+                            idx.get_indexer(p["to_junction"]),
+                            p["t_soil_k"].fillna(t_net).to_numpy(dtype=float),
+                            np.nan_to_num(p["u_w_per_mk"].to_numpy(dtype=float))
+                            * p["length_m"].to_numpy(dtype=float), t_net)
+    return pd.Series(t, index=idx).reindex(junction_ids).fillna(t_net).to_numpy(dtype=float)
+
+
+@register("consumer_heat", 11, "every consumer in service receives its heat demand")
+def check_consumer_heat(ctx: CaseContext) -> list[Finding]:
+    """A consumer the solve dropped (no flow although it has a demand) leaves its heat out of
+    the network state: the state is not the one asked about. Judged where the solved network
+    is known (``network_feedin`` set; the annual analysis scales demands per hour and checks
+    the consumers statically)."""
+    if ctx.network_feedin is None:
+        return []
+    out = []
+    for case, label, res, net in _solved_cases(ctx):
+        cons = net.consumers
+        cons = cons[cons["in_service"].astype(bool)] if len(cons) else cons
+        want = cons["q_w"].to_numpy(dtype=float)
+        got = res.consumers["q_w"].reindex(cons.index).fillna(0.0).to_numpy(dtype=float)
+        short = want - got
+        # 1 %: the pandapipes backend's heat differs by ~0.1 % (its c_p-based water model)
+        bad = short > np.maximum(0.01 * want, 1.0)
+        n = int(bad.sum())
+        if n == 0:
+            out.append(ctx.finding("consumer_heat", "ok", case=case, count=0,
+                                   message=f"every consumer receives its heat demand {label}"))
+            continue
+        i = int(np.argmax(np.where(bad, short, -np.inf)))
+        cid = str(cons.index[i])
+        out.append(ctx.finding(
+            "consumer_heat", "violation", element=cid, case=case, value=got[i] / 1e3,
+            limit=want[i] / 1e3, margin=-short[i] / 1e3, unit="kW", count=n,
+            message=f"{_plural(n, 'consumer')} do not receive their heat {label}; {cid} gets "
+                    f"{got[i] / 1e3:.1f} of its {want[i] / 1e3:.1f} kW: the solve left "
+                    "(part of) it out, so this network state misses heat and cannot be judged"))
+    return out
+
+
+def _required_return_k(res, net) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+    """(consumer ids, supply [K], return [K] each consumer's law demands) of the consumers
+    drawing water — below 0 °C where the law demands it (the result's return stops there):
+    from the heat and flow, h_return = h(T_supply) − Q/ṁ (extrapolated below 0 °C with c_p at
+    0 °C), and for fixed-ΔT consumers T_supply − ΔT."""
+    from .physics import water
+
+    c = res.active_consumers
+    t_s = c["t_supply_k"].to_numpy(dtype=float)
+    h_r = water.enthalpy(t_s) - c["q_w"].to_numpy(dtype=float) / c["mdot_kg_s"].to_numpy(
+        dtype=float)
+    cp0 = float(water.heat_capacity(_T_FREEZE_K))
+    t_r = np.where(h_r > 0, water.temperature_from_enthalpy(np.maximum(h_r, 0.0)),
+                   _T_FREEZE_K + h_r / cp0)
+    rows = net.consumers.reindex(c.index)
+    dt = np.where(rows["control"].to_numpy() == "delta_t",
+                  rows["delta_t_k"].to_numpy(dtype=float), np.nan)
+    t_r = np.where(np.isfinite(dt), np.minimum(t_r, t_s - np.nan_to_num(dt)), t_r)
+    return c.index, t_s, t_r
+
+
+@register("consumer_return_temperature", 11,
+          "consumer returns ≥ their surroundings (soil) and above 0 °C")
+def check_consumer_return(ctx: CaseContext) -> list[Finding]:
+    """A substation cannot cool the network water below the surroundings of its pipes, and
+    water below 0 °C freezes: such a return is an artefact of the inputs (a cooling ΔT or fixed
+    flow too large for the supply that arrives), never a state to permit."""
+    out = []
+    tmin = ctx.thresholds.t_return_min_c
+    for case, label, res, net in _solved_cases(ctx):
+        if res.active_consumers.empty:
+            continue
+        ids, t_s, t_r = _required_return_k(res, net)
+        ret_j = res.active_consumers["return_junction"].to_numpy()
+        lim = (np.full(len(ids), tmin + ZERO_CELSIUS_K) if tmin is not None
+               else _junction_surroundings_k(net, ret_j))
+        lim = np.maximum(lim, _T_FREEZE_K + _FREEZE_TOL_K)
+        margin = t_r - lim
+        i = int(np.argmin(margin))
+        bad = int(np.sum(margin < -0.05))
+        cid = str(ids[i])
+        what = ("the lowest return setting" if tmin is not None else "its surroundings")
+        kw = dict(element=cid, case=case, value=t_r[i] - ZERO_CELSIUS_K,
+                  limit=lim[i] - ZERO_CELSIUS_K, margin=float(margin[i]), unit="°C",
+                  count=bad)
+        if not bad:
+            out.append(ctx.finding(
+                "consumer_return_temperature", "ok", message=(
+                    f"coldest consumer return {label}: {cid} at "
+                    f"{t_r[i] - ZERO_CELSIUS_K:.1f} °C (≥ {lim[i] - ZERO_CELSIUS_K:.1f} °C, "
+                    f"{what})"), **kw))
+            continue
+        frozen = t_r[i] <= _T_FREEZE_K + _FREEZE_TOL_K
+        why = ("below 0 °C: the water would freeze — the solver's water properties stop at "
+               "0 °C, so the state shown is not physical" if frozen else
+               f"below {what} ({lim[i] - ZERO_CELSIUS_K:.1f} °C): a substation cannot cool "
+               "the network water below the ground around its pipes")
+        out.append(ctx.finding(
+            "consumer_return_temperature", "violation", message=(
+                f"{_plural(bad, 'consumer')} would return water colder than possible {label}; "
+                f"{cid} gets {t_s[i] - ZERO_CELSIUS_K:.1f} °C and would return "
+                f"{t_r[i] - ZERO_CELSIUS_K:.1f} °C, {why}. Check its cooling ΔT, fixed flow "
+                "or demand (and the load case's return offset)"), **kw))
+    return out
+
+
+@register("freezing", 6, "no water cools to 0 °C (stagnant water in frozen surroundings)")
+def check_freezing(ctx: CaseContext) -> list[Finding]:
+    """Water that stands (or cools) in a pipe whose surroundings are below 0 °C freezes and
+    can burst the pipe; the steady state (liquid water at 0 °C, where the water properties
+    stop) does not exist. A violation in either case: the network must be fixed (drained,
+    trace-heated, kept flowing) before any feed-in is permitted."""
+    out = []
+    vs = ctx.thresholds.v_stagnant_m_s
+    for case, label, res, net in _solved_cases(ctx):
+        p = res.pipes
+        if p.empty:
+            continue
+        t_out = p["t_out_k"].to_numpy(dtype=float)
+        t_in = p["t_in_k"].to_numpy(dtype=float)
+        v = np.abs(p["v_m_s"].to_numpy(dtype=float))
+        at_zero = t_out <= _T_FREEZE_K + _FREEZE_TOL_K
+        cools = (v < vs) | (t_in - t_out > _FREEZE_TOL_K)
+        bad = at_zero & cools
+        n = int(bad.sum())
+        if n == 0:
+            out.append(ctx.finding("freezing", "ok", case=case, count=0,
+                                   message=f"no water cools to 0 °C {label}"))
+            continue
+        soil = _pipe_soil_k(net, p.index) - ZERO_CELSIUS_K
+        i = int(np.argmin(np.where(bad, soil, np.inf)))
+        pid = str(p.index[i])
+        ids = ", ".join(map(str, list(p.index[bad][:5])))
+        state = "stands" if v[i] < vs else f"flows at {v[i]:.3f} m/s"
+        out.append(ctx.finding(
+            "freezing", "violation", element=pid, case=case, value=float(soil[i]), limit=0.0,
+            margin=float(soil[i]), unit="°C (surroundings)", count=n,
+            message=f"freezing risk {label}: water cools to 0 °C in "
+                    f"{_plural(n, 'pipe')} (e.g. {ids}); in {pid} it {state} in surroundings "
+                    f"at {soil[i]:.1f} °C and would freeze (shown at 0 °C, where the water "
+                    "properties stop): drain, trace-heat or keep the section flowing"))
+    return out
+
+
+@register("velocity_plausible", 5, "no velocity beyond any design (v ≤ factor × v_max)")
+def check_velocity_plausible(ctx: CaseContext) -> list[Finding]:
+    """A velocity of several times the design limit (default 3×: 4.5 m/s in small pipes, 6 m/s
+    otherwise) does not occur in a district-heating network that works: the network data is
+    wrong (a diameter in mm given as m, a missing pipe, a demand 1000× too large). Unlike the
+    ``velocity`` criterion, this is a violation even when the feed-in is not to blame."""
+    out = []
+    factor = ctx.thresholds.v_absurd_factor
+    for case, label, res, _net in _solved_cases(ctx):
+        p = res.pipes
+        if p.empty:
+            continue
+        v = np.abs(p["v_m_s"].to_numpy(dtype=float))
+        lim = factor * _pipe_vmax(ctx, p.index)
+        margin = lim - v
+        i = int(np.argmin(margin))
+        n = int(np.sum(margin < 0))
+        pid = str(p.index[i])
+        kw = dict(element=pid, case=case, value=float(v[i]), limit=float(lim[i]),
+                  margin=float(margin[i]), unit="m/s", count=n)
+        if n == 0:
+            out.append(ctx.finding("velocity_plausible", "ok", **kw, message=(
+                f"every velocity {label} is plausible (highest {v[i]:.2f} m/s in {pid}, "
+                f"≤ {factor:g} × its limit)")))
+            continue
+        d_mm = float(ctx.network_base.pipes.reindex([pid])["d_inner_m"].iloc[0]) * 1e3
+        out.append(ctx.finding("velocity_plausible", "violation", **kw, message=(
+            f"{_plural(n, 'pipe')} {label} run at implausible velocities; {pid} "
+            f"({d_mm:.0f} mm inside) carries {v[i]:.1f} m/s, more than {factor:g} × its "
+            f"{lim[i] / factor:g} m/s limit: no district-heating network works like this — "
+            "check the network data (diameters, units, demands) before judging a feed-in")))
     return out
 
 
@@ -743,10 +972,17 @@ def _required_supply_c(net) -> float:
 
 
 def validate_units(network, units) -> None:
-    """ScenarioError naming every unit whose node/junctions do not exist (or duplicate ids)."""
+    """ScenarioError naming every unit whose node/junctions do not exist (or duplicate ids),
+    or when the network has no consumer in service (nothing could take the heat)."""
     from .errors import Problem
+    from .model.graph import active
 
     probs = []
+    if active(network.consumers).empty:
+        probs.append(Problem("the network has no consumer in service: nothing takes heat from "
+                             "it, so a feed-in cannot be judged", file=network.source,
+                             table="consumers",
+                             hint="add the consumers (substations) of the network"))
     seen = set()
     junctions = set(network.junctions.index)
     nodes = sorted({j[:-2] for j in junctions if j.endswith("_s")})

@@ -15,6 +15,10 @@ shown. Values come straight from the ``Result`` tables (pressures in bar gauge, 
   boiling limit p_sat(T) + margin, the minimum pressure and the Δp_min band above the return
   line (pressure) or T_supply,min (temperature). Lines carry labels ("supply (base)", …).
 * ``plot_site_ranking``: candidate nodes coloured by their largest permitted capacity.
+
+Text is drawn verbatim: names and ids from input files (and titles passed in) go through
+``plain_text``, so a ``$`` in a name never starts matplotlib's mathtext (which would fail on
+``$\frac$`` when the figure is saved, or typeset ``$x^2$``).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["plot_network_map", "plot_pressure_diagram", "plot_temperature_profile",
-           "plot_site_ranking", "diagram_path", "PathProfile", "new_axes"]
+           "plot_site_ranking", "diagram_path", "PathProfile", "new_axes", "plain_text"]
 
 _ABS_COLUMNS = ("v_m_s", "mdot_kg_s", "mdot_t_h", "dp_pa", "dp_bar", "dp_friction_pa",
                 "dp_friction_bar")
@@ -33,6 +37,22 @@ _LABELS = {"p_bar": "pressure [bar g]", "t_c": "temperature [°C]", "v_m_s": "|v
            "t_in_c": "inlet temperature [°C]", "t_out_c": "outlet temperature [°C]",
            "q_loss_kw": "heat loss [kW]", "reynolds": "Reynolds number"}
 _SUPPLY_COLOR, _RETURN_COLOR = "#c0392b", "#2e6da4"
+
+
+def plain_text(text) -> str:
+    """``text`` as matplotlib draws it verbatim: every ``$`` escaped (``\\$``), so text from
+    inputs (names, ids) is never parsed as mathtext. Use it for every title, label, legend
+    entry and annotation that can carry input text.
+
+    Parameters
+    ----------
+    text : anything; converted with ``str``.
+
+    Returns
+    -------
+    str : the text to hand to matplotlib.
+    """
+    return str(text).replace("$", "\\$")
 
 
 def new_figure(figsize=(8.0, 5.0)):
@@ -143,7 +163,7 @@ def plot_network_map(net, result=None, column: str = "p_bar", side: str = "suppl
     ax.add_collection(coll)
     if result is not None:
         cb = ax.figure.colorbar(coll, ax=ax, shrink=0.8)
-        cb.set_label(_LABELS.get(column, column))
+        cb.set_label(plain_text(_LABELS.get(column, column)))
     if mark_plant:
         _mark_plants(ax, net)
     _mark_feedins(ax, net, result, feedin_nodes)
@@ -152,8 +172,9 @@ def plot_network_map(net, result=None, column: str = "p_bar", side: str = "suppl
     ax.set_xlabel("x [m]")
     ax.set_ylabel("y [m]")
     name = net.settings.get("name", "")
-    ax.set_title(title if title is not None else
-                 f"{name}: {side} side" + (f", {column}" if result is not None else ""))
+    ax.set_title(plain_text(title if title is not None else
+                            f"{name}: {side} side" + (f", {column}" if result is not None
+                                                      else "")))
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="best", fontsize="small")
     return ax
@@ -317,7 +338,7 @@ def _mark_waypoints(ax, net, prof: PathProfile):
         if j in prof.supply:
             d = prof.supply_m[prof.supply.index(j)]
             ax.axvline(d, color="0.8", lw=0.8, zorder=0)
-            ax.annotate(_short(j), (d, 0.01), xycoords=("data", "axes fraction"),
+            ax.annotate(plain_text(_short(j)), (d, 0.01), xycoords=("data", "axes fraction"),
                         ha="left", va="bottom", rotation=90, fontsize="x-small", color="0.35")
 
 
@@ -327,7 +348,7 @@ def _finish_path_axes(ax, net, prof: PathProfile, ylabel: str, title: str):
     _mark_waypoints(ax, net, prof)
     ax.set_xlabel("distance along the path [m]")
     ax.set_ylabel(ylabel)
-    ax.set_title(f"{title}: " + " → ".join(_short(j) for j in prof.waypoints))
+    ax.set_title(plain_text(f"{title}: " + " → ".join(_short(j) for j in prof.waypoints)))
     ax.grid(True, alpha=0.3)
     ax.legend(loc="best", fontsize="small")
     ax.p2h_path = prof
@@ -433,7 +454,8 @@ def plot_site_ranking(net, sites_result, ax=None, top: int = 10, cmap: str = "pl
     for _, row in tab.head(top).iterrows():
         ax.annotate(f"{int(row['rank'])}", (row["x_m"], row["y_m"]), xytext=(4, 4),
                     textcoords="offset points", fontsize="x-small", weight="bold")
-    ax.set_title(title if title is not None else
-                 f"site ranking: {getattr(sites_result, 'scenario', '')} "
-                 f"(search limit {getattr(sites_result, 'q_max_kw', float('nan')):.0f} kW)")
+    ax.set_title(plain_text(
+        title if title is not None else
+        f"site ranking: {getattr(sites_result, 'scenario', '')} "
+        f"(search limit {getattr(sites_result, 'q_max_kw', float('nan')):.0f} kW)"))
     return ax

@@ -31,7 +31,7 @@ NOT_PERMITTED = "NOT_PERMITTED"
 VERDICTS = (PERMITTED, PERMITTED_WITH_CONDITIONS, NOT_PERMITTED)
 SEVERITIES = ("violation", "warning", "ok")
 
-__all__ = ["Finding", "Report", "decide", "sort_findings", "PERMITTED",
+__all__ = ["Finding", "Report", "decide", "sort_findings", "md_text", "PERMITTED",
            "PERMITTED_WITH_CONDITIONS", "NOT_PERMITTED", "VERDICTS"]
 
 
@@ -286,8 +286,39 @@ def _fmt(v, digits) -> str:
     return f"{x:.{digits}f}"
 
 
-def _md_escape(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+_MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
+_MD_SYNTAX = "\\`*[]|~"
+
+
+def md_text(text, newlines: bool = False) -> str:
+    """Text from inputs (ids, names, messages that quote them) safe in Markdown: HTML's special
+    characters as entities (a viewer then shows ``<script>`` instead of running it), Markdown's
+    syntax characters (backslash, backtick, ``* [ ] | ~``) backslash-escaped (no code span,
+    emphasis, link, image or table cell can be opened or closed), line breaks as spaces unless
+    ``newlines``. Underscores stay (they do not emphasise inside words such as ``T1_s``).
+
+    Parameters
+    ----------
+    text : anything; converted with ``str``.
+    newlines : keep line breaks (free-text paragraphs such as a description).
+
+    Returns
+    -------
+    str : the Markdown source that renders as ``text``.
+    """
+    out = []
+    for ch in str(text):
+        if ch in _MD_ENTITIES:
+            out.append(_MD_ENTITIES[ch])
+        elif ch in _MD_SYNTAX:
+            out.append("\\" + ch)
+        elif ch in "\r\n" and not newlines:
+            out.append(" ")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 
 
 def finding_value_text(f: Finding) -> str:
@@ -316,14 +347,15 @@ def _num(x) -> str:
 
 
 def render_markdown(r: Report) -> str:
-    lines = [f"# Feed-in check: {r.scenario or r.network}", ""]
+    lines = [f"# Feed-in check: {md_text(r.scenario or r.network)}", ""]
     if r.description:
-        lines += [r.description.strip(), ""]
+        lines += [md_text(r.description.strip(), newlines=True), ""]
     lines += [f"**Verdict: {r.verdict}**", "",
-              f"- network: `{r.network}`", f"- backend: {r.backend}",
-              f"- load cases: {', '.join(lc['name'] for lc in r.load_cases) or '–'}", ""]
+              f"- network: {md_text(r.network)}", f"- backend: {md_text(r.backend)}",
+              f"- load cases: {md_text(', '.join(lc['name'] for lc in r.load_cases)) or '–'}",
+              ""]
     if r.conditions:
-        lines += ["## Conditions", ""] + [f"- {c}" for c in r.conditions] + [""]
+        lines += ["## Conditions", ""] + [f"- {md_text(c)}" for c in r.conditions] + [""]
     dec = r.decisive
     lines += ["## Decisive findings", ""]
     if dec:
@@ -334,26 +366,26 @@ def render_markdown(r: Report) -> str:
     if r.load_cases:
         lines += ["## Load cases: without (base) and with the feed-in", ""]
         for lc in r.load_cases:
-            lines += [f"### {lc['name']}", ""]
+            lines += [f"### {md_text(lc['name'])}", ""]
             lines += ["| quantity | base | with feed-in | unit |", "|---|---|---|---|"]
             b, f = lc.get("base") or {}, lc.get("feedin") or {}
             for label, key, unit, digits in _CASE_ROWS:
-                lines.append(f"| {label} | {_fmt(b.get(key), digits)} | "
-                             f"{_fmt(f.get(key), digits)} | {unit} |")
+                lines.append(f"| {label} | {md_text(_fmt(b.get(key), digits))} | "
+                             f"{md_text(_fmt(f.get(key), digits))} | {unit} |")
             lines.append("")
             units = lc.get("units") or {}
             if units:
                 ids = list(units)
-                lines += ["| unit | " + " | ".join(ids) + " | unit |",
+                lines += ["| unit | " + " | ".join(md_text(i) for i in ids) + " | unit |",
                           "|---|" + "---|" * len(ids) + "---|"]
                 for label, key, unit, digits in _UNIT_ROWS:
-                    vals = " | ".join(_fmt(units[i].get(key), digits) for i in ids)
+                    vals = " | ".join(md_text(_fmt(units[i].get(key), digits)) for i in ids)
                     lines.append(f"| {label} | {vals} | {unit} |")
                 lines.append("")
     lines += ["## All findings", ""] + _findings_table(r.findings) + [""]
     if r.thresholds:
         lines += ["## Thresholds", "", "| threshold | value |", "|---|---|"]
-        lines += [f"| `{k}` | {v} |" for k, v in r.thresholds.items()]
+        lines += [f"| {md_text(k)} | {md_text(v)} |" for k, v in r.thresholds.items()]
         lines.append("")
     return "\n".join(lines)
 
@@ -365,7 +397,7 @@ def _findings_table(findings) -> list[str]:
         case = f.load_case or ""
         if f.case and f.case != "feedin":
             case += f" ({f.case})"
-        out.append(f"| {f.severity} | {f.code} | {_md_escape(case)} | "
-                   f"{_md_escape(f.element or '')} | {_md_escape(finding_value_text(f))} | "
-                   f"{_md_escape(f.message)} |")
+        out.append(f"| {f.severity} | {md_text(f.code)} | {md_text(case)} | "
+                   f"{md_text(f.element or '')} | {md_text(finding_value_text(f))} | "
+                   f"{md_text(f.message)} |")
     return out

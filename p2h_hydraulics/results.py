@@ -82,13 +82,23 @@ class Result:
 
     def warnings(self) -> list[str]:
         """Plain-words notes on states the solve settled in but a user should know about:
-        feed-ins that cannot transfer their heat, consumers that miss their return setpoint."""
+        feed-ins that cannot transfer their heat, water at 0 °C (where the water properties
+        stop: it would freeze), consumers that miss their return setpoint."""
         notes = []
         if len(self.feedins) and "inlet_clamped" in self.feedins:
             for fid, row in self.feedins[self.feedins["inlet_clamped"].astype(bool)].iterrows():
                 notes.append(f"feed-in '{fid}': the return reaches it at {row['t_in_c']:.1f} °C, "
                              f"too close to its {row['t_out_c']:.1f} °C outlet; its flow is "
                              f"capped and it moves {row['q_kw']:.1f} kW")
+        frozen = self.junctions.index[self.junctions["t_k"] <= water.TEMPERATURE_RANGE_K[0]
+                                      + 0.01]
+        if len(frozen):
+            shown = ", ".join(f"'{j}'" for j in frozen[:5])
+            more = f" and {len(frozen) - 5} more" if len(frozen) > 5 else ""
+            notes.append(f"{len(frozen)} junction(s) at 0 °C, the lowest temperature of the "
+                         f"water model: {shown}{more} — the water there would freeze (stagnant "
+                         "in frozen surroundings) or a consumer cools below 0 °C; the state "
+                         "is not physical")
         if len(self.consumers) and "return_setpoint_reached" in self.consumers:
             missed = self.consumers.index[~self.consumers["return_setpoint_reached"].astype(bool)]
             if len(missed):

@@ -23,8 +23,9 @@ are rejected with the node/consumer and the file named. ``expected`` documents t
 author expects (used by the tests); the checker never reads it.
 
 ``apply_load_case(network, load_case, plant)`` returns a new network (the input is never
-modified): consumer demands scaled (``demand_scale``) or set per consumer (``q_kw``), return
-setpoints shifted (``t_return_offset_k``), soil temperature and plant settings replaced.
+modified): consumer demands scaled (``demand_scale``) or set per consumer (``q_kw``) — fixed
+flows scaled with them —, return setpoints shifted (``t_return_offset_k``), soil temperature
+and plant settings replaced.
 ``scenario_json_schema()`` is the JSON Schema of the file format.
 """
 
@@ -374,7 +375,8 @@ def load_scenario(path, load_network: bool = True) -> Scenario:
     """Read, validate and (by default) resolve a scenario file against its network.
 
     Raises ``ScenarioError`` with ``file:line`` for unknown keys, wrong values, a missing network
-    file, units on nodes that do not exist and load-case overrides of unknown consumers.
+    file, units on nodes that do not exist, load-case overrides of unknown consumers, a network
+    without consumers and load cases that make a consumer impossible.
     """
     from .io.safe_read import max_input_bytes, read_regular_text
 
@@ -395,6 +397,7 @@ def load_scenario(path, load_network: bool = True) -> Scenario:
                                     value=str(scen.network)))
     net = scen.load_network()
     _check_references(scen, net, lines, str(path))
+    _check_load_cases(scen, net, lines, str(path))
     return scen
 
 
@@ -445,6 +448,30 @@ def _check_references(scen: Scenario, net, lines: _Lines, file: str) -> None:
         raise ScenarioError(probs)
 
 
+def _check_load_cases(scen: Scenario, net, lines: _Lines, file: str) -> None:
+    """ScenarioError (with the line of the load case) when the network has no consumer in
+    service, or a load case makes a consumer impossible (``apply_load_case``)."""
+    from .model.graph import active
+
+    if active(net.consumers).empty:
+        raise ScenarioError(Problem(
+            f"the network {net.source} has no consumer in service: nothing takes heat from it, "
+            "so a feed-in cannot be judged", file=file, line=lines.line(("network",)),
+            field="network", hint="add the consumers (substations) of the network"))
+    probs = []
+    for i, lc in enumerate(scen.load_cases):
+        try:
+            apply_load_case(net, lc, scen.plant)
+        except ScenarioError as exc:
+            probs += [Problem(p.message + (f" (consumer field '{p.field}')" if p.field
+                                           else ""),
+                              file=file, line=lines.line(("load_cases", i)),
+                              field=f"load_cases[{i}]", table=p.table, element=p.element,
+                              value=p.value, hint=p.hint) for p in exc.problems]
+    if probs:
+        raise ScenarioError(probs)
+
+
 def scenario_json_schema() -> dict:
     """JSON Schema of the scenario file format."""
     schema = Scenario.model_json_schema()
@@ -458,11 +485,18 @@ def scenario_json_schema() -> dict:
 
 
 def apply_load_case(network, load_case: LoadCase | dict, plant: PlantSettings | None = None):
-    """A new network for ``load_case`` (``plant``: scenario-wide plant defaults first)."""
+    """A new network for ``load_case`` (``plant``: scenario-wide plant defaults first).
+
+    Consumer demands are scaled by ``demand_scale`` (then set per consumer by ``q_kw``);
+    fixed-flow consumers scale their flow with their demand (they keep their cooling ΔT).
+    ScenarioError when the load case makes a consumer impossible (return setpoint shifted
+    below 0 °C or up to the supply temperature, a return below 0 °C, zero flow with demand).
+    """
     if isinstance(load_case, dict):
         load_case = LoadCase.model_validate(load_case)
     cons = network.consumers.copy()
     if len(cons):
+        q_net = cons["q_w"].to_numpy(dtype=float)
         cons["q_w"] = cons["q_w"] * load_case.demand_scale
         unknown = sorted(set(load_case.q_kw) - set(cons.index))
         if unknown:
@@ -470,6 +504,7 @@ def apply_load_case(network, load_case: LoadCase | dict, plant: PlantSettings | 
                                 f"{', '.join(unknown)}", file=network.source)
         for cid, q in load_case.q_kw.items():
             cons.at[cid, "q_w"] = float(q) * 1e3
+        _scale_fixed_flows(cons, q_net)
         if load_case.t_return_offset_k:
             cons["t_return_k"] = cons["t_return_k"] + load_case.t_return_offset_k
     elif load_case.q_kw:
@@ -488,7 +523,33 @@ def apply_load_case(network, load_case: LoadCase | dict, plant: PlantSettings | 
         pipes = network.pipes.copy()
         pipes["t_soil_k"] = float("nan")  # every pipe takes the load case's soil temperature
         tables["pipes"] = pipes
-    return network.replace(**tables)
+    out = network.replace(**tables)
+    _check_consumers(out, load_case)
+    return out
+
+
+def _scale_fixed_flows(cons, q_net) -> None:
+    """Fixed-flow (``mdot``) consumers keep their cooling ΔT: their flow scales with their
+    heat demand (``demand_scale`` or ``q_kw``) — a summer load case gets summer flows. A
+    consumer whose network demand is 0 keeps its flow (its ΔT is not known)."""
+    fixed = (cons["control"] == "mdot").to_numpy() & (q_net > 0)
+    if fixed.any():
+        ratio = cons["q_w"].to_numpy(dtype=float)[fixed] / q_net[fixed]
+        cons.loc[fixed, "mdot_kg_s"] = cons.loc[fixed, "mdot_kg_s"].to_numpy(float) * ratio
+
+
+def _check_consumers(network, load_case: LoadCase) -> None:
+    """ScenarioError naming the load case and every consumer it makes impossible (a return
+    setpoint shifted below 0 °C or to the supply temperature, a fixed flow of 0 kg/s with a
+    demand, a return below 0 °C) — see ``model.validate.consumer_problems``."""
+    from .model.validate import consumer_problems
+
+    probs = consumer_problems(network)
+    if probs:
+        raise ScenarioError([Problem(f"load case '{load_case.name}': {p.message}",
+                                     file=p.file, table=p.table, element=p.element,
+                                     field=p.field, value=p.value, hint=p.hint)
+                             for p in probs])
 
 
 def _apply_plant(plants, ps: PlantSettings):

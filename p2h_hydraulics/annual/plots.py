@@ -1,11 +1,14 @@
-"""Figures of the annual analysis (matplotlib ``Figure`` objects; nothing is ever shown)."""
+"""Figures of the annual analysis (matplotlib ``Figure`` objects; nothing is ever shown).
+
+Text from inputs (the scenario name) is drawn verbatim (``plotting.plain_text``).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..plotting import new_figure
+from ..plotting import new_figure, plain_text
 
 __all__ = ["duration_curves", "monthly_plot"]
 
@@ -38,9 +41,10 @@ def duration_curves(result) -> Figure:
     ax.legend(loc="upper right")
     s = result.summary
     share = s.get("feedin_share_of_network_heat")
-    ax.set_title(f"{result.scenario}: duration curves — absorbed {s['absorbed_mwh']:.0f} of "
-                 f"{s['offered_mwh']:.0f} MWh offered"
-                 + (f", {100 * share:.1f} % of the network heat" if share is not None else ""))
+    ax.set_title(plain_text(
+        f"{result.scenario}: duration curves — absorbed {s['absorbed_mwh']:.0f} of "
+        f"{s['offered_mwh']:.0f} MWh offered"
+        + (f", {100 * share:.1f} % of the network heat" if share is not None else "")))
     return fig
 
 
@@ -65,12 +69,12 @@ def monthly_plot(result) -> Figure:
     ax.set_ylabel("MWh per month")
     ax.grid(alpha=0.3, axis="y")
     ax.legend(loc="best", ncols=2, fontsize="small")
-    ax.set_title(f"{result.scenario}: monthly feed-in")
+    ax.set_title(plain_text(f"{result.scenario}: monthly feed-in"))
     lim = df[df["limited_by"] != ""]
     bottom = np.zeros(12)
     for code, part in lim.groupby("limited_by"):
         n = part.groupby("month").size().reindex(months, fill_value=0).to_numpy()
-        ax2.bar(months, n, bottom=bottom, label=code)
+        ax2.bar(months, n, bottom=bottom, label=plain_text(code))
         bottom += n
     ax2.set_ylabel("hours limited")
     ax2.set_xticks(months, _MONTHS)

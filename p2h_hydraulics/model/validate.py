@@ -21,6 +21,7 @@ def find_problems(net) -> list[Problem]:
     probs += load_problems(net)
     probs += _diameter_problems(net)
     probs += _friction_problems(net)
+    probs += consumer_problems(net)
     f = net.source
     plants = net.plants[net.plants["in_service"]] if not net.plants.empty else net.plants
     refs = net.pressure_refs
@@ -111,14 +112,82 @@ def _control_problems(net) -> list[Problem]:
         for eid in fi.index[sel]:
             probs.append(Problem(f"control '{mode}' needs {col}", file=f, table="feedins",
                                  element=eid, field=col))
-    if not c.empty:
-        t_sup = net.plants["t_supply_k"].max() if not net.plants.empty else np.nan
-        sel = ((c["control"] == "t_return") & (c["t_return_k"] >= t_sup)).to_numpy()
-        for eid in c.index[sel]:
-            probs.append(Problem("return setpoint is not below the plant supply temperature",
-                                 file=f, table="consumers", element=eid, field="t_return_k",
-                                 value=round(float(c.at[eid, "t_return_k"]) - 273.15, 3),
-                                 hint="values are in K internally; check the unit suffix"))
+    return probs
+
+
+def hottest_source_k(net) -> float:
+    """The hottest temperature [K] water can enter the network with: plant supply setpoints,
+    feed-in outlets, pressure references and injections in service (NaN without any)."""
+    temps = []
+    for table, col in (("plants", "t_supply_k"), ("feedins", "t_out_k"),
+                       ("pressure_refs", "t_k"), ("mass_flows", "t_k")):
+        df = net.table(table)
+        if df.empty:
+            continue
+        on = df[df["in_service"].astype(bool)] if "in_service" in df else df
+        temps += [float(t) for t in on[col] if np.isfinite(t)]
+    return max(temps) if temps else float("nan")
+
+
+def consumer_problems(net) -> list[Problem]:
+    """Consumers in service whose control law cannot hold in any steady state.
+
+    * return setpoint not below the plant supply temperature, or below 0 °C;
+    * fixed flow (``mdot``) of 0 kg/s with a heat demand: the heat could never be delivered
+      (the solver would drop the consumer and its heat would be missing);
+    * fixed flow or fixed cooling ΔT that needs a return below 0 °C even when the water arrives
+      at the hottest source temperature of the network (heat losses only make it colder): the
+      return would freeze. The water properties stop at 0 °C, so such a state would otherwise
+      be shown as a return of exactly 0 °C.
+    """
+    from ..physics import water
+
+    c = net.consumers
+    if c.empty:
+        return []
+    f = net.source
+    probs: list[Problem] = []
+    t_sup = net.plants["t_supply_k"].max() if not net.plants.empty else np.nan
+    sel = ((c["control"] == "t_return") & (c["t_return_k"] >= t_sup)).to_numpy()
+    for eid in c.index[sel]:
+        probs.append(Problem("return setpoint is not below the plant supply temperature",
+                             file=f, table="consumers", element=eid, field="t_return_k",
+                             value=round(float(c.at[eid, "t_return_k"]) - 273.15, 3),
+                             hint="values are in K internally; check the unit suffix"))
+    sel = ((c["control"] == "t_return") & (c["t_return_k"] < 273.15)).to_numpy()
+    for eid in c.index[sel]:
+        probs.append(Problem("return setpoint below 0 °C: the return water would freeze",
+                             file=f, table="consumers", element=eid, field="t_return_k",
+                             value=round(float(c.at[eid, "t_return_k"]) - 273.15, 3)))
+    on = c["in_service"].to_numpy(dtype=bool)
+    mode = c["control"].to_numpy()
+    q = c["q_w"].to_numpy(dtype=float)
+    m = c["mdot_kg_s"].to_numpy(dtype=float)
+    dt = c["delta_t_k"].to_numpy(dtype=float)
+    t_hot = hottest_source_k(net)
+    h_hot = float(water.enthalpy(t_hot)) if np.isfinite(t_hot) else np.inf
+    hot_c = t_hot - 273.15
+    fixed = on & (mode == "mdot") & np.isfinite(m)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dh = np.where(m > 0, q / np.where(m > 0, m, 1.0), np.inf)
+    for i in np.flatnonzero(fixed & (m <= 0) & (q > 0)):
+        probs.append(Problem(
+            f"fixed flow 0 kg/s cannot deliver its {q[i] / 1e3:g} kW demand (the consumer "
+            "would be dropped and its heat missing)", file=f, table="consumers",
+            element=c.index[i], field="mdot_kg_s", value=float(m[i]),
+            hint="give the flow it draws, set q to 0, or use control t_return"))
+    for i in np.flatnonzero(fixed & (m > 0) & (dh >= h_hot)):
+        probs.append(Problem(
+            f"fixed flow {m[i]:g} kg/s must be cooled by about {dh[i] / 4190:.0f} K to deliver "
+            f"{q[i] / 1e3:g} kW: even from the hottest source ({hot_c:g} °C) its return would "
+            "be below 0 °C", file=f, table="consumers", element=c.index[i], field="mdot_kg_s",
+            value=float(m[i]), hint="check the flow's unit (kg/s, t/h) or the demand"))
+    for i in np.flatnonzero(on & (mode == "delta_t") & np.isfinite(dt) & (q > 0)
+                            & (t_hot - dt <= 273.15)):
+        probs.append(Problem(
+            f"cooling by {dt[i]:g} K from at most {hot_c:g} °C (the hottest source) gives a "
+            "return at or below 0 °C", file=f, table="consumers", element=c.index[i],
+            field="delta_t_k", value=float(dt[i]), hint="a substation cools by 20–50 K"))
     return probs
 
 

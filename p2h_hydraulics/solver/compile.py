@@ -18,6 +18,7 @@ import scipy.sparse as sp
 from ..errors import ModelError, Problem
 from ..model.graph import active, junction_sides
 from ..units import G
+from .thermal import node_surroundings_k
 
 CONTROL_CODES = {"t_return": 0, "delta_t": 1, "mdot": 2}
 PLANT_CODES = {"lift": 0, "p_supply": 1, "critical_point": 2}
@@ -170,7 +171,11 @@ def compile_network(net) -> Compiled:
         node_ids=index.to_numpy(dtype=object),
         elevation_m=elev,
         side=np.array([sides.get(x, "other") for x in index], dtype=object),
-        t_soil_node_k=np.full(n, t_soil),
+        # stagnant water takes the surroundings of the pipes that reach it
+        t_soil_node_k=node_surroundings_k(
+            n, b_from, b_to, np.concatenate([t_soil_pipe, np.full(len(valves) + npu, t_soil)]),
+            np.concatenate([np.nan_to_num(pipes["u_w_per_mk"].to_numpy(float)) * pipes[
+                "length_m"].to_numpy(float), np.zeros(len(valves) + npu)]), t_soil),
         branch_ids=np.concatenate([pipes.index.to_numpy(dtype=object),
                                    valves.index.to_numpy(dtype=object),
                                    pumps.index.to_numpy(dtype=object)]),

@@ -432,11 +432,13 @@ def _temperature_change(d_t, weights) -> float:
 
 def _temperature_bounds(comp) -> tuple[float, float]:
     """Range [K] every steady-state temperature lies in: between the coldest and hottest of
-    soil, sources (plants, feed-ins, references, injections) and the start value, widened by
-    what consumers can do (a clamped return lies ``DT_MIN_K`` below its supply, a fixed-ΔT
-    outlet ΔT below; fixed-flow consumers and negative loads are only bounded by the table)."""
+    soil, sources (plants, feed-ins, references, injections), return setpoints and the start
+    value, widened by what consumers can do (a clamped return lies ``DT_MIN_K`` below its
+    supply, a fixed-ΔT outlet ΔT below; fixed-flow consumers and negative loads are only
+    bounded by the table)."""
     parts = [comp.t_soil_node_k, comp.t_soil_k, comp.pl_t_supply_k, comp.f_t_out_k,
-             comp.r_t_k, comp.m_t_k, np.atleast_1d(comp.t_initial_k)]
+             comp.r_t_k, comp.m_t_k, np.atleast_1d(comp.t_initial_k),
+             np.where(comp.c_control == 0, comp.c_t_return_k, np.nan)]
     vals = np.concatenate([np.asarray(v, dtype=float).ravel() for v in parts])
     vals = vals[np.isfinite(vals)]
     drop = max(DT_MIN_K, float(np.max(np.where(comp.c_control == 1, comp.c_delta_t_k, 0.0),

@@ -9,7 +9,14 @@ Per node n (inflows only; outflows leave at the node's state):
   a_b = 0 (outlet at soil temperature, no NaN),
 - consumers: outlet h_r fixed (return setpoint) or h_s − Δh (fixed ΔT / fixed flow),
 - plants, feed-ins, pressure references, injections: inflow at their outlet temperature,
-- ε (1e-9 kg/s) ties junctions without any inflow to soil temperature.
+- ε (1e-9 kg/s) ties junctions without any inflow to the temperature of their surroundings
+  (``node_surroundings_k``: the soil of the pipes that reach them), where stagnant water ends.
+
+Water properties stop at 0 °C: stagnant water in surroundings below 0 °C, or a consumer whose
+law demands a return below 0 °C, come out at 0 °C in the result. Such states are impossible
+(the water freezes); the static ones are refused when the network is read
+(``model.validate.consumer_problems``) and the others are findings of the checker
+(``freezing``, ``consumer_return_temperature``).
 
 Working in enthalpy makes mixing and the energy balance exact; temperatures follow from h.
 Without circulating flow the system is triangular in flow order and solved in one compiled pass
@@ -26,6 +33,39 @@ from ..physics import water
 from . import flow_order
 
 EPS_FLOW = 1e-9
+
+
+def node_surroundings_k(n_nodes: int, b_from, b_to, t_soil_b, ul_b,
+                        default_k: float) -> np.ndarray:
+    """Temperature [K] stagnant water settles at in each junction: the soil temperature of the
+    branches that reach it, weighted by their heat-loss conductance U·L [W/K] (equal weights
+    when none of them loses heat); ``default_k`` for junctions without a branch.
+
+    Parameters
+    ----------
+    n_nodes : number of junctions.
+    b_from, b_to : junction index of each branch's ends.
+    t_soil_b : soil temperature [K] around each branch.
+    ul_b : U·L [W/K] of each branch (0 for valves and pumps).
+    default_k : the network's soil temperature [K].
+
+    Returns
+    -------
+    np.ndarray of shape (n_nodes,) [K].
+    """
+    ends = np.concatenate([b_from, b_to]).astype(np.int64)
+    t2 = np.concatenate([t_soil_b, t_soil_b]).astype(float)
+    ul2 = np.concatenate([ul_b, ul_b]).astype(float)
+    w_ul = np.bincount(ends, ul2, n_nodes)
+    t_ul = np.bincount(ends, ul2 * t2, n_nodes)
+    count = np.bincount(ends, None, n_nodes).astype(float)
+    t_eq = np.bincount(ends, t2, n_nodes)
+    out = np.full(n_nodes, float(default_k))
+    has = count > 0
+    out[has] = t_eq[has] / count[has]
+    lossy = w_ul > 0
+    out[lossy] = t_ul[lossy] / w_ul[lossy]
+    return out
 
 
 def pipe_decay(comp, mdot, t_up_k):

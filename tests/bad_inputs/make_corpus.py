@@ -177,6 +177,19 @@ native("pressure_held_twice.json", d)
 d = tiny()
 d["feedins"] = [{"id": "F_cold", "node": "C", "t_out_c": 40, "q_kw": 100}]
 native("feedin_colder_than_return.json", d)
+# absurd physics: consumers whose control law holds in no steady state
+d = tiny()
+d["consumers"][1].pop("t_return_c")
+d["consumers"][1].update(control="delta_t", delta_t_k=100)  # 100 K of cooling from 80 °C
+native("cooling_below_0c.json", d)
+d = tiny()
+d["consumers"][1].pop("t_return_c")
+d["consumers"][1].update(control="mdot", mdot_kg_s=0.0, q_kw=500)
+native("fixed_zero_flow_with_demand.json", d)
+d = tiny()
+d["consumers"][1].pop("t_return_c")
+d["consumers"][1].update(control="mdot", mdot_kg_s=0.5, q_kw=500)  # 239 K of cooling
+native("fixed_flow_return_below_0c.json", d)
 native("deeply_nested.json", "[" * 5000 + "]" * 5000 + "\n")
 (ROOT / "native" / "is_a_directory.json").mkdir()
 (ROOT / "native" / "is_a_directory.json" / "README.txt").write_text(
@@ -450,4 +463,17 @@ scen("huge_integer.yaml", sub("q_kw: 50", "q_kw: 5" + "0" * 5000))
 scen("pandapipes_payload_network.yaml",
      sub("net/tiny.json", "net/nested_pandapower_wrapper.json"))
 scen("duplicate_load_case.yaml", sub("load_cases:\n", "load_cases:\n  - {name: winter}\n"))
+# absurd physics: no consumers, load cases that make a consumer impossible
+d = tiny()
+d["consumers"] = []
+(ROOT / "scenario" / "net" / "no_consumers.json").write_text(dump(d))
+d = tiny()
+d["consumers"][1].pop("t_return_c")
+d["consumers"][1].update(control="mdot", mdot_kg_s=0.0, q_kw=0)
+(ROOT / "scenario" / "net" / "idle_fixed_flow.json").write_text(dump(d))
+scen("no_consumers.yaml", sub("net/tiny.json", "net/no_consumers.json"))
+scen("offset_freezes_returns.yaml", sub("demand_scale: 1.0", "t_return_offset_k: -50"))
+scen("supply_below_return_setpoint.yaml", sub("demand_scale: 1.0", "t_supply_c: 44"))
+scen("demand_on_zero_fixed_flow.yaml",
+     sub("demand_scale: 1.0", "q_kw: {C2: 500}", sub("net/tiny.json", "net/idle_fixed_flow.json")))
 print("written")
