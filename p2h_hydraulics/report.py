@@ -369,3 +369,8 @@ def _findings_table(findings) -> list[str]:
                    f"{_md_escape(f.element or '')} | {_md_escape(finding_value_text(f))} | "
                    f"{_md_escape(f.message)} |")
     return out
+
+# the key-figure rows (label, key, unit, digits) of the load-case and unit tables, shared with
+# the HTML pages
+CASE_ROWS = _CASE_ROWS
+UNIT_ROWS = _UNIT_ROWS

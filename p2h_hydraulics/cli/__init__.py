@@ -19,7 +19,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 def _register() -> None:
     from . import convert_cmd, solve_cmd  # noqa: F401
 
-    for optional in ("check_cmd", "sites_cmd", "annual_cmd", "plot_cmd"):
+    for optional in ("check_cmd", "sites_cmd", "annual_cmd", "plot_cmd", "view_cmd"):
         try:
             __import__(f"{__name__}.{optional}")
         except ModuleNotFoundError as exc:

@@ -37,6 +37,8 @@ def annual_command(
     scheduler: str = typer.Option(None, "--scheduler",
                                   help="address of a running Dask scheduler (tcp://host:8786)"),
     no_figures: bool = typer.Option(False, "--no-figures", help="with --out: skip the PNGs"),
+    html: Path = typer.Option(None, "--html", help="write a self-contained interactive HTML "
+                                                   "page (summary, duration curves, months)"),
 ) -> None:
     """Hour by hour over a year: how much P2H heat can the network absorb, and what limits it?"""
     from rich.progress import (
@@ -80,6 +82,11 @@ def annual_command(
             ex.shutdown(wait=True)
     if out is not None:
         result.write(out, inputs=[scenario, scen.network_path], figures=not no_figures)
+    if html is not None:
+        from ..html import annual_view, write_view
+
+        page = write_view(html, annual_view(result), inputs=[scenario, scen.network_path])
+        result.summary.setdefault("written", []).append(str(page))
     if as_json:
         print_json(result.to_dict())
         return

@@ -58,9 +58,10 @@ def check_command(
         written.append(rep.write_json(report_dir / f"{stem}.json",
                                       inputs=[scenario, scen.network_path]))
     if html is not None:
-        from ..html_report import write_check_html
+        from ..html import check_view, write_view
 
-        written.append(write_check_html(html, rep, scen, inputs=[scenario, scen.network_path]))
+        written.append(write_view(html, check_view(rep, scen),
+                                  inputs=[scenario, scen.network_path]))
     if as_json:
         data = rep.to_dict()
         if written:
