@@ -62,10 +62,10 @@ def sites_result(net, evil: bool = True) -> SitesResult:
 
 
 def annual_result():
-    """An ``AnnualResult`` of 24 evenly spread hours of ``scenarios/annual_3g.yaml``."""
+    """An ``AnnualResult`` of 8 evenly spread hours of ``scenarios/annual_3g.yaml``."""
     from p2h_hydraulics.annual import run_annual
     from p2h_hydraulics.annual.run import prepare
 
     prep = prepare(ROOT / "scenarios" / "annual_3g.yaml",
-                   hours=np.linspace(0, 8759, 24).round().astype(int))
+                   hours=np.linspace(0, 8759, 8).round().astype(int))
     return run_annual(prep, workers=1)
