@@ -145,6 +145,11 @@ def _quantity_values(net, result, base, pipes, dp_min_bar) -> dict:
     return vals
 
 
+def _rows(df) -> dict:
+    """The rows of ``df`` as dicts by id (fast row access for the hover texts)."""
+    return df.to_dict("index") if len(df) else {}
+
+
 def _segments(x0, y0, x1, y1, mask) -> tuple[list, list]:
     xs: list = []
     ys: list = []
@@ -218,12 +223,9 @@ def _pipe_traces(tr: _Traces, net, result, base, dp_min_bar):
                go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=s0["colors"][b], width=3),
                           hoverinfo="skip", showlegend=False,
                           name="supply pipes" if b < N_BINS else "no value"))
-    res_pipes = result.pipes if result is not None else None
-    texts = []
-    for i, (pid, row) in enumerate(pipes.iterrows()):
-        rrow = res_pipes.loc[pid] if res_pipes is not None and pid in res_pipes.index else {}
-        texts.append(_pipe_text(pid, row, rrow if len(rrow) else None, vals, i,
-                                "direction" in vals))
+    res_rows = _rows(result.pipes) if result is not None else {}
+    texts = [_pipe_text(pid, row, res_rows.get(pid), vals, i, "direction" in vals)
+             for i, (pid, row) in enumerate(_rows(pipes).items())]
     mid = tr.add("pipes", go.Scatter(
         x=mx, y=my, mode="markers", name="supply pipes", text=texts,
         customdata=[str(p) for p in pipes.index], hovertemplate="%{text}<extra></extra>",
@@ -274,10 +276,11 @@ def _elements(tr: _Traces, net, result, unit_info: dict | None, consumers: bool 
     rc = result.consumers if result is not None else None
     x, y = _xy(net, list(cons["supply_junction"]))
     texts = []
-    for cid, row in cons.iterrows():
+    rc = _rows(rc) if rc is not None else {}
+    for cid, row in _rows(cons).items():
         t = [f"<b>consumer {esc(cid)}</b>", f"Q {num(row['q_w'] / 1e3, 1, 'kW')}"]
-        if rc is not None and cid in rc.index:
-            r = rc.loc[cid]
+        if cid in rc:
+            r = rc[cid]
             t += [f"ṁ {num(r['mdot_kg_s'], 3, 'kg/s')} · Δp {num(r['dp_bar'], 2, 'bar')} "
                   f"(margin {num(r.get('dp_margin_bar'), 2, 'bar')})",
                   f"T supply {num(r['t_supply_c'], 1, '°C')} · return "
@@ -290,10 +293,11 @@ def _elements(tr: _Traces, net, result, unit_info: dict | None, consumers: bool 
     x, y = _xy(net, list(pl["supply_junction"]))
     rp = result.plant if result is not None else None
     texts = []
-    for pid, _row in pl.iterrows():
+    rp = _rows(rp) if rp is not None else {}
+    for pid in pl.index:
         t = [f"<b>plant {esc(pid)}</b>"]
-        if rp is not None and pid in rp.index:
-            r = rp.loc[pid]
+        if pid in rp:
+            r = rp[pid]
             t += [f"Q {num(r['q_kw'], 0, 'kW')} · ṁ {num(r['mdot_kg_s'], 2, 'kg/s')}",
                   f"head {num(r['head_bar'], 2, 'bar')} · supply {num(r['p_supply_bar'], 2)} / "
                   f"return {num(r['p_return_bar'], 2, 'bar g')}",
@@ -305,7 +309,7 @@ def _elements(tr: _Traces, net, result, unit_info: dict | None, consumers: bool 
     fe = result.feedins if result is not None and len(result.feedins) else active(net.feedins)
     x, y = _xy(net, list(fe["supply_junction"]))
     texts = []
-    for fid, r in fe.iterrows():
+    for fid, r in _rows(fe).items():
         t = [f"<b>P2H unit {esc(fid)}</b>"]
         if "q_kw" in r:
             t += [f"Q {num(r['q_kw'], 0, 'kW')} · ṁ {num(r['mdot_kg_s'], 2, 'kg/s')}",
@@ -343,9 +347,9 @@ def _marks(tr: _Traces, net, result, marks):
 
 def _junction_items(tr: _Traces, net):
     j = net.junctions
-    for jid, row in j.iterrows():
-        tr.items.append([str(jid), float(row["x_m"]), float(row["y_m"]), None, None,
-                         "junction"])
+    for jid, x, y in zip(j.index, j["x_m"].to_numpy(float), j["y_m"].to_numpy(float),
+                         strict=True):
+        tr.items.append([str(jid), float(x), float(y), None, None, "junction"])
 
 
 def map_figure(net, result=None, base=None, *, dp_min_bar: float | None = None,
