@@ -23,9 +23,10 @@ import io
 import math
 from dataclasses import dataclass
 
-from .report import _CASE_ROWS as _MD_CASE_ROWS
-from .report import _UNIT_ROWS as _MD_UNIT_ROWS
-from .report import finding_value_text
+from .html.page import table_html as _table
+from .html.report_parts import assumptions_html as _assumptions
+from .html.report_parts import check_header, findings_table, load_case_tables, sites_intro
+from .html.report_parts import fmt as _fmt
 
 __all__ = ["check_html", "sites_html", "write_check_html", "write_sites_html",
            "case_results", "CaseResults", "figure_png_base64"]
@@ -77,17 +78,6 @@ def _page(title: str, body: list[str]) -> str:
     return ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
             f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>\n"
             + "\n".join(body) + "\n</body></html>\n")
-
-
-def _table(header: list[str], rows: list[list[str]], num_cols=()) -> str:
-    out = ["<table><thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in header)
-           + "</tr></thead><tbody>"]
-    for r in rows:
-        cells = "".join(f"<td class='num'>{c}</td>" if i in num_cols else f"<td>{c}</td>"
-                        for i, c in enumerate(r))
-        out.append(f"<tr>{cells}</tr>")
-    out.append("</tbody></table>")
-    return "".join(out)
 
 
 # ------------------------------------------------------------------------------------------
@@ -169,87 +159,13 @@ def _figures(cr: CaseResults, thresholds) -> list[str]:
 # check report
 
 
-# the Markdown report's row tables, without the rows the HTML report leaves out
-_CASE_ROWS = tuple(r for r in _MD_CASE_ROWS if r[1] != "plant_heat_kw")
-_UNIT_ROWS = tuple(r for r in _MD_UNIT_ROWS if r[1] not in ("head_bar", "lift_k"))
-
-
-def _fmt(v, digits):
-    if digits is None or isinstance(v, str):
-        return _e(v if v is not None else "–")
-    return _num(v, digits)
-
-
-def _findings_table(findings) -> str:
-    rows = []
-    for f in findings:
-        case = (f.load_case or "") + (f" ({f.case})" if f.case and f.case != "feedin" else "")
-        rows.append([f"<span class='{_e(f.severity)}'>{_e(f.severity)}</span>", _e(f.code),
-                     _e(case), _e(f.element or ""), _e(finding_value_text(f)),
-                     _e(f.message) + (f"<br><i>condition: {_e(f.condition)}</i>"
-                                      if f.condition else "")])
-    return _table(["severity", "check", "load case", "element", "value", "message"], rows)
-
-
-def _assumptions(report) -> str:
-    from .solver.native import SolverOptions
-
-    o = SolverOptions()
-    items = [
-        "Water properties ρ, c_p, μ, h, p_sat tabulated from <b>IAPWS-IF97</b> (CoolProp IF97 "
-        "backend) for 0–200 °C and interpolated.",
-        "Friction: <b>Darcy–Weisbach</b> with <b>Colebrook–White</b> (turbulent, Re &gt; 4000), "
-        "64/Re (laminar, Re &lt; 2300) and a smooth blend between; minor losses ζ; "
-        "hydrostatic ρ g Δz.",
-        "Heat loss: exact exponential decay towards the soil temperature with the pipe's linear "
-        "heat-loss coefficient; enthalpy-weighted mixing at junctions.",
-        "Pressures are gauge (relative to 1.01325 bar); the boiling check compares the absolute "
-        "pressure with p_sat(T).",
-        f"Native solver ({_e(report.backend)} backend): global gradient algorithm coupled with "
-        f"the thermal solve; tolerances: temperatures {o.tol_t_k:g} K, relative mass flow "
-        f"{o.tol_m_rel:g}, pressure {o.tol_p_pa:g} Pa, critical-point control "
-        f"{o.tol_dp_control_pa:g} Pa; at most {o.max_outer} outer iterations.",
-    ]
-    out = ["<h2>Assumptions</h2><ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"]
-    if report.thresholds:
-        rows = [[f"<code>{_e(k)}</code>", _e(v)] for k, v in report.thresholds.items()]
-        out.append("<h3>Thresholds</h3>" + _table(["threshold", "value"], rows))
-    return "".join(out)
-
-
 def check_html(report, scenario=None, load_case: str | None = None,
                figures: bool = True) -> str:
     """The HTML page of a ``Report`` of ``check_integration``; with ``scenario`` (a
     ``Scenario`` or path) the figures of ``load_case`` (default: the decisive one) are
     drawn."""
     title = f"Feed-in check: {report.scenario or report.network}"
-    body = [f"<h1>{_e(title)}</h1>"]
-    if report.description:
-        body.append(f"<p>{_e(report.description)}</p>")
-    body.append(f"<p><span class='verdict {_e(report.verdict)}'>{_e(report.verdict)}</span></p>")
-    body.append(f"<p class='small'>network <code>{_e(report.network)}</code> · backend "
-                f"{_e(report.backend)} · load cases "
-                f"{_e(', '.join(lc['name'] for lc in report.load_cases))}</p>")
-    if report.conditions:
-        body.append("<h2>Conditions</h2><ul>"
-                    + "".join(f"<li>{_e(c)}</li>" for c in report.conditions) + "</ul>")
-    body.append("<h2>Decisive findings</h2>")
-    body.append(_findings_table(report.decisive) if report.decisive else
-                "<p>None: every criterion is met in every load case.</p>")
-    for lc in report.load_cases:
-        body.append(f"<h2>Load case {_e(lc['name'])}</h2>")
-        b, f = lc.get("base") or {}, lc.get("feedin") or {}
-        rows = [[_e(lbl), _fmt(b.get(k), d), _fmt(f.get(k), d), _e(u)]
-                for lbl, k, u, d in _CASE_ROWS]
-        body.append(_table(["quantity", "without feed-in", "with feed-in", "unit"], rows,
-                           num_cols=(1, 2)))
-        units = lc.get("units") or {}
-        if units:
-            ids = list(units)
-            rows = [[_e(lbl)] + [_fmt(units[i].get(k), d) for i in ids] + [_e(u)]
-                    for lbl, k, u, d in _UNIT_ROWS]
-            body.append(_table(["unit", *ids, "unit"], rows,
-                               num_cols=tuple(range(1, len(ids) + 1))))
+    body = check_header(report, title) + load_case_tables(report)
     if figures and scenario is not None:
         if load_case is None:
             dec = report.decisive
@@ -257,7 +173,7 @@ def check_html(report, scenario=None, load_case: str | None = None,
         cr = case_results(scenario, load_case)
         body.append(f"<h2>Figures (load case {_e(cr.load_case)})</h2>")
         body += _figures(cr, report.thresholds or None)
-    body.append("<h2>All findings</h2>" + _findings_table(report.findings))
+    body.append("<h2>All findings</h2>" + findings_table(report.findings))
     body.append(_assumptions(report))
     return _page(title, body)
 
@@ -285,35 +201,7 @@ def sites_html(sites_result, network=None, max_rows: int = 500, top: int = 10) -
     """The HTML page of a ``SitesResult``: parameters, ranking table, capacity map."""
     r = sites_result
     title = f"Site comparison: {r.scenario}"
-    unit = r.unit or {}
-    body = [f"<h1>{_e(title)}</h1>",
-            f"<p>Largest heat output of the unit <code>{_e(unit.get('id'))}</code> "
-            f"({_e(unit.get('cooling'))} cooling) that is "
-            f"{'permitted (with or without conditions)' if r.allow_conditions else 'permitted'}"
-            f" in every load case ({_e(', '.join(r.load_cases))}), searched between 0 and "
-            f"{_num(r.q_max_kw, 0)} kW to {_num(r.tol_kw, 0)} kW or "
-            f"{_num(100 * r.tol_rel, 1)} %.</p>"]
-    st = r.stats or {}
-    if st:
-        body.append(f"<p class='small'>{_e(st.get('candidates'))} candidate nodes, "
-                    f"{_e(st.get('refined'))} refined by full solves "
-                    f"({_e(st.get('n_solves'))} solves, "
-                    f"{_num(1e3 * st.get('per_solve_s', math.nan), 0)} ms each), "
-                    f"executor {_e(st.get('executor'))} × {_e(st.get('workers'))}, "
-                    f"{_num(st.get('total_s'), 1)} s in total. Method 'screened': not "
-                    "solved, no capacity — only the linear screen's estimate (screen_kw)."
-                    "</p>")
-        if st.get("refine_mode") == "auto":
-            body.append(f"<p class='small'>Refined until no node left unsolved can exceed "
-                        f"{_num(st.get('best_capacity_kw'), 0)} kW, the lowest of the best "
-                        f"{_e(st.get('best'))}, unless its screened "
-                        f"estimate is more than {_num(st.get('screen_allowance'), 2)}× too low; "
-                        f"{_e(st.get('unsolved_possible_ties'))} unsolved nodes could tie with "
-                        "it.</p>")
-    if r.global_findings:
-        bad = [f for f in r.global_findings if f.severity != "ok"]
-        if bad:
-            body.append("<h2>Findings that hold at every node</h2>" + _findings_table(bad))
+    body = [f"<h1>{_e(title)}</h1>", *sites_intro(r)]
     if network is not None and len(r.table):
         from .plotting import plot_site_ranking
 

@@ -401,3 +401,8 @@ def _findings_table(findings) -> list[str]:
                    f"{md_text(f.element or '')} | {md_text(finding_value_text(f))} | "
                    f"{md_text(f.message)} |")
     return out
+
+# the key-figure rows (label, key, unit, digits) of the load-case and unit tables, shared with
+# the HTML pages
+CASE_ROWS = _CASE_ROWS
+UNIT_ROWS = _UNIT_ROWS

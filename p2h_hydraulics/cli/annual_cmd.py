@@ -44,6 +44,8 @@ def annual_command(
     no_figures: bool = typer.Option(False, "--no-figures", help="with --out: skip the PNGs"),
     yes: bool = typer.Option(False, "--yes",
                              help="run even when the estimated work exceeds the limit"),
+    html: Path = typer.Option(None, "--html", help="write a self-contained interactive HTML "
+                                                   "page (summary, duration curves, months)"),
 ) -> None:
     """Hour by hour over a year: how much P2H heat can the network absorb, and what limits it?"""
     from ..annual.run import prepare, total_distinct
@@ -62,7 +64,7 @@ def annual_command(
     inputs = [scenario, scen.network_path, *table_inputs(settings, scenario.parent)]
     protect(*inputs)
     folders = [(out, OUTPUT_FILES.__contains__)] if out is not None else []
-    with guarded_outputs(folders=folders, inputs=inputs):
+    with guarded_outputs([html], folders=folders, inputs=inputs):
         prep = prepare(scen, settings)
         total = total_distinct(prep)
         note = confirm_work("annual", SOLVES_PER_ANNUAL_HOUR * total,
@@ -76,6 +78,11 @@ def annual_command(
             with staged_folder(out, inputs, OUTPUT_FILES.__contains__) as tmp:
                 written = result.write(tmp, inputs=inputs, figures=not no_figures)
             result.summary["written"] = [str(out / p.name) for p in written]
+        if html is not None:
+            from ..html import annual_view, write_view
+
+            page = write_view(html, annual_view(result), inputs=inputs)
+            result.summary.setdefault("written", []).append(str(page))
     if as_json:
         print_json(result.to_dict())
         return

@@ -68,9 +68,9 @@ def check_command(
             written.append(rep.write_markdown(md_path, inputs=inputs))
             written.append(rep.write_json(json_path, inputs=inputs))
         if html is not None:
-            from ..html_report import write_check_html
+            from ..html import check_view, write_view
 
-            written.append(write_check_html(html, rep, scen, inputs=inputs))
+            written.append(write_view(html, check_view(rep, scen), inputs=inputs))
     if as_json:
         data = rep.to_dict()
         if written:

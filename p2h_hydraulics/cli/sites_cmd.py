@@ -93,9 +93,9 @@ def sites_command(
         if map_path is not None:
             written.append(_write_map(map_path, net, result, inputs))
         if html_path is not None:
-            from ..html_report import write_sites_html
+            from ..html import sites_view, write_view
 
-            written.append(write_sites_html(html_path, result, net, inputs))
+            written.append(write_view(html_path, sites_view(result, net), inputs))
     if as_json:
         data = result.to_dict()
         if written:

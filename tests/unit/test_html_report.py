@@ -131,4 +131,6 @@ def test_cli_check_html_keeps_the_exit_code(tmp_path):
     out = tmp_path / "check.html"
     assert main(["check", str(OLD_HOT), "--html", str(out)]) == 1  # NOT_PERMITTED
     text = out.read_text(encoding="utf-8")
-    assert "NOT_PERMITTED" in text and "data:image/png;base64," in text
+    # the interactive view (html.check_view): map and diagrams as plotly figures
+    assert "NOT_PERMITTED" in text and 'data-div="checkmap"' in text
+    assert 'data-div="pressure"' in text and "data:image/png;base64," not in text
