@@ -348,3 +348,36 @@ def test_write_view_never_overwrites_an_input(tmp_path):
     with pytest.raises(P2HError, match="input"):
         write_view(src, "<!DOCTYPE html>", inputs=[src])
     assert src.read_text(encoding="utf-8") == "keep"
+
+
+def test_geographic_coordinates_are_projected_for_the_map():
+    net = load_network(SMALL)
+    res = solve(net)
+    # the same network in WGS 84 degrees about 10° E, 53.6° N (as a GeoJSON read keeps them)
+    k = np.pi / 180 * 6_371_008.8
+    lat0 = 53.6
+    j = net.junctions.copy()
+    j["x_m"] = 10.0 + j["x_m"] / (k * np.cos(np.radians(lat0)))
+    j["y_m"] = lat0 + j["y_m"] / k
+    geo = net.replace(junctions=j, settings={"crs": "EPSG:4326"})
+    d_m = _plain(*map_figure(net, res))
+    d_geo = _plain(*map_figure(geo, res))
+    t = d_m["extra"]["traces"]["pipes"]
+    xm, ym = np.array(d_m["data"][t]["x"]), np.array(d_m["data"][t]["y"])
+    xg, yg = np.array(d_geo["data"][t]["x"]), np.array(d_geo["data"][t]["y"])
+    # same shape in metres up to the shift to the projection centre (≤ 0.1 % over the
+    # network's ~400 m: cos(lat) is taken at the mean latitude)
+    assert xg - xg[0] == pytest.approx(xm - xm[0], rel=1e-3, abs=0.05)
+    assert yg - yg[0] == pytest.approx(ym - ym[0], rel=1e-9, abs=1e-6)
+    assert "WGS 84 degrees projected" in d_geo["layout"]["xaxis"]["title"]["text"]
+    # site candidates land on the projected nodes
+    sr = sites_result(net, evil=False)
+    sr.table["x_m"] = j["x_m"].reindex([f"{n}_s" for n in sr.table.index]).to_numpy()
+    sr.table["y_m"] = j["y_m"].reindex([f"{n}_s" for n in sr.table.index]).to_numpy()
+    fig = _figures(sites_view(sr, geo))["sitesmap"]
+    sites = fig["data"][fig["extra"]["traces"]["sites"]]
+    pipes = fig["data"][fig["extra"]["traces"]["pipes"]]
+    node = d_geo["extra"]["items"]
+    pos = {it[0]: (it[1], it[2]) for it in node if it[5] == "junction"}
+    assert (sites["x"][0], sites["y"][0]) == pytest.approx(pos["S1_s"], abs=1e-6)
+    assert pipes["x"] == pytest.approx(list(xg), abs=1e-6)
