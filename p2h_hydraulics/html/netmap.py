@@ -403,7 +403,7 @@ def _junction_items(tr: _Traces, net):
 
 def map_figure(net, result=None, base=None, *, dp_min_bar: float | None = None,
                marks=(), unit_info: dict | None = None, title: str = "", extra_traces=(),
-               consumers: bool = True, height: int = 640):
+               consumers: bool = True, tiles: str | None = None, height: int = 640):
     """The network map as a plotly figure and its ``extra`` data for the page script.
 
     Parameters
@@ -428,6 +428,9 @@ def map_figure(net, result=None, base=None, *, dp_min_bar: float | None = None,
         points (``ids`` in drawing order) join the search index.
     consumers : bool
         Draw the consumers (False: the site view, whose candidates sit on the same nodes).
+    tiles : str, optional
+        Tile URL template (``{z}/{x}/{y}``) of background map tiles (``html.tiles``); the
+        page then loads them from that server. Default: none, the page stays offline.
     height : int
         Height of the figure [px].
 
@@ -439,6 +442,11 @@ def map_figure(net, result=None, base=None, *, dp_min_bar: float | None = None,
     import plotly.graph_objects as go
 
     proj = display_projection(net)
+    images = []
+    if tiles:
+        from .tiles import tile_images
+
+        images = tile_images(net, tiles, proj)  # from the file's coordinates
     net = _projected(net, proj)
     tr = _Traces()
     _pipes, buttons, quantities = _pipe_traces(tr, net, result, base, dp_min_bar)
@@ -461,7 +469,7 @@ def map_figure(net, result=None, base=None, *, dp_min_bar: float | None = None,
     fig.update_layout(
         template="plotly_white", height=height, hovermode="closest", dragmode="pan",
         title=dict(text=esc(title), x=0.01, y=0.99, yanchor="top", font=dict(size=14)),
-        margin=dict(l=50, r=10, t=70, b=40), updatemenus=menus,
+        margin=dict(l=50, r=10, t=70, b=40), updatemenus=menus, images=images,
         legend=dict(orientation="h", x=0.0, y=-0.06, yanchor="top"),
         xaxis=dict(title=dict(text="x [m]" + (f" ({proj.label()})" if proj else "")),
                    zeroline=False, showgrid=True),
