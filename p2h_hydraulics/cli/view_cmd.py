@@ -8,7 +8,8 @@ map of a network and its solved state.
   flow;
 * a result file (``p2h solve --out result.json``) is drawn on its network (``--network``).
 
-The page has every script inline (plotly.js), makes no request when opened, and is written
+The page has every script inline (plotly.js), makes no request when opened — unless
+``--tiles URL`` asks for background map tiles (the network needs its CRS) — and is written
 atomically, never over an input. Exit codes: 0 written, 2 usage error, 3 invalid input,
 4 not converged (geometry-only view written).
 """
@@ -33,6 +34,10 @@ def view_command(
     network: Path = typer.Option(None, "--network",
                                  help="the network of a result file"),
     load_case: str = typer.Option(None, "--load-case", help="scenario load case to draw"),
+    tiles: str = typer.Option(None, "--tiles",
+                              help="background map tiles from this URL template "
+                                   "(https://…/{z}/{x}/{y}.png; needs the network's CRS); the "
+                                   "page then loads them when opened"),
 ) -> None:
     """Write an interactive, offline HTML map of a network, scenario or result."""
     from ..errors import ConvergenceError
@@ -41,6 +46,10 @@ def view_command(
 
     if out.suffix.lower() not in (".html", ".htm"):
         raise typer.BadParameter(f"--out must end in .html, got {out.name}")
+    if tiles is not None:
+        from ..html.tiles import check_tile_template
+
+        check_tile_template(tiles)
     inputs = [source] + ([network] if network is not None else [])
     protect(*inputs)
     code = 0
@@ -48,13 +57,13 @@ def view_command(
         if network is not None:
             raise typer.BadParameter("--network is for result files; a scenario names its "
                                      "network")
-        page = _scenario_page(source, load_case, inputs)
+        page = _scenario_page(source, load_case, inputs, tiles)
     else:
         if load_case is not None:
             raise typer.BadParameter("--load-case needs a scenario (.yaml)")
         result_doc = _result_document(source)
         if result_doc:
-            page = _result_page(source, network)
+            page = _result_page(source, network, tiles)
         else:
             if network is not None:
                 raise typer.BadParameter("--network is only for result files")
@@ -62,10 +71,11 @@ def view_command(
 
             net = load_network(source)
             try:
-                page = network_view(net, solve(net))
+                page = network_view(net, solve(net), tiles=tiles)
             except ConvergenceError as exc:
-                page = network_view(net, None, notes=[f"not converged: {exc}; the map shows "
-                                                      "the geometry only"])
+                page = network_view(net, None, tiles=tiles,
+                                    notes=[f"not converged: {exc}; the map shows the "
+                                           "geometry only"])
                 code = 4
     written = write_view(out, page, inputs)
     console.print(f"written: {escape(str(written))} ({written.stat().st_size / 1e6:.1f} MB)")
@@ -84,7 +94,7 @@ def _result_document(source: Path) -> bool:
     return is_result_document(read_json(source))
 
 
-def _result_page(source: Path, network: Path | None) -> str:
+def _result_page(source: Path, network: Path | None, tiles: str | None) -> str:
     from .. import load_network
     from ..html import network_view
     from ..html.result_file import read_result_json
@@ -94,11 +104,11 @@ def _result_page(source: Path, network: Path | None) -> str:
                                  "--network NETWORK")
     net = load_network(network)
     res = read_result_json(source, net)
-    return network_view(net, res, title=f"Result {source.name} on "
-                                        f"{net.settings.get('name') or network.name}")
+    return network_view(net, res, tiles=tiles, title=f"Result {source.name} on "
+                                                      f"{net.settings.get('name') or network.name}")
 
 
-def _scenario_page(source: Path, load_case: str | None, inputs: list) -> str:
+def _scenario_page(source: Path, load_case: str | None, inputs: list, tiles: str | None) -> str:
     from ..errors import ConvergenceError
     from ..html import network_view
     from ..html_report import case_results
@@ -115,5 +125,5 @@ def _scenario_page(source: Path, load_case: str | None, inputs: list) -> str:
     base = cr.base if cr.feedin is not None else None
     notes = [] if cr.feedin is not None else ["the solve with the feed-in did not converge: "
                                               "the map shows the base case"]
-    return network_view(cr.network_feedin, res, base, notes=notes,
+    return network_view(cr.network_feedin, res, base, notes=notes, tiles=tiles,
                         title=f"Scenario {scen.name}, load case {cr.load_case}")

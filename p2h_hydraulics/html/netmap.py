@@ -1,5 +1,6 @@
 """The interactive network map shared by every view (plotly figure in the network's own
-projected coordinates, metres).
+projected coordinates, metres; a network read from WGS 84 GeoJSON keeps degrees, which are
+projected to metres for display: ``display_projection``).
 
 Supply pipes are drawn as lines coloured by a result chosen with the buttons above the map
 (pressure, temperature, velocity, Δp margin, and — when a result without the feed-in is given —
@@ -24,7 +25,8 @@ import numpy as np
 
 from .page import esc, num
 
-__all__ = ["map_figure", "MapMark", "QUANTITIES", "N_BINS", "locate", "supply_pipes"]
+__all__ = ["map_figure", "MapMark", "QUANTITIES", "N_BINS", "locate", "supply_pipes",
+           "display_projection", "Projection"]
 
 N_BINS = 8
 # key, button label, colour-bar title
@@ -58,6 +60,53 @@ class _Traces:
         self.data.append(trace)
         self.names[name] = len(self.data) - 1
         return len(self.data) - 1
+
+
+_EARTH_RADIUS_M = 6_371_008.8
+
+
+@dataclass(frozen=True)
+class Projection:
+    """Local equirectangular projection of geographic coordinates (degrees) about
+    ``lon0_deg``/``lat0_deg`` on a sphere (radius 6,371,008.8 m): within 0.1 % over a district
+    of a few kilometres, for display only (lengths come from the network's pipes)."""
+
+    lon0_deg: float
+    lat0_deg: float
+
+    def __call__(self, lon, lat) -> tuple[np.ndarray, np.ndarray]:
+        k = np.pi / 180.0 * _EARTH_RADIUS_M
+        lon, lat = np.asarray(lon, float), np.asarray(lat, float)
+        return ((lon - self.lon0_deg) * k * np.cos(np.radians(self.lat0_deg)),
+                (lat - self.lat0_deg) * k)
+
+    def label(self) -> str:
+        return (f"WGS 84 degrees projected to metres about {self.lon0_deg:.4f}° E, "
+                f"{self.lat0_deg:.4f}° N")
+
+
+def display_projection(net) -> Projection | None:
+    """None for a network in projected coordinates (metres); for a geographic CRS
+    (``settings['crs']`` EPSG:4326, OGC:CRS84 or another geographic EPSG code, as the GeoJSON
+    reader keeps it) the ``Projection`` the maps use."""
+    from ..io.geojson import OTHER_GEOGRAPHIC, WGS84
+
+    crs = str(net.settings.get("crs") or "").strip().upper()
+    if crs not in {c.upper() for c in WGS84 | OTHER_GEOGRAPHIC}:
+        return None
+    j = net.junctions
+    if not len(j):
+        return None
+    return Projection(float(np.nanmean(j["x_m"].to_numpy(float))),
+                      float(np.nanmean(j["y_m"].to_numpy(float))))
+
+
+def _projected(net, proj: Projection | None):
+    if proj is None:
+        return net
+    j = net.junctions.copy()
+    j["x_m"], j["y_m"] = proj(j["x_m"], j["y_m"])
+    return net.replace(junctions=j)
 
 
 def supply_pipes(net, result=None):
@@ -354,13 +403,14 @@ def _junction_items(tr: _Traces, net):
 
 def map_figure(net, result=None, base=None, *, dp_min_bar: float | None = None,
                marks=(), unit_info: dict | None = None, title: str = "", extra_traces=(),
-               consumers: bool = True, height: int = 640):
+               consumers: bool = True, tiles: str | None = None, height: int = 640):
     """The network map as a plotly figure and its ``extra`` data for the page script.
 
     Parameters
     ----------
     net : Network
-        The network drawn (coordinates ``x_m``/``y_m`` in metres, projected).
+        The network drawn at its coordinates ``x_m``/``y_m`` (metres of a projected CRS;
+        geographic coordinates are projected for display, ``display_projection``).
     result, base : Result, optional
         Solve with the feed-in (colours, hover values) and without it (adds the "flow
         direction" quantity).
@@ -373,10 +423,14 @@ def map_figure(net, result=None, base=None, *, dp_min_bar: float | None = None,
     title : str
         Plain-text title (escaped here).
     extra_traces : iterable of (name, kind, trace, ids)
-        More marker traces drawn above the pipes and elements (e.g. site candidates); their
+        More marker traces drawn above the pipes and elements (e.g. site candidates, in the
+        coordinates of the map: ``display_projection(net)`` applied when not None); their
         points (``ids`` in drawing order) join the search index.
     consumers : bool
         Draw the consumers (False: the site view, whose candidates sit on the same nodes).
+    tiles : str, optional
+        Tile URL template (``{z}/{x}/{y}``) of background map tiles (``html.tiles``); the
+        page then loads them from that server. Default: none, the page stays offline.
     height : int
         Height of the figure [px].
 
@@ -387,6 +441,13 @@ def map_figure(net, result=None, base=None, *, dp_min_bar: float | None = None,
     """
     import plotly.graph_objects as go
 
+    proj = display_projection(net)
+    images = []
+    if tiles:
+        from .tiles import tile_images
+
+        images = tile_images(net, tiles, proj)  # from the file's coordinates
+    net = _projected(net, proj)
     tr = _Traces()
     _pipes, buttons, quantities = _pipe_traces(tr, net, result, base, dp_min_bar)
     _elements(tr, net, result, unit_info, consumers)
@@ -408,9 +469,10 @@ def map_figure(net, result=None, base=None, *, dp_min_bar: float | None = None,
     fig.update_layout(
         template="plotly_white", height=height, hovermode="closest", dragmode="pan",
         title=dict(text=esc(title), x=0.01, y=0.99, yanchor="top", font=dict(size=14)),
-        margin=dict(l=50, r=10, t=70, b=40), updatemenus=menus,
+        margin=dict(l=50, r=10, t=70, b=40), updatemenus=menus, images=images,
         legend=dict(orientation="h", x=0.0, y=-0.06, yanchor="top"),
-        xaxis=dict(title=dict(text="x [m]"), zeroline=False, showgrid=True),
+        xaxis=dict(title=dict(text="x [m]" + (f" ({proj.label()})" if proj else "")),
+                   zeroline=False, showgrid=True),
         yaxis=dict(title=dict(text="y [m]"), zeroline=False, scaleanchor="x", scaleratio=1))
     extra = {"items": tr.items, "highlight": hl, "traces": tr.names, "quantities": quantities}
     return fig, extra

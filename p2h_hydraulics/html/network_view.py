@@ -50,7 +50,7 @@ def summary_table(summaries: dict) -> str:
 
 
 def network_view(net, result=None, base=None, *, title: str | None = None,
-                 notes=(), unit_info: dict | None = None) -> str:
+                 notes=(), unit_info: dict | None = None, tiles: str | None = None) -> str:
     """The HTML page of a network map.
 
     Parameters
@@ -68,6 +68,9 @@ def network_view(net, result=None, base=None, *, title: str | None = None,
         Plain-text remarks shown above the map.
     unit_info : dict, optional
         Per P2H unit the checker's figures shown in its hover label.
+    tiles : str, optional
+        Tile URL template of background map tiles (``html.tiles``); only then does the page
+        load anything from a server.
 
     Returns
     -------
@@ -88,7 +91,10 @@ def network_view(net, result=None, base=None, *, title: str | None = None,
         if base is not None:
             sums = {"without feed-in": base.summary(), **sums}
         body.append("<h2>Key figures</h2>" + summary_table(sums))
-    fig, extra = map_figure(net, result, base, unit_info=unit_info,
+    if tiles:
+        body.append(f"<p class='small'>Background tiles from <code>{esc(tiles)}</code> are "
+                    "loaded from that server when the page is opened.</p>")
+    fig, extra = map_figure(net, result, base, unit_info=unit_info, tiles=tiles,
                             title="supply network" + (": colour by the result chosen above"
                                                       if result is not None else ""))
     body += ["<h2>Map</h2>", search_box("netmap"), figure_block(fig, "netmap", extra=extra),

@@ -141,8 +141,24 @@ def _typed_array(v: dict):
 
 
 def figure_block(fig, div_id: str, css_class: str = "plot", extra: dict | None = None) -> str:
-    """A plotly figure as its ``<div>`` and its JSON (``extra``: more data for the page's
-    script, e.g. the trace indices of a map). ``div_id`` is chosen by the code, not the user."""
+    """A plotly figure as its ``<div>`` and its JSON for the page script.
+
+    Parameters
+    ----------
+    fig : plotly.graph_objects.Figure
+        The figure (numpy and base64 arrays become plain JSON lists, NaN becomes null).
+    div_id : str
+        Id of the ``<div>``; chosen by the code, never by the user.
+    css_class : str
+        CSS class of the ``<div>`` ("plot", "plot short").
+    extra : dict, optional
+        More data for the page script (search index, highlight trace, trace names).
+
+    Returns
+    -------
+    str
+        The ``<div>`` and its ``<script type="application/json" class="p2h-fig">``.
+    """
     fig_dict = fig.to_plotly_json()
     data = {"data": fig_dict.get("data", []), "layout": fig_dict.get("layout", {}),
             "extra": extra or {}}
@@ -168,7 +184,22 @@ def table_html(header: list[str], rows: list[list[str]], num_cols=(), css: str =
 
 
 def page(title: str, body: list[str], with_plotly: bool = True) -> str:
-    """The whole HTML document: inline CSS, plotly.js, the body, then the view script."""
+    """The whole HTML document: inline CSS, plotly.js, the body, then the view script.
+
+    Parameters
+    ----------
+    title : str
+        Plain-text title (escaped here).
+    body : list of str
+        Ready HTML blocks (user text in them already escaped).
+    with_plotly : bool
+        Inline plotly.js (False for a page without figures).
+
+    Returns
+    -------
+    str
+        The HTML document.
+    """
     head = ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
             "<meta name='viewport' content='width=device-width, initial-scale=1'>"
             f"<title>{esc(title)}</title><style>{CSS}</style>"

@@ -64,7 +64,23 @@ def _finish(fig, prof, title: str, ylabel: str):
 
 
 def pressure_figure(net, base, feedin, path=None, thresholds=None):
-    """Pressure [bar g] along the diagram path as a plotly figure (see module docstring)."""
+    """Pressure [bar g] along the diagram path as a plotly figure (see module docstring).
+
+    Parameters
+    ----------
+    net : Network
+        The network solved (with its feed-ins).
+    base, feedin : Result or None
+        Solves without and with the feed-in (at least one).
+    path : list of str, optional
+        Waypoints (node or junction ids); default plant → feed-in → critical consumer.
+    thresholds : Thresholds or dict, optional
+        The checker's limits (PN, p_sat margin, p_min, Δp_min).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+    """
     import plotly.graph_objects as go
 
     from ..plotting import diagram_path
@@ -112,7 +128,10 @@ def _dp_min_bar(res) -> float:
 
 
 def temperature_figure(net, base, feedin, path=None, thresholds=None):
-    """Temperature [°C] along the diagram path as a plotly figure, with T_supply,min."""
+    """Temperature [°C] along the diagram path as a plotly figure, with T_supply,min.
+
+    Parameters and return value as ``pressure_figure``.
+    """
     import plotly.graph_objects as go
 
     from ..plotting import diagram_path

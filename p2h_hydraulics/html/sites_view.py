@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from .netmap import map_figure
+from .netmap import display_projection, map_figure
 from .network_view import search_box
 from .page import esc, figure_block, num, page
 
@@ -56,8 +56,12 @@ def _hover(node, row) -> str:
     return "<br>".join(t)
 
 
-def _candidate_traces(tab, top: int):
+def _candidate_traces(tab, top: int, proj=None):
     import plotly.graph_objects as go
+
+    if proj is not None:  # the map's coordinates (geographic networks are projected)
+        tab = tab.copy()
+        tab["x_m"], tab["y_m"] = proj(tab["x_m"], tab["y_m"])
 
     screened = (tab["method"] == "screened").to_numpy() if "method" in tab else np.zeros(
         len(tab), dtype=bool)
@@ -149,7 +153,8 @@ def sites_view(sites_result, network=None, max_rows: int = 500, top: int = 10) -
     hint = ("<p class='small'>Click a column header to sort, a row to show the node on the "
             "map.</p>")
     if network is not None and len(r.table):
-        fig, extra = map_figure(network, None, extra_traces=_candidate_traces(r.table, top),
+        traces = _candidate_traces(r.table, top, display_projection(network))
+        fig, extra = map_figure(network, None, extra_traces=traces,
                                 consumers=False,
                                 title="largest permitted feed-in per node (numbers: rank)")
         body.append('<div class="split"><div class="map">' + search_box("sitesmap")

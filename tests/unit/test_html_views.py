@@ -327,6 +327,11 @@ def test_cli_view(tmp_path, capsys):
     assert main(["view", str(res_path), "--network", str(SMALL), "--out",
                  str(tmp_path / "r.html")]) == 0
     assert main(["view", str(SMALL), "--out", str(tmp_path / "v.png")]) == 2
+    tiles = tmp_path / "t.html"
+    assert main(["view", str(SMALL), "--out", str(tiles), "--tiles", "tiles/{z}/{x}.png"]) == 3
+    assert main(["view", str(SMALL), "--out", str(tiles), "--tiles",
+                 "https://t.example.org/{z}/{x}/{y}.png"]) == 3  # the network has no CRS
+    assert not tiles.exists()
     assert main(["view", str(tmp_path / "missing.json"), "--out", str(out)]) == 3
     scen_out = tmp_path / "s.html"
     assert main(["view", str(ROOT / "scenarios" / "old_hot_network.yaml"), "--load-case",
@@ -348,3 +353,80 @@ def test_write_view_never_overwrites_an_input(tmp_path):
     with pytest.raises(P2HError, match="input"):
         write_view(src, "<!DOCTYPE html>", inputs=[src])
     assert src.read_text(encoding="utf-8") == "keep"
+
+
+def test_geographic_coordinates_are_projected_for_the_map():
+    net = load_network(SMALL)
+    res = solve(net)
+    # the same network in WGS 84 degrees about 10° E, 53.6° N (as a GeoJSON read keeps them)
+    k = np.pi / 180 * 6_371_008.8
+    lat0 = 53.6
+    j = net.junctions.copy()
+    j["x_m"] = 10.0 + j["x_m"] / (k * np.cos(np.radians(lat0)))
+    j["y_m"] = lat0 + j["y_m"] / k
+    geo = net.replace(junctions=j, settings={"crs": "EPSG:4326"})
+    d_m = _plain(*map_figure(net, res))
+    d_geo = _plain(*map_figure(geo, res))
+    t = d_m["extra"]["traces"]["pipes"]
+    xm, ym = np.array(d_m["data"][t]["x"]), np.array(d_m["data"][t]["y"])
+    xg, yg = np.array(d_geo["data"][t]["x"]), np.array(d_geo["data"][t]["y"])
+    # same shape in metres up to the shift to the projection centre (≤ 0.1 % over the
+    # network's ~400 m: cos(lat) is taken at the mean latitude)
+    assert xg - xg[0] == pytest.approx(xm - xm[0], rel=1e-3, abs=0.05)
+    assert yg - yg[0] == pytest.approx(ym - ym[0], rel=1e-9, abs=1e-6)
+    assert "WGS 84 degrees projected" in d_geo["layout"]["xaxis"]["title"]["text"]
+    # site candidates land on the projected nodes
+    sr = sites_result(net, evil=False)
+    sr.table["x_m"] = j["x_m"].reindex([f"{n}_s" for n in sr.table.index]).to_numpy()
+    sr.table["y_m"] = j["y_m"].reindex([f"{n}_s" for n in sr.table.index]).to_numpy()
+    fig = _figures(sites_view(sr, geo))["sitesmap"]
+    sites = fig["data"][fig["extra"]["traces"]["sites"]]
+    pipes = fig["data"][fig["extra"]["traces"]["pipes"]]
+    node = d_geo["extra"]["items"]
+    pos = {it[0]: (it[1], it[2]) for it in node if it[5] == "junction"}
+    assert (sites["x"][0], sites["y"][0]) == pytest.approx(pos["S1_s"], abs=1e-6)
+    assert pipes["x"] == pytest.approx(list(xg), abs=1e-6)
+
+
+def test_background_tiles_only_when_asked_and_where_the_network_is():
+    pytest.importorskip("pyproj")
+    from pyproj import Transformer
+
+    from p2h_hydraulics.errors import P2HError
+    from p2h_hydraulics.html.tiles import check_tile_template
+
+    net = load_network(SMALL)
+    res = solve(net)
+    j = net.junctions.copy()
+    j["x_m"] += 566_000.0  # UTM 32N, near Norderstedt
+    j["y_m"] += 5_950_000.0
+    utm = net.replace(junctions=j, settings={"crs": "EPSG:25832"})
+    assert "images" not in _plain(*map_figure(utm, res))["layout"]  # offline by default
+    url = "https://tiles.example.org/{z}/{x}/{y}.png"
+    fig = _plain(*map_figure(utm, res, tiles=url))
+    imgs = fig["layout"]["images"]
+    assert 1 <= len(imgs) <= 64
+    z = {int(re.match(r"https://tiles\.example\.org/(\d+)/\d+/\d+\.png$", im["source"]).group(1))
+         for im in imgs}
+    assert len(z) == 1 and 12 <= z.pop() <= 19
+    # together the tiles cover every junction, and tile (x, y) sits where the web-map formula
+    # puts it: its upper-left corner is the UTM position of that lon/lat
+    x0 = min(im["x"] for im in imgs)
+    x1 = max(im["x"] + im["sizex"] for im in imgs)
+    y1 = max(im["y"] for im in imgs)
+    y0 = min(im["y"] - im["sizey"] for im in imgs)
+    assert x0 <= j["x_m"].min() and j["x_m"].max() <= x1
+    assert y0 <= j["y_m"].min() and j["y_m"].max() <= y1
+    im = imgs[0]
+    zz, tx, ty = (int(v) for v in re.findall(r"/(\d+)", im["source"]))
+    n = 2 ** zz
+    lon = tx / n * 360 - 180
+    lat = np.degrees(np.arctan(np.sinh(np.pi * (1 - 2 * ty / n))))
+    ex, ey = Transformer.from_crs("EPSG:4326", "EPSG:25832", always_xy=True).transform(lon, lat)
+    assert (im["x"], im["y"]) == pytest.approx((ex, ey), abs=1e-6)
+    with pytest.raises(P2HError, match="coordinate reference system"):
+        map_figure(net, res, tiles=url)  # no CRS: nowhere to put tiles
+    for bad in ("tiles.example.org/{z}/{x}/{y}.png", "javascript:alert(1)//{z}{x}{y}",
+                "https://tiles.example.org/{z}/{x}.png"):
+        with pytest.raises(P2HError, match="--tiles"):
+            check_tile_template(bad)
