@@ -44,6 +44,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from .annual.settings import AnnualSettings, SoilSettings
 from .checks import Thresholds
 from .errors import InputFileError, Problem, ScenarioError
+from .io.safe_read import file_kind
 from .p2h import HeatPumpSpec, P2HUnit
 from .units import BAR, ZERO_CELSIUS_K
 
@@ -410,7 +411,7 @@ def not_a_file_or_folder(path: Path) -> str | None:
         return f"network file cannot be read ({exc.strerror}): {path}"
     if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
         return None
-    return (f"network is not a regular file or a folder (a pipe, device or socket): {path}; "
+    return (f"network is a {file_kind(mode)}, not a regular file or a folder: {path}; "
             "name a network file or a folder of CSV tables")
 
 

@@ -156,7 +156,7 @@ def test_fifo_as_the_scenario_network(tmp_path, fifo, capsys):
     fifo("pipe.json")
     path = scenario(tmp_path, network="pipe.json")
     _, exc = within(QUICK_S, p2h.load_scenario, path)
-    assert isinstance(exc, InputFileError) and "pipe.json" in str(exc) and "FIFO" in str(exc)
+    assert isinstance(exc, p2h.ScenarioError) and "pipe.json" in str(exc) and "FIFO" in str(exc)
     code, err = within(QUICK_S, lambda: (main(["check", str(path)]),
                                          capsys.readouterr().err))[0]
     assert code == 3 and "FIFO" in err
