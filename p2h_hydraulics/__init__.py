@@ -20,12 +20,12 @@ from .errors import (
 )
 from .io import load_network, save_network
 from .model import Network, network_from_records, validate_network
-from .p2h import P2HUnit, design_feedin
 from .report import Report
 from .results import Result
 from .scenario import load_scenario
 from .sites import SitesResult, compare_sites
 from .solver import solve
+from .unit import P2HUnit, design_feedin
 
 __version__ = "0.1.0"
 

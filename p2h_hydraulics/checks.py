@@ -59,7 +59,9 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import CheckFailed, ConvergenceError, ScenarioError
-from .p2h import (
+from .report import Finding, Report, collect_conditions, decide, sort_findings
+from .solver.native import FEEDIN_DT_MIN_K
+from .unit import (
     FeedinDesign,
     P2HUnit,
     design_feedin,
@@ -67,8 +69,6 @@ from .p2h import (
     to_feedin_rows,
     with_feedins,
 )
-from .report import Finding, Report, collect_conditions, decide, sort_findings
-from .solver.native import FEEDIN_DT_MIN_K
 from .units import BAR, ZERO_CELSIUS_K
 
 __all__ = ["Thresholds", "CaseContext", "register", "REGISTRY", "check_integration",

@@ -111,9 +111,9 @@ def case_results(scenario, load_case: str | None = None) -> CaseResults:
     (designed as the checker does), native backend. A non-converged solve gives ``None``."""
     from .checks import _required_supply_c
     from .errors import ConvergenceError, ScenarioError
-    from .p2h import design_feedin, to_feedin_rows, with_feedins
     from .scenario import Scenario, apply_load_case, load_scenario
     from .solver import solve
+    from .unit import design_feedin, to_feedin_rows, with_feedins
 
     scen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     net = scen.load_network()

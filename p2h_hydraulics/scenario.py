@@ -42,7 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from .annual.settings import AnnualSettings, SoilSettings
 from .checks import Thresholds
 from .errors import InputFileError, Problem, ScenarioError
-from .p2h import HeatPumpSpec, P2HUnit
+from .unit import HeatPumpSpec, P2HUnit
 from .units import BAR, ZERO_CELSIUS_K
 
 __all__ = ["PlantSettings", "LoadCase", "Expected", "Scenario", "load_scenario",

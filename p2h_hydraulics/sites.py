@@ -93,9 +93,9 @@ from .checks import (
 )
 from .errors import ConvergenceError, ScenarioError
 from .model.trench import RETURN_SUFFIX, SUPPLY_SUFFIX
-from .p2h import P2HUnit, design_feedin, feedin_table, pump_head_needed_pa, to_feedin_rows
 from .report import NOT_PERMITTED, PERMITTED, PERMITTED_WITH_CONDITIONS, decide, sort_findings
 from .solver.native import SolverOptions, predict_state
+from .unit import P2HUnit, design_feedin, feedin_table, pump_head_needed_pa, to_feedin_rows
 from .units import BAR, ZERO_CELSIUS_K
 
 # Trial solves are warm-started next to a solved state and settle in well under 100 outer

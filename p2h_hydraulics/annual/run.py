@@ -72,7 +72,7 @@ class Prepared:
         """Each unit's ``FeedinDesign`` in ``hour`` at λ · offer."""
         from dataclasses import replace
 
-        from ..p2h import design_feedin
+        from ..unit import design_feedin
 
         f = self.inputs.offer_factors(hour)
         out = []
@@ -105,8 +105,8 @@ def network_for_hour(prep: Prepared, hour: int, lam: float = 1.0, design_flows=N
     Plants get ``mdot_design_kg_s`` from ``design_flows`` (plant id → kg/s) when given, so that
     ``check_integration`` on this network judges the minimum flow as the annual analysis does.
     """
-    from ..p2h import to_feedin_rows, with_feedins
     from ..scenario import LoadCase, apply_load_case
+    from ..unit import to_feedin_rows, with_feedins
 
     inp = prep.inputs
     q = inp.q_w(hour)
@@ -245,8 +245,8 @@ def run_annual(scenario, *, executor=None, workers: int | None = None, progress=
     hourly solves (default: ``hour_options(settings)``).
     """
     from ..executors import chunked, executor_scope, run_chunks
-    from ..p2h import to_feedin_rows, with_feedins
     from ..solver.compile import compile_network
+    from ..unit import to_feedin_rows, with_feedins
     from .result import AnnualResult
 
     t0 = time.perf_counter()

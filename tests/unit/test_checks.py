@@ -12,9 +12,9 @@ from p2h_hydraulics import solve
 from p2h_hydraulics.checks import REGISTRY, Thresholds, check_integration
 from p2h_hydraulics.errors import CheckFailed, ConvergenceError, ScenarioError
 from p2h_hydraulics.model import network_from_records
-from p2h_hydraulics.p2h import P2HUnit, design_feedin, to_feedin_rows, with_feedins
 from p2h_hydraulics.report import NOT_PERMITTED, PERMITTED, PERMITTED_WITH_CONDITIONS
 from p2h_hydraulics.synthetic import line_network, single_pipe_network
+from p2h_hydraulics.unit import P2HUnit, design_feedin, to_feedin_rows, with_feedins
 
 LINE = dict(n=3, length_m=200.0, q_w=100e3, consumers="all", u_w_per_mk=0.2, d_inner_m=0.0703,
             t_supply_k=343.15, t_return_k=318.15)
