@@ -23,7 +23,21 @@ def protect(*paths) -> None:
             _PROTECTED.add(Path(p).resolve())
 
 
-def _check_target(path: Path, inputs: Iterable = ()) -> None:
+def protected_paths() -> set[Path]:
+    """The input files registered with ``protect`` (resolved paths; a copy)."""
+    return set(_PROTECTED)
+
+
+def check_target(path: Path, inputs: Iterable = ()) -> None:
+    """Raise ``P2HError`` when ``path`` is an input (``inputs`` or ``protect``) or a folder.
+
+    Parameters
+    ----------
+    path : Path
+        The output file about to be written.
+    inputs : iterable of path-like
+        Input files of the run, which no output may replace.
+    """
     target = path.resolve()
     guarded = _PROTECTED | {Path(p).resolve() for p in inputs if p is not None}
     if target in guarded:
@@ -35,7 +49,7 @@ def _check_target(path: Path, inputs: Iterable = ()) -> None:
 def write_bytes_atomic(path, data: bytes, inputs: Iterable = ()) -> Path:
     """Write ``data`` to ``path`` atomically (temp file + rename); returns the path."""
     path = Path(path)
-    _check_target(path, inputs)
+    check_target(path, inputs)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

@@ -46,7 +46,7 @@ from ..errors import InputFileError, ModelError, P2HError, Problem
 from ..model.build import network_from_records
 from ..model.schema import SETTINGS, TABLES
 from ..model.trench import RETURN_SUFFIX, SUPPLY_SUFFIX, is_trench_form
-from .atomic import _PROTECTED, _check_target, write_text_atomic
+from .atomic import check_target, protected_paths, write_text_atomic
 
 TRENCH_TABLES = ("nodes", "trenches")
 KNOWN_TABLES = (*TABLES, *TRENCH_TABLES)
@@ -509,7 +509,7 @@ def write_csv_network(net, path, inputs=()) -> Path:
     protected input) and refuses to replace an input file inside the folder.
     """
     folder = Path(path)
-    guarded = {Path(p).resolve() for p in (*inputs, *_PROTECTED) if p is not None}
+    guarded = {Path(p).resolve() for p in (*inputs, *protected_paths()) if p is not None}
     if folder.resolve() in guarded:
         raise P2HError(f"{folder}: refusing to overwrite an input; choose another output folder")
     if folder.exists() and not folder.is_dir():
@@ -523,7 +523,7 @@ def write_csv_network(net, path, inputs=()) -> Path:
             if known and entry.suffix.lower() == ".csv" and entry.name not in texts:
                 stale.append(entry)
     for target in [folder / name for name in texts] + stale:
-        _check_target(target, inputs)  # raises before anything is written
+        check_target(target, inputs)  # raises before anything is written
     for name, text in texts.items():
         write_text_atomic(folder / name, text, inputs)
     for entry in stale:

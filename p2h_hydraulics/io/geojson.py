@@ -52,7 +52,7 @@ from ..model.schema import SETTINGS, TABLES, attrs_of
 from ..units import SUFFIXES
 from .atomic import write_text_atomic
 from .csv_tables import SourceLoc, SourceMap
-from .native_json import _clean, read_json
+from .native_json import json_value, read_json
 
 _KIND_NAMES = {
     "junctions": ("junction", "junctions"),
@@ -513,14 +513,15 @@ def _collection(net) -> dict:
 def network_to_feature_collection(net) -> dict:
     """The GeoJSON FeatureCollection of ``net`` (two-pipe form, canonical SI properties)."""
     doc = _collection(net)
-    doc["p2h_settings"] = {a.name: _clean(net.settings.get(a.name, a.default)) for a in SETTINGS}
+    doc["p2h_settings"] = {a.name: json_value(net.settings.get(a.name, a.default))
+                           for a in SETTINGS}
     pos = _positions(net)
     features = []
     for table in TABLES:
         df = net.table(table)
         for eid, row in zip(df.index, df.to_dict("records"), strict=True):
             props = {"table": table, "id": eid}
-            props.update({k: _clean(v) for k, v in row.items()})
+            props.update({k: json_value(v) for k, v in row.items()})
             geometry = _feature_geometry(table, eid, row, pos)
             if table == "junctions" and geometry is not None:
                 del props["x_m"], props["y_m"]
@@ -538,7 +539,7 @@ def result_to_feature_collection(result, net) -> dict:
     features = []
     for table, df in result.tables().items():
         for eid, row in zip(df.index, df.to_dict("records"), strict=True):
-            props = {"table": table, "id": eid, **{k: _clean(v) for k, v in row.items()}}
+            props = {"table": table, "id": eid, **{k: json_value(v) for k, v in row.items()}}
             features.append({"type": "Feature",
                              "geometry": _feature_geometry(table, eid, row, pos),
                              "properties": props})

@@ -110,7 +110,8 @@ def load_json_network(path, validate: bool = True):
     return network_from_document(read_json(path), file=str(path), validate=validate)
 
 
-def _clean(v):
+def json_value(v):
+    """A table cell as a JSON value: numpy scalars as Python numbers, NaN as None."""
     if isinstance(v, float) and math.isnan(v):
         return None
     if hasattr(v, "item"):
@@ -123,12 +124,12 @@ def _clean(v):
 def network_to_document(net) -> dict:
     """The native JSON document (canonical SI field names) of ``net``."""
     doc: dict = {"format": FORMAT, "version": VERSION}
-    doc["settings"] = {a.name: _clean(net.settings.get(a.name, a.default)) for a in SETTINGS}
+    doc["settings"] = {a.name: json_value(net.settings.get(a.name, a.default)) for a in SETTINGS}
     for table in TABLES:
         df = net.table(table)
         records = []
         for eid, row in zip(df.index, df.to_dict("records"), strict=True):
-            records.append({"id": eid, **{k: _clean(v) for k, v in row.items()}})
+            records.append({"id": eid, **{k: json_value(v) for k, v in row.items()}})
         doc[table] = records
     return doc
 

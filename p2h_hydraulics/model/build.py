@@ -18,7 +18,7 @@ import pandas as pd
 from ..errors import ModelError, Problem
 from ..units import SUFFIXES
 from .network import Network, default_settings
-from .schema import SETTINGS, TABLES, Attr
+from .schema import SETTINGS, TABLES, Attr, bounds_text
 
 _TRUE = {"true", "1", "yes", "y", "on", "t"}
 _FALSE = {"false", "0", "no", "n", "off", "f"}
@@ -97,10 +97,9 @@ def convert_value(a: Attr, raw: Any, sfx: str, where: dict) -> tuple[Any, Proble
     too_low = a.lo is not None and (si <= a.lo if a.lo_open else si < a.lo)
     too_high = a.hi is not None and si > a.hi
     if too_low or too_high:
-        from .schema import _bounds_text
 
         unit = f" {a.unit}" if a.unit != "1" else ""
-        msg = f"{v:g} {sfx} is out of range (allowed in SI: {_bounds_text(a)}{unit})"
+        msg = f"{v:g} {sfx} is out of range (allowed in SI: {bounds_text(a)}{unit})"
         return None, Problem(msg.replace("  ", " "), value=raw, hint=_unit_hint(a, v), **where)
     return si, None
 

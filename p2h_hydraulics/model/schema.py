@@ -205,13 +205,14 @@ def schema_markdown() -> str:
             if names:
                 unit += f" ({names})"
             default = "required" if a.required else repr(a.default)
-            allowed = ", ".join(a.choices) if a.choices else _bounds_text(a)
+            allowed = ", ".join(a.choices) if a.choices else bounds_text(a)
             lines.append(f"| `{a.name}` | {unit} | {default} | {allowed} | {a.doc} |")
         lines.append("")
     return "\n".join(lines)
 
 
-def _bounds_text(a: Attr) -> str:
+def bounds_text(a: Attr) -> str:
+    """The bounds of an attribute in words (``"≥ 0 and ≤ 1"``; empty when unbounded)."""
     if a.lo is None and a.hi is None:
         return ""
     lo = "" if a.lo is None else (f"> {a.lo:g}" if a.lo_open else f"≥ {a.lo:g}")
