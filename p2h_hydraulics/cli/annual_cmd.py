@@ -16,8 +16,8 @@ from pathlib import Path
 
 import typer
 
-from . import app
 from .output import console, err_console, fmt, print_json
+from .typer_app import app
 
 
 @app.command("annual")

@@ -15,8 +15,8 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from . import app
 from .output import console, fmt, print_json
+from .typer_app import app
 
 _STYLE = {"PERMITTED": "bold green", "PERMITTED_WITH_CONDITIONS": "bold yellow",
           "NOT_PERMITTED": "bold red"}

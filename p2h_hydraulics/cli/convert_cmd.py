@@ -7,8 +7,8 @@ from pathlib import Path
 import typer
 
 from ..errors import P2HError
-from . import app
 from .output import console
+from .typer_app import app
 
 
 @app.command("convert")
@@ -20,7 +20,7 @@ def convert_command(
                                               "(default: from the extension)"),
 ) -> None:
     """Convert a network file; the input is never overwritten."""
-    from .. import load_network, save_network
+    from ..io import load_network, save_network
 
     net = load_network(source)
     try:

@@ -10,8 +10,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..errors import P2HError
-from . import app
 from .output import console, fmt, print_json
+from .typer_app import app
 
 
 @app.command("solve")
@@ -24,8 +24,9 @@ def solve_command(
     as_json: bool = typer.Option(False, "--json", help="machine-readable summary on stdout"),
 ) -> None:
     """Solve the steady state of NETWORK and print the key figures."""
-    from .. import load_network, solve
+    from ..io import load_network
     from ..io.results_io import write_result
+    from ..solver import solve
 
     if out is not None:
         _check_out(network, out)  # before the solve: fail fast, never touch the input

@@ -97,7 +97,6 @@ def convert_value(a: Attr, raw: Any, sfx: str, where: dict) -> tuple[Any, Proble
     too_low = a.lo is not None and (si <= a.lo if a.lo_open else si < a.lo)
     too_high = a.hi is not None and si > a.hi
     if too_low or too_high:
-
         unit = f" {a.unit}" if a.unit != "1" else ""
         msg = f"{v:g} {sfx} is out of range (allowed in SI: {bounds_text(a)}{unit})"
         return None, Problem(msg.replace("  ", " "), value=raw, hint=_unit_hint(a, v), **where)
