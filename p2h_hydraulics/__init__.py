@@ -9,7 +9,8 @@ Public API (everything else is internal):
 - ``Network``: the model (element tables in SI units)
 """
 
-from .checks import Thresholds, check_integration
+from .check import check_integration
+from .checks import Thresholds
 from .errors import (
     BackendError,
     ConvergenceError,

@@ -22,9 +22,7 @@ scenario file; units on nodes that do not exist, and load-case overrides of unkn
 are rejected with the node/consumer and the file named. ``expected`` documents the verdict the
 author expects (used by the tests); the checker never reads it.
 
-``apply_load_case(network, load_case, plant)`` returns a new network (the input is never
-modified): consumer demands scaled (``demand_scale``) or set per consumer (``q_kw``), return
-setpoints shifted (``t_return_offset_k``), soil temperature and plant settings replaced.
+The networks of the load cases are built by ``evaluation.apply_load_case``.
 ``scenario_json_schema()`` is the JSON Schema of the file format.
 """
 
@@ -43,10 +41,9 @@ from .annual.settings import AnnualSettings, SoilSettings
 from .checks import Thresholds
 from .errors import InputFileError, Problem, ScenarioError
 from .unit import HeatPumpSpec, P2HUnit
-from .units import BAR, ZERO_CELSIUS_K
 
 __all__ = ["PlantSettings", "LoadCase", "Expected", "Scenario", "load_scenario",
-           "apply_load_case", "scenario_json_schema", "parse_scenario_text"]
+           "scenario_json_schema", "parse_scenario_text"]
 
 
 class PlantSettings(BaseModel):
@@ -441,64 +438,3 @@ def scenario_json_schema() -> dict:
     schema.setdefault("title", "p2h_hydraulics scenario")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     return schema
-
-
-# ------------------------------------------------------------------------------------------
-# load cases
-
-
-def apply_load_case(network, load_case: LoadCase | dict, plant: PlantSettings | None = None):
-    """A new network for ``load_case`` (``plant``: scenario-wide plant defaults first)."""
-    if isinstance(load_case, dict):
-        load_case = LoadCase.model_validate(load_case)
-    cons = network.consumers.copy()
-    if len(cons):
-        cons["q_w"] = cons["q_w"] * load_case.demand_scale
-        unknown = sorted(set(load_case.q_kw) - set(cons.index))
-        if unknown:
-            raise ScenarioError(f"load case '{load_case.name}': unknown consumer(s) "
-                                f"{', '.join(unknown)}", file=network.source)
-        for cid, q in load_case.q_kw.items():
-            cons.at[cid, "q_w"] = float(q) * 1e3
-        if load_case.t_return_offset_k:
-            cons["t_return_k"] = cons["t_return_k"] + load_case.t_return_offset_k
-    elif load_case.q_kw:
-        raise ScenarioError(f"load case '{load_case.name}': the network has no consumers",
-                            file=network.source)
-    settings = {}
-    if load_case.t_soil_c is not None:
-        settings["t_soil_k"] = load_case.t_soil_c + ZERO_CELSIUS_K
-    ps = (plant or PlantSettings()).merged(load_case.plant)
-    if load_case.t_supply_c is not None:
-        ps = ps.model_copy(update={"t_supply_c": load_case.t_supply_c})
-    plants = _apply_plant(network.plants, ps)
-    tables = {"consumers": cons, "plants": plants}
-    if settings:
-        tables["settings"] = settings
-        pipes = network.pipes.copy()
-        pipes["t_soil_k"] = float("nan")  # every pipe takes the load case's soil temperature
-        tables["pipes"] = pipes
-    return network.replace(**tables)
-
-
-def _apply_plant(plants, ps: PlantSettings):
-    pl = plants.copy()
-    if pl.empty:
-        return pl
-    mask = pl["in_service"].to_numpy(dtype=bool)
-    updates = {
-        "t_supply_k": None if ps.t_supply_c is None else ps.t_supply_c + ZERO_CELSIUS_K,
-        "control": ps.control,
-        "lift_pa": None if ps.lift_bar is None else ps.lift_bar * BAR,
-        "p_return_pa": None if ps.p_return_bar is None else ps.p_return_bar * BAR,
-        "p_supply_pa": None if ps.p_supply_bar is None else ps.p_supply_bar * BAR,
-        "mdot_design_kg_s": ps.mdot_design_kg_s,
-    }
-    for col, val in updates.items():
-        if val is not None:
-            pl.loc[mask, col] = val
-    if ps.control == "p_supply" and pl.loc[mask, "p_supply_pa"].isna().any():
-        raise ScenarioError("plant control 'p_supply' needs p_supply_bar")
-    if ps.control == "lift" and pl.loc[mask, "lift_pa"].isna().any():
-        raise ScenarioError("plant control 'lift' needs lift_bar")
-    return pl

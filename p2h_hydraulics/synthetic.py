@@ -41,6 +41,9 @@ The small helpers (``single_pipe_network``, ``line_network``, ``ring_network``,
 ``small_test_network``) build tiny networks in explicit two-pipe form for analytic tests.
 """
 
+# size: one generator algorithm (layout, loads, loop closures, pipe sizing) and the small test
+# networks that share its builders.
+
 from __future__ import annotations
 
 import math

@@ -27,7 +27,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..checks import CaseContext, Thresholds
 from ..errors import ConvergenceError, ScenarioError
+from ..evaluation import apply_load_case, judge, validate_units
+from ..scenario import LoadCase
 from ..units import ZERO_CELSIUS_K
 from .engine import DESIGN_CODES, HourCase, Payload, solve_chunk
 from .inputs import build_inputs
@@ -40,8 +43,6 @@ class Prepared:
     """Everything ``run_annual`` derives from the scenario before solving."""
 
     def __init__(self, scenario, settings: AnnualSettings, hours=None):
-        from ..checks import Thresholds, validate_units
-        from ..scenario import LoadCase, apply_load_case
 
         self.scenario = scenario
         self.settings = settings
@@ -105,7 +106,6 @@ def network_for_hour(prep: Prepared, hour: int, lam: float = 1.0, design_flows=N
     Plants get ``mdot_design_kg_s`` from ``design_flows`` (plant id → kg/s) when given, so that
     ``check_integration`` on this network judges the minimum flow as the annual analysis does.
     """
-    from ..scenario import LoadCase, apply_load_case
     from ..unit import to_feedin_rows, with_feedins
 
     inp = prep.inputs
@@ -144,8 +144,6 @@ def _distinct(prep: Prepared) -> tuple[np.ndarray, np.ndarray]:
 
 def _design_limits(prep: Prepared, hours) -> dict:
     """Design violation (code, element, message) per distinct required supply temperature."""
-    from ..checks import REGISTRY, CaseContext
-
     out = {}
     for h in hours:
         t = prep.required_supply_c(h)
@@ -154,10 +152,9 @@ def _design_limits(prep: Prepared, hours) -> dict:
         designs = {u.id: d for u, d in zip(prep.units, prep.designs(h), strict=True)}
         ctx = CaseContext("hour", prep.thresholds, prep.units, designs, prep.network, None)
         limit = None
-        for code in DESIGN_CODES:
-            for f in REGISTRY[code].func(ctx):
-                if f.severity == "violation" and limit is None:
-                    limit = (f.code, f.element, f.message)
+        for f in judge(ctx, codes=DESIGN_CODES):
+            if f.severity == "violation" and limit is None:
+                limit = (f.code, f.element, f.message)
         out[t] = limit
     return out
 

@@ -38,7 +38,7 @@ def check_command(
                               help="write a self-contained HTML report (with figures)"),
 ) -> None:
     """Check whether the P2H unit(s) of SCENARIO may feed into its network."""
-    from ..checks import check_integration
+    from ..check import check_integration
     from ..errors import ScenarioError
     from ..io.atomic import protect
     from ..scenario import load_scenario

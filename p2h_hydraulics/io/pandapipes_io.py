@@ -50,6 +50,9 @@ equivalent and are reported by name.
 pandapipes is imported lazily: ``import p2h_hydraulics`` does not import it.
 """
 
+# size: both directions of the element mapping (to and from pandapipes) are kept side by side,
+# table by table, so they stay symmetric.
+
 from __future__ import annotations
 
 import math

@@ -23,12 +23,9 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from ..checks import (
-    _required_supply_c,
-    validate_units,
-)
 from ..errors import ScenarioError
-from ..report import NOT_PERMITTED
+from ..evaluation import apply_load_case, required_supply_c, validate_units
+from ..findings import NOT_PERMITTED
 from ..unit import P2HUnit, design_feedin
 from .candidates import candidate_pairs, placed, select_candidates
 from .result import SitesResult, rank_table
@@ -329,10 +326,8 @@ def _q_max_w(scen, net, template: P2HUnit, q_max_kw) -> float:
         return float(q_max_kw) * 1e3
     if template.q_kw is not None:
         return float(template.q_kw) * 1e3
-    from ..scenario import apply_load_case
-
     lc = scen.load_cases[0]
-    req = _required_supply_c(apply_load_case(net, lc, scen.plant))
+    req = required_supply_c(apply_load_case(net, lc, scen.plant))
     return float(design_feedin(template, req, None).q_out_w)
 
 

@@ -57,10 +57,10 @@ class SitesResult:
         return float(self.table.at[node, "capacity_kw"])
 
     def to_dict(self) -> dict:
-        from ..report import _clean_tree
+        from ..findings import clean_tree
 
         rows = self.table.reset_index().to_dict("records")
-        return _clean_tree({
+        return clean_tree({
             "scenario": self.scenario, "unit": self.unit, "q_max_kw": self.q_max_kw,
             "tol_kw": self.tol_kw, "tol_rel": self.tol_rel,
             "allow_conditions": self.allow_conditions, "load_cases": self.load_cases,

@@ -20,9 +20,7 @@ import pandas as pd
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from ..checks import (
-    _pipe_vmax,
-)
+from ..checks import pipe_vmax
 from ..unit import design_feedin
 from ..units import BAR
 
@@ -85,7 +83,7 @@ class Linear:
         area = np.pi * comp.d_m**2 / 4
         self.v_per_m = (1.0 / (rho * area))[self.pipe_rows]
         self.m0 = st.mdot_b[self.pipe_rows]
-        vmax = _pipe_vmax(SimpleNamespace(thresholds=th, network_base=case.net),
+        vmax = pipe_vmax(SimpleNamespace(thresholds=th, network_base=case.net),
                           comp.branch_ids[self.pipe_rows])
         self.vmax = vmax
         # pressure limits at the base temperatures

@@ -22,10 +22,8 @@ from __future__ import annotations
 import math
 
 from ..bracket import next_probe, zero_crossing
-from ..checks import (
-    WARNING_ONLY,
-)
-from ..report import NOT_PERMITTED, PERMITTED, PERMITTED_WITH_CONDITIONS
+from ..check import check_integration
+from ..findings import NOT_PERMITTED, PERMITTED, PERMITTED_WITH_CONDITIONS, WARNING_ONLY
 from .worker import Setup, Trial, feasible
 
 _MAX_TRIALS = 30  # full-solve trials per node at most
@@ -276,8 +274,6 @@ def crossing(other: Trial | None, hi: Trial) -> float | None:
 
 
 def _confirm(setup: Setup, node: str, q_w: float) -> bool:
-    from ..checks import check_integration
-
     rep = check_integration(setup.scenario, units=[setup.unit_at(node, q_w)], backend="native")
     return feasible(rep.verdict, setup.spec.allow_conditions)
 

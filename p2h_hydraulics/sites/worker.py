@@ -22,16 +22,17 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ..checks import (
-    REGISTRY,
-    CaseContext,
-    Thresholds,
-    _design_flows,
-    _required_supply_c,
-    priorities,
-)
+from ..checks import CaseContext, Thresholds
 from ..errors import ConvergenceError
-from ..report import NOT_PERMITTED, PERMITTED, PERMITTED_WITH_CONDITIONS, decide, sort_findings
+from ..evaluation import apply_load_case, design_flows, judge, required_supply_c
+from ..findings import (
+    NOT_PERMITTED,
+    PERMITTED,
+    PERMITTED_WITH_CONDITIONS,
+    decide,
+    priorities,
+    sort_findings,
+)
 from ..solver.native import SolverOptions, predict_state
 from ..unit import P2HUnit, design_feedin, feedin_table, pump_head_needed_pa, to_feedin_rows
 from ..units import BAR, ZERO_CELSIUS_K
@@ -113,7 +114,6 @@ class Setup:
     """Compiled load cases, base solves and node-independent findings (one per process)."""
 
     def __init__(self, spec: Spec):
-        from ..scenario import apply_load_case
         from ..solver import compile_network, solve_compiled
 
         t0 = time.perf_counter()
@@ -131,7 +131,7 @@ class Setup:
         self.reported = False
         for lc in scen.load_cases:
             net = apply_load_case(self.net, lc, scen.plant)
-            case = Case(lc.name, net, compile_network(net), _required_supply_c(net))
+            case = Case(lc.name, net, compile_network(net), required_supply_c(net))
             ts, tc = time.perf_counter(), time.thread_time()
             try:
                 case.state, case.base = solve_compiled(case.comp)
@@ -142,15 +142,13 @@ class Setup:
             self.n_solves += 1
             self.cases.append(case)
         ctxs = [self.context(c, self.unit_at(None, spec.q_max_w), None, None) for c in self.cases]
-        _design_flows(ctxs)
+        design_flows(ctxs)
         for c, ctx in zip(self.cases, ctxs, strict=True):
             c.design_flow, c.design_src = ctx.design_flow_kg_s, ctx.design_flow_source
         findings = []
         for ctx in ctxs:
             ctx.feedin_error = None
-            for spec_ in REGISTRY.values():
-                findings += [f for f in spec_.func(ctx) if f.case in _GLOBAL_CASES
-                             and f.code not in _NODE_CODES]
+            findings += judge(ctx, skip=_NODE_CODES, cases=_GLOBAL_CASES)
         self.global_findings = sort_findings(findings, priorities(),
                                              [c.name for c in self.cases])
         self.globally_infeasible = not feasible(decide(self.global_findings),
@@ -213,7 +211,7 @@ class Setup:
             out.n_solves += 1
             fnet = dataclasses.replace(case.net, feedins=fdf)  # shallow: the checks only read
             ctx = self.context(case, unit, feed, err, fnet)
-            findings = [f for spec in REGISTRY.values() for f in spec.func(ctx)]
+            findings = judge(ctx)
             for f in findings:
                 mg = f.search_margin
                 if f.case != "base" and mg is not None and math.isfinite(mg):

@@ -258,7 +258,7 @@ def never_converges(monkeypatch):
         raise ConvergenceError("the native solver did not converge: forced by the test",
                                ConvergenceInfo(False, 3, [{}, {}, {}]))
 
-    monkeypatch.setattr("p2h_hydraulics.solver.solve", fail)
+    monkeypatch.setattr("p2h_hydraulics.evaluation.solve", fail)
 
 
 def test_checker_never_permits_a_non_converged_state(never_converges):

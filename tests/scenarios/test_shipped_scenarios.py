@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from p2h_hydraulics.checks import check_integration
+from p2h_hydraulics.check import check_integration
 from p2h_hydraulics.cli import main
 from p2h_hydraulics.scenario import load_scenario
 

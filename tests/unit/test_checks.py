@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 
 from p2h_hydraulics import solve
-from p2h_hydraulics.checks import REGISTRY, Thresholds, check_integration
+from p2h_hydraulics.check import check_integration
+from p2h_hydraulics.checks import Thresholds
 from p2h_hydraulics.errors import CheckFailed, ConvergenceError, ScenarioError
+from p2h_hydraulics.findings import NOT_PERMITTED, PERMITTED, PERMITTED_WITH_CONDITIONS, REGISTRY
 from p2h_hydraulics.model import network_from_records
-from p2h_hydraulics.report import NOT_PERMITTED, PERMITTED, PERMITTED_WITH_CONDITIONS
 from p2h_hydraulics.synthetic import line_network, single_pipe_network
 from p2h_hydraulics.unit import P2HUnit, design_feedin, to_feedin_rows, with_feedins
 
@@ -203,7 +204,7 @@ def test_5_velocity_and_pressure_gradient(branch):
 
 
 def test_5_velocity_limit_uses_dn_when_given():
-    from p2h_hydraulics.checks import CaseContext, _pipe_vmax
+    from p2h_hydraulics.checks import CaseContext, pipe_vmax
 
     net = line_network(**LINE)
     pipes = net.pipes.copy()
@@ -211,7 +212,7 @@ def test_5_velocity_limit_uses_dn_when_given():
     pipes["d_inner_m"] = 0.0703  # the DN decides, not the diameter
     net = net.replace(pipes=pipes)
     ctx = CaseContext("x", Thresholds(), [], {}, net, net)
-    assert list(_pipe_vmax(ctx, pipes.index)) == [1.5, 1.5, 2.0, 2.0, 1.5, 1.5]
+    assert list(pipe_vmax(ctx, pipes.index)) == [1.5, 1.5, 2.0, 2.0, 1.5, 1.5]
 
 
 def test_6_flow_reversal_and_stagnant_pipes(line):
@@ -295,7 +296,7 @@ def test_10_plant_min_flow(line):
 
 
 def test_11_non_convergence_is_never_permitted(line, monkeypatch):
-    import p2h_hydraulics.solver as solver_pkg
+    import p2h_hydraulics.evaluation as solver_pkg
 
     real = solver_pkg.solve
 

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from p2h_hydraulics import load_network
-from p2h_hydraulics.checks import check_integration
+from p2h_hydraulics.check import check_integration
 from p2h_hydraulics.cli import main
 from p2h_hydraulics.errors import BackendError, P2HError, ScenarioError
 from p2h_hydraulics.executors import (
@@ -24,7 +24,7 @@ from p2h_hydraulics.executors import (
     make_executor,
     run_chunks,
 )
-from p2h_hydraulics.report import PERMITTED, PERMITTED_WITH_CONDITIONS
+from p2h_hydraulics.findings import PERMITTED, PERMITTED_WITH_CONDITIONS
 from p2h_hydraulics.scenario import load_scenario
 from p2h_hydraulics.sites import SitesResult, compare_sites, select_candidates, trench_nodes
 from p2h_hydraulics.sites.compare import auto_round
