@@ -65,7 +65,7 @@ from .findings import (
     Finding,
     register,
 )
-from .solver.native import FEEDIN_DT_MIN_K
+from .solver.elements import FEEDIN_DT_MIN_K
 from .unit import (
     FeedinDesign,
     P2HUnit,

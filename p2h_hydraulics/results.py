@@ -15,6 +15,10 @@ import pandas as pd
 
 from .errors import ConvergenceInfo
 from .physics import water
+from .physics.friction import pressure_drop_pipe
+from .solver.compile import BranchKind, PlantControl
+from .solver.elements import nodal_demand, node_injection
+from .solver.thermal import pipe_decay, property_temperature
 from .units import P_ATM_PA
 
 
@@ -152,7 +156,7 @@ def _unit_columns(names, values) -> dict:
     return new
 
 
-def _add_edge_units(df: pd.DataFrame) -> pd.DataFrame:
+def add_edge_units(df: pd.DataFrame) -> pd.DataFrame:
     """Add bar/°C/kW columns (after the SI ones, in column order; one concatenation)."""
     new = _unit_columns(df.columns, lambda c: df[c].to_numpy())
     if not new:
@@ -169,9 +173,6 @@ def _frame(cols: dict, index: pd.Index) -> pd.DataFrame:
 def build_result(comp, state, fl, info: ConvergenceInfo, hyd_iters: int = 0,
                  backend: str = "native") -> Result:
     """Assemble the Result of the native solver from the final state."""
-    from .physics.friction import pressure_drop_pipe
-    from .solver.native import nodal_demand, node_injection
-    from .solver.thermal import pipe_decay, property_temperature
 
     p, h, m = state.p, state.h, state.mdot_b
     t = water.temperature_from_enthalpy(h)
@@ -203,9 +204,9 @@ def build_result(comp, state, fl, info: ConvergenceInfo, hyd_iters: int = 0,
         "t_in_k": t_in, "t_out_k": t_out, "q_loss_w": np.abs(m) * (h_in - h_out),
         "side": comp.side[comp.b_from],
     }, pd.Index(comp.branch_ids, name="id"))
-    is_pipe = comp.branch_kind == 0
+    is_pipe = comp.branch_kind == BranchKind.PIPE
     pipes = branch if is_pipe.all() else branch[is_pipe]
-    valves = branch[comp.branch_kind == 1]
+    valves = branch[comp.branch_kind == BranchKind.VALVE]
     # consumers
     t_s, t_r = t[comp.c_sup], t[comp.c_ret]
     m_c = fl["m_c"]
@@ -236,7 +237,7 @@ def build_result(comp, state, fl, info: ConvergenceInfo, hyd_iters: int = 0,
         "t_return_k": t[comp.pl_ret],
         "q_w": pl_in * h_sup_out - pl_out * h_ret_in,
         "mdot_design_kg_s": comp.pl_mdot_design_kg_s,
-        "control": [("lift", "p_supply", "critical_point")[c] for c in comp.pl_control],
+        "control": [PlantControl(c).name.lower() for c in comp.pl_control],
     }, pd.Index(comp.pl_ids, name="id"))
     m_f = fl["m_f"]
     h_f_out = water.enthalpy(comp.f_t_out_k)

@@ -57,7 +57,8 @@ from ..errors import ConvergenceError
 from ..evaluation import judge
 from ..findings import WARNING_ONLY, Finding
 from ..physics import water
-from ..solver.native import combine_states, element_flows, predict_state, solve_compiled
+from ..solver.elements import element_flows
+from ..solver.native import combine_states, predict_state, solve_compiled
 
 __all__ = ["HourCase", "Payload", "solve_chunk", "WARNING_ONLY", "DESIGN_CODES"]
 

@@ -21,6 +21,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from ..checks import pipe_vmax
+from ..solver.compile import BranchKind, PlantControl
 from ..unit import design_feedin
 from ..units import BAR
 
@@ -67,7 +68,7 @@ class Linear:
         self.index = pd.Index(comp.node_ids)
         self.p0 = st.p / BAR
         self.t_k = t
-        cp = comp.pl_control == 2
+        cp = comp.pl_control == PlantControl.CRITICAL_POINT
         self.shift = bool(np.sum(cp) == 1)  # critical-point control moves the supply side
         on_sup = (comp.side == "supply") if self.shift else np.zeros(n, dtype=bool)
         self.sup_rows, self.oth_rows = np.flatnonzero(on_sup), np.flatnonzero(~on_sup)
@@ -79,7 +80,7 @@ class Linear:
                       else cons["dp_min_pa"].to_numpy(float)[act] / BAR)
         self.dpc0 = self.p0[self.c_sup] - self.p0[self.c_ret]
         # velocity (pipes only, as the checker), in mass-flow terms
-        self.pipe_rows = np.flatnonzero(comp.branch_kind == 0)
+        self.pipe_rows = np.flatnonzero(comp.branch_kind == BranchKind.PIPE)
         area = np.pi * comp.d_m**2 / 4
         self.v_per_m = (1.0 / (rho * area))[self.pipe_rows]
         self.m0 = st.mdot_b[self.pipe_rows]

@@ -10,6 +10,7 @@ can swap feed-ins or scale loads without recompiling (``Compiled.with_feedins`` 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from enum import IntEnum
 
 import numpy as np
 import pandas as pd
@@ -19,9 +20,43 @@ from ..errors import ModelError, Problem
 from ..model.graph import active, junction_sides
 from ..units import G
 
-CONTROL_CODES = {"t_return": 0, "delta_t": 1, "mdot": 2}
-PLANT_CODES = {"lift": 0, "p_supply": 1, "critical_point": 2}
-FEEDIN_CODES = {"q": 0, "mdot": 1}
+
+class ConsumerControl(IntEnum):
+    """Consumer control (``Compiled.c_control``): return setpoint, temperature drop, flow."""
+
+    T_RETURN = 0
+    DELTA_T = 1
+    MDOT = 2
+
+
+class PlantControl(IntEnum):
+    """Plant pressure control (``Compiled.pl_control``): fixed lift, fixed supply pressure,
+    lift set so the worst consumer keeps its Δp_min."""
+
+    LIFT = 0
+    P_SUPPLY = 1
+    CRITICAL_POINT = 2
+
+
+class FeedinControl(IntEnum):
+    """Feed-in control (``Compiled.f_control``): heat output or mass flow."""
+
+    Q = 0
+    MDOT = 1
+
+
+class BranchKind(IntEnum):
+    """Branch kind (``Compiled.branch_kind``)."""
+
+    PIPE = 0
+    VALVE = 1
+    PUMP = 2
+
+
+# the model's control names → codes of the compiled arrays
+CONTROL_CODES = {c.name.lower(): int(c) for c in ConsumerControl}
+PLANT_CODES = {c.name.lower(): int(c) for c in PlantControl}
+FEEDIN_CODES = {c.name.lower(): int(c) for c in FeedinControl}
 
 
 @dataclass(frozen=True)
@@ -34,7 +69,7 @@ class Compiled:
     t_soil_node_k: np.ndarray
     # branches (pipes then valves)
     branch_ids: np.ndarray
-    branch_kind: np.ndarray  # 0 pipe, 1 valve
+    branch_kind: np.ndarray  # BranchKind per branch
     b_from: np.ndarray
     b_to: np.ndarray
     length_m: np.ndarray
@@ -45,7 +80,7 @@ class Compiled:
     t_soil_k: np.ndarray
     dz_m: np.ndarray
     incidence: sp.csr_matrix  # branches x nodes, +1 at from, -1 at to
-    pump_b: np.ndarray  # branch index of each pump (branch_kind 2)
+    pump_b: np.ndarray  # branch index of each pump (BranchKind.PUMP)
     pump_curve: np.ndarray  # (pumps, 4): lift0 [Pa], b1, b2, b3 (``physics.pump``)
     # consumers
     c_ids: np.ndarray

@@ -21,7 +21,8 @@ from p2h_hydraulics import P2HUnit, check_integration
 from p2h_hydraulics.cli import main
 from p2h_hydraulics.errors import ConvergenceError, ConvergenceInfo
 from p2h_hydraulics.results import Result
-from p2h_hydraulics.solver.native import DT_MIN_K, SolverOptions
+from p2h_hydraulics.solver.elements import DT_MIN_K
+from p2h_hydraulics.solver.native import SolverOptions
 from p2h_hydraulics.units import P_ATM_PA, ZERO_CELSIUS_K
 
 T_SOIL_C = 10.0

@@ -14,11 +14,13 @@ Layers, lowest first (``LAYERS``; a module belongs to the longest prefix listed)
    ``Thresholds``), ``unit`` (the P2H unit)
 5. scenario — ``scenario`` and ``annual.settings`` (the scenario file's model)
 6. evaluation — ``evaluation`` (load-case networks, design flows, one case solved without and
-   with the units → the criteria's ``CaseContext``)
+   with the units → the criteria's ``CaseContext``); figures — ``plotting`` (draws networks
+   and results as matplotlib Axes; below the applications because their result types write
+   their own figure files, e.g. ``AnnualResult.write``)
 7. applications — ``check`` (``check_integration``), ``report`` (its result type ``Report``
    with JSON and Markdown output: a result type lives with its serialisation, as
    ``SitesResult`` and ``AnnualResult`` do), ``sites``, ``annual``
-8. presentation — ``html_report``, ``plotting``
+8. presentation — ``html_report`` (pages built from the applications' results)
 9. command line — ``cli``; the package's ``__init__`` (the public API) sits on top.
 """
 
@@ -41,9 +43,9 @@ LAYERS = {
     "solver": 3, "results": 3,
     "findings": 4, "checks": 4, "unit": 4,
     "scenario": 5, "annual.settings": 5,
-    "evaluation": 6,
+    "evaluation": 6, "plotting": 6,
     "check": 7, "report": 7, "sites": 7, "annual": 7,
-    "html_report": 8, "plotting": 8,
+    "html_report": 8,
     "cli": 9,
     "": 10,
 }
