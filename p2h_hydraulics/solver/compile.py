@@ -9,7 +9,7 @@ can swap feed-ins or scale loads without recompiling (``Compiled.with_feedins`` 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import IntEnum
 
 import numpy as np
@@ -19,6 +19,7 @@ import scipy.sparse as sp
 from ..errors import ModelError, Problem
 from ..model.graph import active, junction_sides
 from ..units import G
+from .workspace import Workspace
 
 
 class ConsumerControl(IntEnum):
@@ -121,6 +122,8 @@ class Compiled:
     m_t_k: np.ndarray
     t_soil_default_k: float
     t_initial_k: float
+    # per-topology working storage, shared by the copies of this network (``workspace.py``)
+    workspace: Workspace = field(default_factory=Workspace, compare=False, repr=False)
 
     @property
     def n_nodes(self) -> int:

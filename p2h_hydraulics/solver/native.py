@@ -30,7 +30,7 @@ from .elements import (
     nodal_demand,
     node_injection,
 )
-from .hydraulic import HydraulicOutcome, HydraulicSystem
+from .hydraulic import METHODS, HydraulicOutcome, HydraulicSystem
 from .linear import ReusedLU
 from .thermal import property_temperature, solve_enthalpy
 
@@ -63,6 +63,18 @@ class SolverOptions:
     tol_t_stalled_k: float = 0.05
     tol_flow_rel_settled: float = 1e-4
     settle_window: int = 8
+    # how the hydraulics are solved: "auto" (default: on the spanning forest when every
+    # connected part holds a pressure — directly without loops, Newton on the loop flows with
+    # up to ``tree.MAX_LOOPS`` loops, Newton–GGA for the rest of a solve when that stalls —
+    # else Newton–GGA), or one forced: "tree" (networks without loops), "loop_flows" (no
+    # fallback) or "gga" (Newton–GGA on all junctions). A forced method that does not apply
+    # raises ModelError. All methods solve the same equations to the same tolerances.
+    hydraulic_method: str = "auto"
+
+    def __post_init__(self):
+        if self.hydraulic_method not in METHODS:
+            raise ValueError(f"hydraulic_method must be one of {', '.join(METHODS)}, got "
+                             f"{self.hydraulic_method!r}")
 
 
 @dataclass
@@ -230,7 +242,7 @@ def _solve_from(comp: Compiled, warm: State | None, options: SolverOptions | Non
     lift = np.where(comp.pl_control == PlantControl.P_SUPPLY,
                     comp.pl_p_supply_pa - comp.pl_p_return_pa, lift)
     fixed, p_fixed = _fixed_pressures(comp, lift)
-    hyd = HydraulicSystem.for_network(comp, fixed)
+    hyd = HydraulicSystem.for_network(comp, fixed, opt.hydraulic_method)
     thermal_lu = ReusedLU(tol=1e-12, max_refine=6)
     history = []
     x = water.temperature_from_enthalpy(h)  # the iterate: node temperatures [K]
