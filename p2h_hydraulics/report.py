@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .findings import NOT_PERMITTED, Finding, clean_tree
+from .io.atomic import write_text_atomic
 
 __all__ = ["Report", "render_markdown", "finding_value_text", "CASE_ROWS", "UNIT_ROWS"]
 
@@ -85,6 +86,14 @@ class Report:
 
     # -- output -----------------------------------------------------------------------------
     def to_dict(self) -> dict:
+        """The report as plain Python (JSON-ready: NaN as None).
+
+        Returns
+        -------
+        dict
+            Verdict, exit code, decisive findings, conditions, all findings, the key figures
+            of every load case, the units and the thresholds.
+        """
         return clean_tree({
             "scenario": self.scenario, "description": self.description,
             "network": self.network, "backend": self.backend,
@@ -96,24 +105,66 @@ class Report:
             "thresholds": self.thresholds,
         })
 
-    def to_json(self, indent: int | None = 1) -> str:
-        return json.dumps(self.to_dict(), indent=indent, allow_nan=False, default=str,
-                          ensure_ascii=False)
+    def to_json(self, path, inputs=()) -> Path:
+        """Write ``to_dict`` as JSON, atomically and never over an input file.
 
-    def to_markdown(self) -> str:
+        Parameters
+        ----------
+        path : path-like
+            The JSON file.
+        inputs : iterable of path-like
+            Input files of the run (refused as the target).
+
+        Returns
+        -------
+        Path
+            The file written.
+        """
+        text = json.dumps(self.to_dict(), indent=1, allow_nan=False, default=str,
+                          ensure_ascii=False)
+        return write_text_atomic(path, text + "\n", inputs)
+
+    def markdown(self) -> str:
+        """The report as Markdown text (``render_markdown``)."""
         return render_markdown(self)
 
-    def write_markdown(self, path, inputs=()) -> Path:
-        """Write the Markdown report atomically (never over an input file)."""
-        from .io.atomic import write_text_atomic
+    def to_markdown(self, path, inputs=()) -> Path:
+        """Write the Markdown report, atomically and never over an input file.
 
-        return write_text_atomic(path, self.to_markdown(), inputs)
+        Parameters
+        ----------
+        path : path-like
+            The Markdown file.
+        inputs : iterable of path-like
+            Input files of the run (refused as the target).
 
-    def write_json(self, path, inputs=()) -> Path:
-        """Write the JSON report atomically (never over an input file)."""
-        from .io.atomic import write_text_atomic
+        Returns
+        -------
+        Path
+            The file written.
+        """
+        return write_text_atomic(path, self.markdown(), inputs)
 
-        return write_text_atomic(path, self.to_json() + "\n", inputs)
+    def write(self, out_dir, inputs=(), stem: str = "report") -> list[Path]:
+        """Write ``<stem>.json`` and ``<stem>.md`` into ``out_dir``.
+
+        Parameters
+        ----------
+        out_dir : path-like
+            The folder (created when missing).
+        inputs : iterable of path-like
+            Input files of the run (never overwritten).
+        stem : str
+            File name without suffix.
+
+        Returns
+        -------
+        list of Path
+            The files written.
+        """
+        out = Path(out_dir)
+        return [self.to_json(out / f"{stem}.json", inputs),
+                self.to_markdown(out / f"{stem}.md", inputs)]
 
 
 # ------------------------------------------------------------------------------------------

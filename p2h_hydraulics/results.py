@@ -9,11 +9,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .errors import ConvergenceInfo
+from .io.atomic import write_text_atomic
 from .physics import water
 from .physics.friction import pressure_drop_pipe
 from .solver.compile import BranchKind, PlantControl
@@ -120,9 +122,47 @@ class Result:
             **({"pumps": table(self.pumps)} if self.pumps is not None else {}),
         }
 
-    def to_json(self, indent: int | None = 1) -> str:
-        """JSON text of ``to_dict``."""
-        return json.dumps(self.to_dict(), indent=indent, default=_json_default, allow_nan=False)
+    def to_json(self, path, inputs=()) -> Path:
+        """Write ``to_dict`` as one JSON document, atomically and never over an input file.
+
+        Parameters
+        ----------
+        path : path-like
+            The JSON file.
+        inputs : iterable of path-like
+            Input files of the run (refused as the target).
+
+        Returns
+        -------
+        Path
+            The file written.
+        """
+        text = json.dumps(self.to_dict(), indent=1, default=_json_default, allow_nan=False)
+        return write_text_atomic(path, text + "\n", inputs)
+
+    def write(self, out_dir, inputs=()) -> Path:
+        """Write one CSV per result table (``junctions.csv``, ``pipes.csv``, …) and
+        ``summary.csv`` into ``out_dir``, each atomically.
+
+        Parameters
+        ----------
+        out_dir : path-like
+            The folder (created when missing).
+        inputs : iterable of path-like
+            Input files of the run (never overwritten).
+
+        Returns
+        -------
+        Path
+            The folder.
+        """
+        path = Path(out_dir)
+        path.mkdir(parents=True, exist_ok=True)
+        for name, df in self.tables().items():
+            write_text_atomic(path / f"{name}.csv", df.to_csv(float_format="%.10g"), inputs)
+        lines = ["key,value"] + [f"{k},{v}" for k, v in self.summary().items()]
+        write_text_atomic(path / "summary.csv", "\n".join(lines) + "\n", inputs)
+        return path
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The result DataFrames by name."""

@@ -50,12 +50,12 @@ def check_command(
     rep = check_integration(scen, backend=backend)
     written = []
     if report is not None:
-        written.append(rep.write_markdown(report, inputs=[scenario, scen.network_path]))
+        written.append(rep.to_markdown(report, inputs=[scenario, scen.network_path]))
     if report_dir is not None:
         stem = _safe_stem(scen.name or scenario.stem)
-        written.append(rep.write_markdown(report_dir / f"{stem}.md",
+        written.append(rep.to_markdown(report_dir / f"{stem}.md",
                                           inputs=[scenario, scen.network_path]))
-        written.append(rep.write_json(report_dir / f"{stem}.json",
+        written.append(rep.to_json(report_dir / f"{stem}.json",
                                       inputs=[scenario, scen.network_path]))
     if html is not None:
         from ..html_report import write_check_html

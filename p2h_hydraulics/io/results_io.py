@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .atomic import write_text_atomic
-
 
 def write_result(result, path, inputs=(), network=None) -> Path:
     """Write ``result`` to ``path``: ``.json`` → one document; ``.geojson`` → features placed
@@ -14,17 +12,11 @@ def write_result(result, path, inputs=(), network=None) -> Path:
     (junctions.csv, pipes.csv, …, summary.csv). Files are written atomically."""
     path = Path(path)
     if path.suffix.lower() == ".json":
-        return write_text_atomic(path, result.to_json() + "\n", inputs)
+        return result.to_json(path, inputs)
     if path.suffix.lower() == ".geojson":
         if network is None:
             raise ValueError("GeoJSON results need the network (its junction coordinates)")
         from .geojson import write_geojson_result
 
         return write_geojson_result(result, network, path, inputs)
-    path.mkdir(parents=True, exist_ok=True)
-    for name, df in result.tables().items():
-        write_text_atomic(path / f"{name}.csv", df.to_csv(float_format="%.10g"), inputs)
-    summary = result.summary()
-    lines = ["key,value"] + [f"{k},{v}" for k, v in summary.items()]
-    write_text_atomic(path / "summary.csv", "\n".join(lines) + "\n", inputs)
-    return path
+    return result.write(path, inputs)

@@ -6,9 +6,13 @@ import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from ..findings import clean_tree
+from ..io.atomic import write_text_atomic
 
 # ------------------------------------------------------------------------------------------
 # the result
@@ -57,8 +61,8 @@ class SitesResult:
         return float(self.table.at[node, "capacity_kw"])
 
     def to_dict(self) -> dict:
-        from ..findings import clean_tree
-
+        """The comparison as plain Python (JSON-ready): run settings, findings judged once for
+        all nodes, statistics and one record per node (``sites``)."""
         rows = self.table.reset_index().to_dict("records")
         return clean_tree({
             "scenario": self.scenario, "unit": self.unit, "q_max_kw": self.q_max_kw,
@@ -67,23 +71,41 @@ class SitesResult:
             "global_findings": [f.to_dict() for f in self.global_findings],
             "stats": self.stats, "sites": rows})
 
-    def to_json(self, path=None, inputs: Iterable = (), indent: int | None = 1):
-        """JSON text; written atomically to ``path`` when given (returns the path)."""
-        text = json.dumps(self.to_dict(), indent=indent, allow_nan=False, default=str,
-                          ensure_ascii=False)
-        if path is None:
-            return text
-        from ..io.atomic import write_text_atomic
+    def to_json(self, path, inputs: Iterable = ()) -> Path:
+        """Write ``to_dict`` as JSON, atomically and never over an input file.
 
+        Parameters
+        ----------
+        path : path-like
+            The JSON file.
+        inputs : iterable of path-like
+            Input files of the run (refused as the target).
+
+        Returns
+        -------
+        Path
+            The file written.
+        """
+        text = json.dumps(self.to_dict(), indent=1, allow_nan=False, default=str,
+                          ensure_ascii=False)
         return write_text_atomic(path, text + "\n", inputs)
 
-    def to_csv(self, path=None, inputs: Iterable = ()):
-        """CSV text (one row per node, ranked); written atomically to ``path`` when given."""
-        text = self.table.reset_index().to_csv(index=False, float_format="%.6g")
-        if path is None:
-            return text
-        from ..io.atomic import write_text_atomic
+    def to_csv(self, path, inputs: Iterable = ()) -> Path:
+        """Write the ranked table as CSV (one row per node), atomically.
 
+        Parameters
+        ----------
+        path : path-like
+            The CSV file.
+        inputs : iterable of path-like
+            Input files of the run (refused as the target).
+
+        Returns
+        -------
+        Path
+            The file written.
+        """
+        text = self.table.reset_index().to_csv(index=False, float_format="%.6g")
         return write_text_atomic(path, text, inputs)
 
 

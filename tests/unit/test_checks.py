@@ -82,9 +82,9 @@ def test_small_direct_feedin_is_permitted(line):
     assert lc["units"]["dc"]["mode"] == "direct"
     assert lc["feedin"]["plant_mdot_kg_s"] < lc["base"]["plant_mdot_kg_s"]
     assert lc["units"]["dc"]["mdot_kg_s"] > 0 and 40 < lc["units"]["dc"]["t_in_c"] < 55
-    d = json.loads(rep.to_json())
+    d = rep.to_dict()
     assert d["verdict"] == PERMITTED and d["exit_code"] == 0
-    md = rep.to_markdown()
+    md = rep.markdown()
     assert "**Verdict: PERMITTED**" in md and "| consumer_dp |" in md
 
 
@@ -339,14 +339,14 @@ def test_load_cases_and_thresholds_override(line):
 
 def test_report_files_are_written_atomically(line, tmp_path):
     rep = check_integration(line, units=[direct_unit()])
-    md = rep.write_markdown(tmp_path / "r.md")
-    js = rep.write_json(tmp_path / "r.json")
+    md = rep.to_markdown(tmp_path / "r.md")
+    js = rep.to_json(tmp_path / "r.json")
     assert md.read_text().startswith("# Feed-in check")
     assert json.loads(js.read_text())["verdict"] == PERMITTED
     from p2h_hydraulics.errors import P2HError
 
     with pytest.raises(P2HError, match="input"):
-        rep.write_markdown(md, inputs=[md])
+        rep.to_markdown(md, inputs=[md])
 
 
 # ------------------------------------------------------------------------------------------

@@ -484,7 +484,7 @@ def test_csv_and_json_outputs(serial, tmp_path):
     j = json.loads(Path(serial.to_json(tmp_path / "s.json")).read_text())
     assert [s["node"] for s in j["sites"]] == list(serial.table.index)
     assert j["q_max_kw"] == 400.0 and "stats" in j
-    assert "NaN" not in serial.to_json()
+    assert "NaN" not in serial.to_json(tmp_path / "s2.json").read_text()
 
 
 def test_cli_sites_json_and_outputs(scen_path, tmp_path, capsys):
