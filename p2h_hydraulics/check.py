@@ -43,11 +43,35 @@ def check_integration(scenario_or_network, units=None, load_cases=None, threshol
                       backend: str | None = None, strict: bool = False) -> Report:
     """Can the network take the P2H unit(s)? Runs every check in every load case.
 
-    ``scenario_or_network``: a ``Scenario``, a path to a scenario YAML, or a ``Network`` (then
-    ``units`` is required; ``load_cases`` default to one "design" case with the network as is).
-    ``thresholds``: a ``Thresholds`` or a dict of overrides. ``backend``: "native" (default, or
-    the scenario's) or "pandapipes". ``strict=True`` raises ``CheckFailed`` (carrying the
-    report) unless the verdict is PERMITTED. The input network is never modified.
+    The input network is never modified.
+
+    Parameters
+    ----------
+    scenario_or_network : Scenario, path-like or Network
+        A scenario, a scenario YAML file, or a network (then ``units`` is required and
+        ``load_cases`` default to one "design" case with the network as is).
+    units : list of P2HUnit or dict, optional
+        The units (default: the scenario's).
+    load_cases : list of LoadCase or dict, optional
+        The load cases (default: the scenario's).
+    thresholds : Thresholds or dict, optional
+        The limits, or a dict of overrides (default: the scenario's, else the defaults).
+    backend : str, optional
+        "native" (default, or the scenario's) or "pandapipes".
+    strict : bool
+        Raise ``CheckFailed`` (carrying the report) unless the verdict is PERMITTED.
+
+    Returns
+    -------
+    Report
+        Verdict, findings sorted decisive-first, conditions, key figures per load case.
+
+    Examples
+    --------
+    >>> import p2h_hydraulics as p2h
+    >>> rep = p2h.check_integration("scenarios/3g_liquid_small_hp.yaml")
+    >>> rep.verdict, rep.decisive_code, rep.exit_code
+    ('PERMITTED_WITH_CONDITIONS', 'heat_pump', 0)
     """
     net, units, cases, th, backend, name, desc, plant = _resolve(
         scenario_or_network, units, load_cases, thresholds, backend)

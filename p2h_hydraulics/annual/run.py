@@ -231,15 +231,41 @@ def _case(prep: Prepared, comp, hour: int, key: int, limits) -> HourCase:
 def run_annual(scenario, *, executor=None, workers: int | None = None, progress=None,
                hours=None, settings: AnnualSettings | dict | None = None, options=None,
                chunks_per_worker: int = 8):
-    """Hour-by-hour feed-in analysis of ``scenario`` (path or ``Scenario``) → ``AnnualResult``.
+    """Hour-by-hour feed-in analysis of a scenario over its weather year.
 
-    ``executor``: a ``concurrent.futures.Executor`` or a kind ("process", "thread", "serial",
-    "dask"; default: serial for ``workers=1``, else a process pool with ``workers`` workers,
-    see ``executors.make_executor``). ``progress(n)``: called with the number of distinct hours
-    of each finished chunk (``total_distinct(...)`` gives the total). ``hours``: analyse these
-    hour indices only (a reduced year; sums are over these hours). ``settings``: the ``annual``
-    block (default: the scenario's, else the defaults). ``options``: ``SolverOptions`` of the
-    hourly solves (default: ``hour_options(settings)``).
+    Parameters
+    ----------
+    scenario : Scenario, path-like or Prepared
+        The scenario (or what ``prepare`` made of it).
+    executor : Executor or str, optional
+        A ``concurrent.futures.Executor`` or a kind ("process", "thread", "serial", "dask";
+        default: serial for ``workers=1``, else a process pool, ``executors.make_executor``).
+    workers : int, optional
+        Worker processes of the default executor.
+    progress : callable, optional
+        ``progress(n)`` with the number of distinct hours of each finished chunk
+        (``total_distinct(...)`` gives the total).
+    hours : iterable of int, optional
+        Analyse these hour indices only (a reduced year; sums are over these hours).
+    settings : AnnualSettings or dict, optional
+        The ``annual`` block (default: the scenario's, else the defaults).
+    options : SolverOptions, optional
+        Options of the hourly solves (default: ``hour_options(settings)``).
+    chunks_per_worker : int
+        Chunks of hours per worker (load balance against warm-start reuse).
+
+    Returns
+    -------
+    AnnualResult
+        The hourly table and the annual summary.
+
+    Examples
+    --------
+    >>> import p2h_hydraulics as p2h
+    >>> year = p2h.run_annual("scenarios/annual_3g.yaml", hours=range(0, 8760, 730),
+    ...                       workers=1)
+    >>> year.summary["hours"], len(year.hourly)
+    (12, 12)
     """
     from ..executors import chunked, executor_scope, run_chunks
     from ..solver.compile import compile_network

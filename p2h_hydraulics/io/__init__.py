@@ -14,7 +14,36 @@ from .native_json import load_json_network, network_from_document, read_json, wr
 
 
 def load_network(path, validate: bool = True):
-    """Load a network from a native JSON file, a GeoJSON file, a CSV folder or a pandapipes JSON."""
+    """Load a network from a native JSON file, a GeoJSON file, a CSV folder or a pandapipes JSON.
+
+    The format follows from the path: a folder of CSV tables, a ``.geojson`` file, or a
+    ``.json`` file (native format, a GeoJSON FeatureCollection, or a net saved with
+    ``pandapipes.to_json``, parsed against an allowlist and never executed).
+
+    Parameters
+    ----------
+    path : path-like
+        The file or folder.
+    validate : bool
+        Check the network (every problem reported at once as a ``ModelError``).
+
+    Returns
+    -------
+    Network
+        The network, all quantities in SI units.
+
+    Raises
+    ------
+    InputFileError
+        When the file is missing, unreadable or of an unknown format.
+
+    Examples
+    --------
+    >>> import p2h_hydraulics as p2h
+    >>> net = p2h.load_network("networks/small_demo.json")
+    >>> len(net.consumers), len(net.pipes)
+    (10, 46)
+    """
     path = Path(path)
     if not path.exists():
         raise InputFileError(f"{path}: file not found")
@@ -46,8 +75,25 @@ def load_network(path, validate: bool = True):
 
 
 def save_network(net, path, fmt: str | None = None, inputs=()) -> Path:
-    """Write ``net`` to ``path``; format from ``fmt`` ('json', 'csv', 'geojson', 'pandapipes')
-    or from the path (folder or ``.csv`` → CSV tables)."""
+    """Write ``net`` to ``path``, atomically and never over an input file.
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+    path : path-like
+        The target file or folder.
+    fmt : str, optional
+        "json", "csv", "geojson" or "pandapipes"; default: from the path (a folder or ``.csv``
+        → CSV tables, ``.geojson``, ``.json``).
+    inputs : iterable of path-like
+        Input files of the run (refused as the target).
+
+    Returns
+    -------
+    Path
+        The file or folder written.
+    """
     path = Path(path)
     fmt = fmt or _format_from_path(path)
     if fmt == "json":

@@ -107,20 +107,54 @@ def compare_sites(scenario, candidates=None, q_max_kw: float | None = None,
                   confirm: bool = False, unit: P2HUnit | dict | None = None,
                   workers: int | None = None, chunk_size: int | None = None,
                   best: int = 10) -> SitesResult:
-    """Largest permitted P2H heat output at every candidate node; see the module docstring.
+    """Largest permitted P2H heat output at every candidate node (see the package docstring).
 
-    ``scenario``: a ``Scenario`` or a scenario file path. ``candidates``: None (every trench
-    node), ids / glob patterns (list or comma-separated string) or a predicate.
-    ``q_max_kw``: search limit (default: the template unit's heat output). ``tol_kw`` /
-    ``tol_rel``: bisection stops when the bracket is within ``max(tol_kw, tol_rel·q)``.
-    ``executor``: a ``concurrent.futures.Executor``, or a kind for ``executors.make_executor``
-    ("process", "thread", "serial", "dask"; default: a process pool of ``workers``, serial for
-    ``workers=1``). ``progress(done, total, stage)`` is called as chunks finish (stage
-    "setup" | "screen" | "refine"). ``allow_conditions``: PERMITTED WITH CONDITIONS counts as
-    permitted. ``refine``: "all", a number of best-screened nodes, 0 (screen only) or "auto"
-    (every node that can still be among the ``best`` by full solves, see ``auto_round``).
-    ``confirm``: re-check each refined capacity with ``check_integration``. ``unit``: another
-    template than the scenario's first unit.
+    Parameters
+    ----------
+    scenario : Scenario or path-like
+        The scenario; its first unit is the template moved to every node.
+    candidates : None, str, list of str or callable
+        None (every candidate node), ids or glob patterns (a list or one comma-separated
+        string, e.g. ``"M1,S*"``) or a predicate ``f(node_id) -> bool``.
+    q_max_kw : float, optional
+        Search limit [kW] (default: the template unit's heat output).
+    tol_kw, tol_rel : float
+        The search stops when the bracket is within ``max(tol_kw, tol_rel·q)``.
+    executor : Executor or str, optional
+        A ``concurrent.futures.Executor`` or a kind for ``executors.make_executor``
+        ("process", "thread", "serial", "dask"; default: a process pool of ``workers``,
+        serial for ``workers=1``).
+    progress : callable, optional
+        ``progress(done, total, stage)`` as chunks finish (stage "setup" | "screen" |
+        "refine").
+    allow_conditions : bool
+        PERMITTED WITH CONDITIONS counts as permitted.
+    refine : "all", "auto" or int
+        Nodes refined by full solves: all, a number of best-screened nodes (0: screen only),
+        or "auto" (every node that can still be among the ``best``, see ``auto_round``).
+    confirm : bool
+        Re-check each refined capacity with ``check_integration``.
+    unit : P2HUnit or dict, optional
+        Another template than the scenario's first unit.
+    workers : int, optional
+        Worker processes of the default executor.
+    chunk_size : int, optional
+        Nodes per task (default: balanced over the workers).
+    best : int
+        ``refine="auto"``: how many of the best nodes must be settled by full solves.
+
+    Returns
+    -------
+    SitesResult
+        The ranked table (one row per node, best first) and the run's metadata.
+
+    Examples
+    --------
+    >>> import p2h_hydraulics as p2h
+    >>> sites = p2h.compare_sites("scenarios/annual_3g.yaml", candidates="S1,S2,S3",
+    ...                           refine=2, workers=1)
+    >>> sites.table["method"].value_counts().to_dict()
+    {'solved': 2, 'screened': 1}
     """
     from ..executors import chunked, default_workers, executor_kind, executor_scope, run_chunks
     from ..scenario import Scenario, load_scenario

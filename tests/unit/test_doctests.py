@@ -1,0 +1,33 @@
+"""The examples in the docstrings of the main entry points run and give what they show.
+
+``doctest`` on the modules of ``load_network``, ``solve``, ``check_integration``,
+``compare_sites`` and ``run_annual`` (their examples use the shipped ``networks/`` and
+``scenarios/`` files, so they run from the repository root); part of ``python -m pytest``.
+"""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+MODULES = ["p2h_hydraulics.io", "p2h_hydraulics.solver", "p2h_hydraulics.check",
+           "p2h_hydraulics.sites.compare", "p2h_hydraulics.annual.run"]
+ENTRY_POINTS = {"p2h_hydraulics.io": "load_network", "p2h_hydraulics.solver": "solve",
+                "p2h_hydraulics.check": "check_integration",
+                "p2h_hydraulics.sites.compare": "compare_sites",
+                "p2h_hydraulics.annual.run": "run_annual"}
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    mod = importlib.import_module(name)
+    entry = getattr(mod, ENTRY_POINTS[name])
+    assert ">>> " in (entry.__doc__ or ""), f"{ENTRY_POINTS[name]} has no example"
+    result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
+                             verbose=False)
+    assert result.attempted > 0 and result.failed == 0, result
