@@ -40,6 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from .annual.settings import AnnualSettings, SoilSettings
 from .checks import Thresholds
 from .errors import InputFileError, Problem, ScenarioError
+from .io import load_network
 from .unit import HeatPumpSpec, P2HUnit
 
 __all__ = ["PlantSettings", "LoadCase", "Expected", "Scenario", "load_scenario",
@@ -163,8 +164,6 @@ class Scenario(BaseModel):
     def load_network(self):
         """The network (read once, then cached)."""
         if self._network is None:
-            from .io import load_network
-
             path = self.network_path
             if not path.exists():
                 raise ScenarioError(Problem(f"network file not found: {path}", file=self._source,

@@ -60,6 +60,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .model.schema import TABLES
 from .model.trench import RETURN_SUFFIX, SUPPLY_SUFFIX
 from .physics.heat_pump import heat_pump_stage
 from .units import BAR, ZERO_CELSIUS_K
@@ -332,8 +333,6 @@ def to_feedin_rows(units: P2HUnit | Sequence[P2HUnit],
 
 def feedin_table(rows: Iterable[dict]) -> pd.DataFrame:
     """A ``feedins`` DataFrame (indexed by id, schema columns) from ``to_feedin_rows`` rows."""
-    from .model.schema import TABLES
-
     cols = [a.name for a in TABLES["feedins"] if a.name != "id"]
     rows = list(rows)
     df = pd.DataFrame([{c: r.get(c) for c in cols} for r in rows], columns=cols)

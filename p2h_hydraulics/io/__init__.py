@@ -10,7 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import InputFileError
+from .csv_tables import read_csv_network, write_csv_network
+from .geojson import network_from_feature_collection, read_geojson_network, write_geojson_network
 from .native_json import load_json_network, network_from_document, read_json, write_json_network
+from .pandapipes_io import read_pandapipes_json, write_pandapipes_json
 
 
 def load_network(path, validate: bool = True):
@@ -48,26 +51,18 @@ def load_network(path, validate: bool = True):
     if not path.exists():
         raise InputFileError(f"{path}: file not found")
     if path.is_dir():
-        from .csv_tables import read_csv_network
-
         if path.suffix.lower() in (".json", ".geojson") and not any(path.glob("*.[cC][sS][vV]")):
             raise InputFileError(f"{path}: is a directory, expected a {path.suffix} file")
 
         return read_csv_network(path, validate=validate)
     suffix = path.suffix.lower()
     if suffix == ".geojson":
-        from .geojson import read_geojson_network
-
         return read_geojson_network(path, validate=validate)
     if suffix == ".json":
         doc = read_json(path)
         if isinstance(doc, dict) and "_class" in doc and "_object" in doc:
-            from .pandapipes_io import read_pandapipes_json
-
             return read_pandapipes_json(path, validate=validate)
         if isinstance(doc, dict) and doc.get("type") == "FeatureCollection":
-            from .geojson import network_from_feature_collection
-
             return network_from_feature_collection(doc, file=str(path), validate=validate)
         return network_from_document(doc, file=str(path), validate=validate)
     raise InputFileError(f"{path}: unknown network format '{suffix}'; expected .json (native or "
@@ -99,16 +94,10 @@ def save_network(net, path, fmt: str | None = None, inputs=()) -> Path:
     if fmt == "json":
         return write_json_network(net, path, inputs)
     if fmt == "csv":
-        from .csv_tables import write_csv_network
-
         return write_csv_network(net, path, inputs)
     if fmt == "geojson":
-        from .geojson import write_geojson_network
-
         return write_geojson_network(net, path, inputs)
     if fmt == "pandapipes":
-        from .pandapipes_io import write_pandapipes_json
-
         return write_pandapipes_json(net, path, inputs)
     raise InputFileError(f"unknown output format {fmt!r}; use json, csv, geojson or pandapipes")
 

@@ -27,6 +27,7 @@ from ..model.build import network_from_records
 from ..model.schema import SETTINGS, TABLES
 from ..model.trench import is_trench_form
 from .atomic import write_text_atomic
+from .csv_tables import SourceMap
 
 FORMAT = "p2h-network"
 VERSION = 1
@@ -99,7 +100,6 @@ def network_from_document(doc, file: str | None = None, validate: bool = True):
     if is_trench_form(tables):
         # problems on the expanded pipes/junctions (T1_s, N_r) are reported on the trench/node
         # the user wrote
-        from .csv_tables import SourceMap
 
         return SourceMap(file, noun="entries").build(tables, doc.get("settings"), validate, [])
     return network_from_records(tables, doc.get("settings"), file=file, validate=validate)

@@ -63,6 +63,10 @@ import numpy as np
 import pandas as pd
 
 from ..errors import BackendError, InputFileError, ModelError, Problem
+from ..model.build import network_from_records
+from ..model.graph import junction_sides
+from ..model.network import Network
+from ..model.validate import validate_network
 from ..physics import water
 from ..units import G
 from .atomic import write_text_atomic
@@ -169,7 +173,6 @@ def plift_bar(lift_pa, t_supply_k, h_return_m, h_supply_m) -> float:
 def to_pandapipes(network):
     """A pandapipes net of ``network`` (fluid water, Colebrook, ambient = soil temperature)."""
     pp = pandapipes()
-    from ..model.graph import junction_sides
 
     s = network.settings
     net = pp.create_empty_network(name=str(s.get("name", "")), fluid="water")
@@ -362,8 +365,6 @@ def from_pandapipes(net, name: str | None = None, validate: bool = True,
 
     Raises ``ModelError`` naming every element that has no native equivalent.
     """
-    from ..model.build import network_from_records
-
     problems: list[Problem] = []
     where = dict(file=file)
     fluid = net.get("fluid") if hasattr(net, "get") else None
@@ -414,8 +415,6 @@ def from_pandapipes(net, name: str | None = None, validate: bool = True,
     if problems:
         raise ModelError(problems, file=file)
     if validate:
-        from ..model.validate import validate_network
-
         validate_network(out)
     return out
 
@@ -631,8 +630,6 @@ def _consumers_from(net, jid, recs, problems, where, pairs=()) -> None:
 
 
 def _check_heat_exchangers(out, problems, where) -> None:
-    from ..model.graph import junction_sides
-
     hx = [c for c in out.consumers.index if str(c).startswith(("heat_exchanger_", "substation_"))]
     if not hx:
         return
@@ -766,8 +763,6 @@ def read_pandapipes_json(path, validate: bool = True):
 
 def write_pandapipes_json(net, path, inputs=()) -> Path:
     """Write ``net`` (a native ``Network`` or a pandapipes net) as pandapipes JSON, atomically."""
-    from ..model.network import Network
-
     pp = pandapipes()
     ppnet = to_pandapipes(net) if isinstance(net, Network) else net
     return write_text_atomic(path, pp.to_json(ppnet), inputs)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .geojson import write_geojson_result
+
 
 def write_result(result, path, inputs=(), network=None) -> Path:
     """Write ``result`` to ``path``: ``.json`` → one document; ``.geojson`` → features placed
@@ -16,7 +18,6 @@ def write_result(result, path, inputs=(), network=None) -> Path:
     if path.suffix.lower() == ".geojson":
         if network is None:
             raise ValueError("GeoJSON results need the network (its junction coordinates)")
-        from .geojson import write_geojson_result
 
         return write_geojson_result(result, network, path, inputs)
     return result.write(path, inputs)

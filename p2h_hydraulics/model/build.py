@@ -17,8 +17,11 @@ import pandas as pd
 
 from ..errors import ModelError, Problem
 from ..units import SUFFIXES
+from .catalogue import apply_catalogue
 from .network import Network, default_settings
 from .schema import SETTINGS, TABLES, Attr, bounds_text
+from .trench import expand_trenches, is_trench_form
+from .validate import reference_problems, validate_network
 
 _TRUE = {"true", "1", "yes", "y", "on", "t"}
 _FALSE = {"false", "0", "no", "n", "off", "f"}
@@ -223,9 +226,6 @@ def network_from_records(tables: dict[str, list[dict]], settings: dict | None = 
     ``trenches``, consumers/plants/feed-ins with ``node``), see ``model.trench``.
     Raises ``ModelError`` listing every problem found.
     """
-    from .catalogue import apply_catalogue
-    from .trench import expand_trenches, is_trench_form
-
     problems: list[Problem] = []
     if not isinstance(tables, dict):
         raise ModelError("the network must be an object of tables", file=file)
@@ -250,11 +250,7 @@ def network_from_records(tables: dict[str, list[dict]], settings: dict | None = 
     reported = {(p.table, p.element) for p in problems}
     problems += [p for p in cat_problems if (p.table, p.element) not in reported]
     if problems:
-        from .validate import reference_problems
-
         raise ModelError(problems + reference_problems(net), file=file)
     if validate:
-        from .validate import validate_network
-
         validate_network(net)
     return net

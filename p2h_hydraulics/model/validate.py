@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ModelError, Problem
+from .graph import islands
 from .schema import REF_COLUMNS
 
 
@@ -106,8 +107,6 @@ def _control_problems(net) -> list[Problem]:
 
 
 def _topology_problems(net) -> list[Problem]:
-    from .graph import islands
-
     f = net.source
     probs = []
     for isl in islands(net):

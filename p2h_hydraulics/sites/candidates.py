@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 
 from ..errors import ScenarioError
+from ..model.graph import junction_sides
 from ..model.trench import RETURN_SUFFIX, SUPPLY_SUFFIX
 from ..unit import P2HUnit
 
@@ -41,8 +42,6 @@ def candidate_pairs(network) -> dict[str, tuple[str, str]]:
     twin (``return_S``, ``S_r``, … — the naming that pairs the most junctions), else with the
     one return-side junction at the same coordinates, else with the return junction of the
     consumers it feeds (when they agree); the node id is then ``S``."""
-    from ..model.graph import junction_sides
-
     pairs = {n: (n + SUPPLY_SUFFIX, n + RETURN_SUFFIX) for n in trench_nodes(network)}
     taken = {j for pair in pairs.values() for j in pair}
     j = network.junctions

@@ -25,7 +25,9 @@ import pandas as pd
 
 from ..errors import ScenarioError
 from ..evaluation import apply_load_case, required_supply_c, validate_units
+from ..executors import chunked, default_workers, executor_kind, executor_scope, run_chunks
 from ..findings import NOT_PERMITTED
+from ..scenario import Scenario, load_scenario
 from ..unit import P2HUnit, design_feedin
 from .candidates import candidate_pairs, placed, select_candidates
 from .result import SitesResult, rank_table
@@ -156,9 +158,6 @@ def compare_sites(scenario, candidates=None, q_max_kw: float | None = None,
     >>> sites.table["method"].value_counts().to_dict()
     {'solved': 2, 'screened': 1}
     """
-    from ..executors import chunked, default_workers, executor_kind, executor_scope, run_chunks
-    from ..scenario import Scenario, load_scenario
-
     t_start = time.perf_counter()
     scen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     net = scen.load_network()
@@ -250,8 +249,6 @@ def _refine_nodes(ex, spec: Spec, ranked: list[str], screened: dict, tick, n_wor
                   chunk_size: int | None, best: int | None, n_refine: int):
     """Full-solve rows {node: row} of the ``n_refine`` best-screened nodes, or with ``best``
     (``refine="auto"``) in rounds until ``auto_round`` leaves no node; and the auto stats."""
-    from ..executors import chunked, run_chunks
-
     refined: dict = {}
     stats: dict = {}
     rounds = 0

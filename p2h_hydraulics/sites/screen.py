@@ -21,7 +21,9 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from ..checks import pipe_vmax
+from ..physics import water
 from ..solver.compile import BranchKind, PlantControl
+from ..solver.hydraulic import branch_pressure_drop
 from ..unit import design_feedin
 from ..units import BAR
 
@@ -39,9 +41,6 @@ class Linear:
     """
 
     def __init__(self, setup, case):
-        from ..physics import water
-        from ..solver.hydraulic import branch_pressure_drop
-
         comp, st, base, th = case.comp, case.state, case.base, setup.th
         self.th, self.spec = th, setup.spec
         n = comp.n_nodes
@@ -223,8 +222,6 @@ def _abs_limit(m0, v, vmax, v_per_m, base, tol):
 
 def screen_case(setup, i: int, nodes: list[str]):
     """(max heat [W], binding code, pump head [bar]) per node in load case ``i``."""
-    from ..physics import water
-
     lin = setup.linear(i)
     case = setup.cases[i]
     q_max = setup.spec.q_max_w

@@ -33,6 +33,7 @@ from ..findings import (
     priorities,
     sort_findings,
 )
+from ..solver import compile_network, solve_compiled
 from ..solver.native import SolverOptions, predict_state
 from ..unit import P2HUnit, design_feedin, feedin_table, pump_head_needed_pa, to_feedin_rows
 from ..units import BAR, ZERO_CELSIUS_K
@@ -114,8 +115,6 @@ class Setup:
     """Compiled load cases, base solves and node-independent findings (one per process)."""
 
     def __init__(self, spec: Spec):
-        from ..solver import compile_network, solve_compiled
-
         t0 = time.perf_counter()
         self.spec = spec
         scen = spec.scenario
@@ -186,8 +185,6 @@ class Setup:
         """Solve the feed-in case of ``node`` at ``q_w`` in the load cases ``order`` (stop at
         the first one not permitted) and judge it with the checker's registry; ``into``: an
         earlier trial at ``q_w`` whose other load cases passed, completed in place."""
-        from ..solver import solve_compiled
-
         unit = self.unit_at(node, q_w)
         out = into if into is not None else Trial(q_w=q_w, feasible=True)
         for i in order:

@@ -1,7 +1,9 @@
 """Solvers: compile (model → arrays), native hydraulic/thermal/coupling, pandapipes backend."""
 
+from ..errors import BackendError
 from .compile import Compiled, compile_network
 from .native import SolverOptions, State, solve_compiled, solve_native
+from .pandapipes_backend import solve_pandapipes
 
 __all__ = ["Compiled", "compile_network", "SolverOptions", "State", "solve_compiled",
            "solve_native", "solve"]
@@ -47,16 +49,12 @@ def solve(network, backend: str = "native", warm=None, options=None, **kwargs):
     >>> bool(abs(gga.junctions["p_pa"] - res.junctions["p_pa"]).max() < 0.01)
     True
     """
-    from ..errors import BackendError
-
     if backend == "native":
         if kwargs:
             raise BackendError(f"unknown options for the native backend: {', '.join(kwargs)}")
         state = getattr(warm, "state", warm)
         return solve_native(network, warm=state, options=options)
     if backend == "pandapipes":
-        from .pandapipes_backend import solve_pandapipes
-
         if warm is not None or options is not None:
             raise BackendError("the pandapipes backend takes neither 'warm' nor 'options' (they "
                                "belong to the native solver); pass pandapipes options as "

@@ -55,6 +55,7 @@ from ..model.graph import active
 from ..physics import water
 from ..physics.friction import pressure_drop_pipe
 from ..results import Result, add_edge_units, energy_mass_balance, pump_table
+from ..units import P_ATM_PA
 from .compile import (
     BranchKind,
     ConsumerControl,
@@ -299,7 +300,6 @@ def _result(network, comp, net, loop: _OuterLoop, info: ConvergenceInfo, iters: 
     n_idx = pd.Index(comp.node_ids, name="id")
     junctions = pd.DataFrame({"p_pa": p, "t_k": t, "elevation_m": comp.elevation_m,
                               "side": comp.side}, index=n_idx)
-    from ..units import P_ATM_PA
 
     junctions["p_abs_pa"] = p + P_ATM_PA
     junctions["p_sat_pa"] = water.saturation_pressure(t) - P_ATM_PA
