@@ -160,6 +160,11 @@ def validate_units(network, units) -> None:
         The network the units connect to.
     units : list of P2HUnit
         The units.
+
+    Returns
+    -------
+    None
+        Returns only when every unit fits the network.
     """
     probs = []
     seen = set()
@@ -267,6 +272,10 @@ def design_flows(contexts: list[CaseContext]) -> None:
     ----------
     contexts : list of CaseContext
         One context per load case, base cases solved; changed in place.
+
+    Returns
+    -------
+    None
     """
     def demand(ctx):
         c = active(ctx.network_base.consumers)

@@ -76,7 +76,18 @@ class Finding:
 
 
 def clean_value(v):
-    """A number as a JSON value: numpy scalars as Python numbers, NaN/inf as None."""
+    """A number as a JSON value: numpy scalars as Python numbers, NaN/inf as None.
+
+    Parameters
+    ----------
+    v : object
+        Any value.
+
+    Returns
+    -------
+    object
+        ``v`` ready for ``json.dumps(..., allow_nan=False)``.
+    """
     if isinstance(v, float) and not math.isfinite(v):
         return None
     if hasattr(v, "item") and not isinstance(v, (str, bytes)):
@@ -97,7 +108,23 @@ def _rank(f: Finding, priority: dict[str, int], case_order: dict[str, int]):
 
 def sort_findings(findings, priority: dict[str, int] | None = None,
                   load_cases: list[str] | None = None) -> list[Finding]:
-    """Decisive first (see the module docstring)."""
+    """The findings decisive first (see the module docstring).
+
+    Parameters
+    ----------
+    findings : iterable of Finding
+        The findings.
+    priority : dict of str to int, optional
+        Rank of each check code (default: the registry order, ``priorities()``).
+    load_cases : list of str, optional
+        Load-case order for ties.
+
+    Returns
+    -------
+    list of Finding
+        Sorted: violations, warnings with a condition, warnings, ok; then by priority and
+        relative margin.
+    """
     if priority is None:
         priority = priorities()
     order = {n: i for i, n in enumerate(load_cases or [])}
@@ -105,7 +132,18 @@ def sort_findings(findings, priority: dict[str, int] | None = None,
 
 
 def decide(findings) -> str:
-    """The verdict from the findings."""
+    """The verdict from the findings (rules in the module docstring).
+
+    Parameters
+    ----------
+    findings : iterable of Finding
+        The findings of every check and load case.
+
+    Returns
+    -------
+    str
+        ``NOT_PERMITTED``, ``PERMITTED_WITH_CONDITIONS`` or ``PERMITTED``.
+    """
     if any(f.severity == "violation" for f in findings):
         return NOT_PERMITTED
     if any(f.condition for f in findings):
@@ -114,7 +152,18 @@ def decide(findings) -> str:
 
 
 def collect_conditions(findings) -> list[str]:
-    """One condition per (check, element): the one with the smallest margin, worst case named."""
+    """One condition per (check, element): the one with the smallest margin, worst case named.
+
+    Parameters
+    ----------
+    findings : iterable of Finding
+        The findings (violations are not conditions).
+
+    Returns
+    -------
+    list of str
+        The conditions, each with the load case where it is hardest.
+    """
     best: dict[tuple, Finding] = {}
     for f in findings:
         if not f.condition or f.severity == "violation":
@@ -147,7 +196,22 @@ WARNING_ONLY = ("flow_reversal", "pressure_gradient", "stagnant_pipes")
 
 
 def register(code: str, criterion: int, title: str = ""):
-    """Register a check function ``(ctx) -> list[Finding]`` under ``code`` (order = priority)."""
+    """Register a check function ``(ctx) -> list[Finding]`` under ``code``.
+
+    Parameters
+    ----------
+    code : str
+        The check's code (unique); registration order is the decisive-first priority.
+    criterion : int
+        Number of the criterion it implements.
+    title : str
+        One line on what it checks (default: the function's docstring).
+
+    Returns
+    -------
+    callable
+        The decorator (it returns the function unchanged).
+    """
     def deco(func):
         if code in REGISTRY:
             raise ValueError(f"check {code!r} registered twice")
@@ -157,12 +221,29 @@ def register(code: str, criterion: int, title: str = ""):
 
 
 def priorities() -> dict[str, int]:
-    """Decisive-first order of the check codes."""
+    """Decisive-first order of the check codes.
+
+    Returns
+    -------
+    dict of str to int
+        Check code → rank (0: most decisive), in registry order.
+    """
     return {c: i for i, c in enumerate(REGISTRY)}
 
 
 def clean_tree(o):
-    """``o`` with string keys, numpy scalars as Python numbers and NaN/inf as None (JSON-ready)."""
+    """``o`` made JSON-ready: string keys, numpy scalars as Python numbers, NaN/inf as None.
+
+    Parameters
+    ----------
+    o : object
+        Nested dicts, lists and tuples of values.
+
+    Returns
+    -------
+    object
+        The same structure, lists for tuples.
+    """
     if isinstance(o, dict):
         return {str(k): clean_tree(v) for k, v in o.items()}
     if isinstance(o, (list, tuple)):

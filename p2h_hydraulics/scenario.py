@@ -366,8 +366,23 @@ def _reader_text(exc: yaml.YAMLError) -> str:
 def load_scenario(path, load_network: bool = True) -> Scenario:
     """Read, validate and (by default) resolve a scenario file against its network.
 
-    Raises ``ScenarioError`` with ``file:line`` for unknown keys, wrong values, a missing network
-    file, units on nodes that do not exist and load-case overrides of unknown consumers.
+    Parameters
+    ----------
+    path : path-like
+        The scenario YAML file (read with a safe loader).
+    load_network : bool
+        Also read the network and check the units' nodes and load-case consumers against it.
+
+    Returns
+    -------
+    Scenario
+        The validated scenario.
+
+    Raises
+    ------
+    ScenarioError
+        With ``file:line`` for unknown keys, wrong values, a missing network file, units on
+        nodes that do not exist and load-case overrides of unknown consumers.
     """
     path = Path(path)
     try:

@@ -259,6 +259,22 @@ def design_feedin(unit: P2HUnit, required_supply_c: float,
 
     ``t_return_local_c`` (the return temperature at the unit's node, when known) is recorded for
     the inlet check; the outlet temperature and the heat-pump stage do not depend on it.
+
+    Parameters
+    ----------
+    unit : P2HUnit
+        The unit.
+    required_supply_c : float
+        Supply temperature the network needs [°C] (the unit's own ``required_supply_c``
+        overrides it).
+    t_return_local_c : float, optional
+        Return temperature at the unit's node [°C].
+
+    Returns
+    -------
+    FeedinDesign
+        Mode ("direct", "heat_pump", "too_cold"), outlet temperature, heat to the network,
+        heat-pump COP, lift and electricity, maximum inlet temperature.
     """
     if unit.required_supply_c is not None:
         required_supply_c = float(unit.required_supply_c)

@@ -171,7 +171,19 @@ def plift_bar(lift_pa, t_supply_k, h_return_m, h_supply_m) -> float:
 
 
 def to_pandapipes(network):
-    """A pandapipes net of ``network`` (fluid water, Colebrook, ambient = soil temperature)."""
+    """A pandapipes net of ``network`` (fluid water, Colebrook, ambient = soil temperature).
+
+    Parameters
+    ----------
+    network : Network
+        The native network (not modified).
+
+    Returns
+    -------
+    pandapipesNet
+        The net (element mapping in the module docstring); fields pandapipes does not know
+        are kept in extra columns, so ``from_pandapipes`` gives the network back.
+    """
     pp = pandapipes()
 
     s = network.settings
@@ -363,7 +375,26 @@ def from_pandapipes(net, name: str | None = None, validate: bool = True,
                     file: str | None = None):
     """A native ``Network`` of a pandapipes net (see the module docstring for the mapping).
 
-    Raises ``ModelError`` naming every element that has no native equivalent.
+    Parameters
+    ----------
+    net : pandapipesNet
+        The net (not modified).
+    name : str, optional
+        Network name (default: the net's).
+    validate : bool
+        Check the network (``ModelError`` listing every problem).
+    file : str, optional
+        File name used in error messages.
+
+    Returns
+    -------
+    Network
+        The network in SI units.
+
+    Raises
+    ------
+    ModelError
+        Naming every element that has no native equivalent.
     """
     problems: list[Problem] = []
     where = dict(file=file)

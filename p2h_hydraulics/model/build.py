@@ -224,7 +224,28 @@ def network_from_records(tables: dict[str, list[dict]], settings: dict | None = 
 
     Accepts the two-pipe form (``junctions``, ``pipes`` …) and the trench form (``nodes``,
     ``trenches``, consumers/plants/feed-ins with ``node``), see ``model.trench``.
-    Raises ``ModelError`` listing every problem found.
+
+    Parameters
+    ----------
+    tables : dict of str to list of dict
+        Records per table; field names may carry any unit suffix the schema knows
+        (``length_m``, ``length_km``, ``t_supply_c`` …).
+    settings : dict, optional
+        Network settings (soil temperature, name, …).
+    file : str, optional
+        File name used in error messages.
+    validate : bool
+        Check the network structure as well.
+
+    Returns
+    -------
+    Network
+        The network in SI units.
+
+    Raises
+    ------
+    ModelError
+        Listing every problem found.
     """
     problems: list[Problem] = []
     if not isinstance(tables, dict):

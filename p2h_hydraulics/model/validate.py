@@ -124,7 +124,18 @@ def _topology_problems(net) -> list[Problem]:
 
 
 def validate_network(net) -> None:
-    """Raise ``ModelError`` listing every structural problem of ``net``."""
+    """Raise ``ModelError`` listing every structural problem of ``net``.
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+
+    Returns
+    -------
+    None
+        Returns only when the network has no problem.
+    """
     probs = find_problems(net)
     if probs:
         raise ModelError(probs, file=net.source)

@@ -16,7 +16,18 @@ from ..unit import P2HUnit
 
 
 def trench_nodes(network) -> list[str]:
-    """Nodes ``N`` with both junctions ``N_s`` and ``N_r`` (in junction-table order)."""
+    """Nodes ``N`` with both junctions ``N_s`` and ``N_r`` (in junction-table order).
+
+    Parameters
+    ----------
+    network : Network
+        The network.
+
+    Returns
+    -------
+    list of str
+        The trench node ids.
+    """
     ids = set(map(str, network.junctions.index))
     out = []
     for j in network.junctions.index:
@@ -41,7 +52,18 @@ def candidate_pairs(network) -> dict[str, tuple[str, str]]:
     pandapipes) a supply-side junction ``S`` pairs with the return-side junction named like its
     twin (``return_S``, ``S_r``, … — the naming that pairs the most junctions), else with the
     one return-side junction at the same coordinates, else with the return junction of the
-    consumers it feeds (when they agree); the node id is then ``S``."""
+    consumers it feeds (when they agree); the node id is then ``S``.
+
+    Parameters
+    ----------
+    network : Network
+        The network.
+
+    Returns
+    -------
+    dict of str to tuple of str
+        Candidate node id → (supply junction, return junction).
+    """
     pairs = {n: (n + SUPPLY_SUFFIX, n + RETURN_SUFFIX) for n in trench_nodes(network)}
     taken = {j for pair in pairs.values() for j in pair}
     j = network.junctions
@@ -82,9 +104,28 @@ def placed(unit: P2HUnit, node: str, pair: tuple[str, str]) -> P2HUnit:
 
 
 def select_candidates(network, candidates=None, pairs=None) -> list[str]:
-    """Candidate nodes (``candidate_pairs``, or ``pairs`` when already known): all of them
-    (None), ids or glob patterns (a list, or one string with commas: ``"M1,M2,S*"``), or a
-    predicate ``f(node_id) -> bool``."""
+    """The candidate nodes chosen by ``candidates``.
+
+    Parameters
+    ----------
+    network : Network
+        The network.
+    candidates : None, str, list of str or callable
+        None (all of ``candidate_pairs``), ids or glob patterns (a list, or one string with
+        commas: ``"M1,M2,S*"``), or a predicate ``f(node_id) -> bool``.
+    pairs : dict, optional
+        ``candidate_pairs(network)`` when already known.
+
+    Returns
+    -------
+    list of str
+        The chosen node ids, without repeats.
+
+    Raises
+    ------
+    ScenarioError
+        Naming ids that are no candidate (with close matches) and patterns that match none.
+    """
     nodes = list(pairs if pairs is not None else candidate_pairs(network))
     if candidates is None:
         chosen = nodes

@@ -27,7 +27,25 @@ FEEDIN_DT_MIN_K = 5.0
 
 
 def element_flows(comp: Compiled, t_k: np.ndarray, h: np.ndarray) -> dict:
-    """Consumer and feed-in mass flows and outlet laws from node temperatures/enthalpies."""
+    """Consumer and feed-in mass flows and outlet laws from node temperatures/enthalpies.
+
+    Parameters
+    ----------
+    comp : Compiled
+        The compiled network.
+    t_k : ndarray
+        Node temperatures [K].
+    h : ndarray
+        Node specific enthalpies [J/kg].
+
+    Returns
+    -------
+    dict
+        ``m_c`` consumer flows [kg/s], ``c_fixed_h`` / ``c_h_out`` (return-setpoint consumers
+        and their outlet enthalpy), ``c_dh`` enthalpy drop of the others [J/kg], ``c_clamped``,
+        ``m_f`` feed-in flows [kg/s], ``f_clamped`` (inlet within ``FEEDIN_DT_MIN_K`` of the
+        outlet).
+    """
     t_s = t_k[comp.c_sup]
     h_s = h[comp.c_sup]
     ctrl = comp.c_control
@@ -58,19 +76,62 @@ def element_flows(comp: Compiled, t_k: np.ndarray, h: np.ndarray) -> dict:
 
 
 def nodal_demand(comp: Compiled, fl: dict) -> np.ndarray:
-    """Fixed withdrawal per node [kg/s] (negative = injection)."""
+    """Fixed withdrawal per node [kg/s] (negative = injection).
+
+    Parameters
+    ----------
+    comp : Compiled
+        The compiled network.
+    fl : dict
+        ``element_flows`` of the current temperatures.
+
+    Returns
+    -------
+    ndarray
+        Withdrawal per node by consumers, feed-ins and fixed mass flows [kg/s].
+    """
     nodes = (comp.c_sup, comp.c_ret, comp.f_sup, comp.f_ret, comp.m_node)
     flows = (fl["m_c"], -fl["m_c"], -fl["m_f"], fl["m_f"], comp.m_mdot_kg_s)
     return np.bincount(np.concatenate(nodes), np.concatenate(flows), comp.n_nodes)
 
 
 def node_injection(comp: Compiled, mdot_b: np.ndarray, demand: np.ndarray) -> np.ndarray:
-    """Flow each node must receive from outside the branches [kg/s] (plants, references)."""
+    """Flow each node must receive from outside the branches [kg/s] (plants, references).
+
+    Parameters
+    ----------
+    comp : Compiled
+        The compiled network.
+    mdot_b : ndarray
+        Branch mass flows [kg/s].
+    demand : ndarray
+        ``nodal_demand`` [kg/s].
+
+    Returns
+    -------
+    ndarray
+        Net inflow from outside per node [kg/s] (zero at free nodes when balanced).
+    """
     return comp.incidence.T @ mdot_b + demand
 
 
 def critical_point_update(comp: Compiled, p: np.ndarray, m_c: np.ndarray) -> float:
-    """Lift correction [Pa] that gives the worst consumer exactly its Δp_min (0 if none)."""
+    """Lift correction [Pa] that gives the worst consumer exactly its Δp_min.
+
+    Parameters
+    ----------
+    comp : Compiled
+        The compiled network.
+    p : ndarray
+        Node pressures [Pa].
+    m_c : ndarray
+        Consumer flows [kg/s] (consumers without flow are left out).
+
+    Returns
+    -------
+    float
+        The change of the critical-point plants' lift [Pa]; 0 without such a plant.
+    """
     if not np.any(comp.pl_control == PlantControl.CRITICAL_POINT):
         return 0.0
     use = m_c > 0

@@ -31,3 +31,25 @@ def test_docstring_examples(name, monkeypatch):
     result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
                              verbose=False)
     assert result.attempted > 0 and result.failed == 0, result
+
+
+DOCUMENTED = ["p2h_hydraulics", "p2h_hydraulics.evaluation", "p2h_hydraulics.check",
+              "p2h_hydraulics.findings", "p2h_hydraulics.sites", "p2h_hydraulics.solver.elements",
+              "p2h_hydraulics.solver.workspace"]
+
+
+@pytest.mark.parametrize("name", DOCUMENTED)
+def test_public_functions_document_parameters_and_returns(name):
+    """Every function these modules export has numpydoc Parameters and Returns sections."""
+    import inspect
+
+    mod = importlib.import_module(name)
+    missing = []
+    for name in mod.__all__:
+        obj = getattr(mod, name)
+        if inspect.isfunction(obj) and inspect.signature(obj).parameters:
+            doc = inspect.getdoc(obj) or ""
+            for section in ("Parameters\n----------", "Returns\n-------"):
+                if section not in doc:
+                    missing.append(f"{name}: {section.splitlines()[0]}")
+    assert not missing, missing
