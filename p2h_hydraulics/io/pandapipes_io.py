@@ -56,6 +56,7 @@ pandapipes is imported lazily: ``import p2h_hydraulics`` does not import it.
 from __future__ import annotations
 
 import math
+import os
 from collections import Counter
 from pathlib import Path
 
@@ -102,7 +103,7 @@ ZERO_LENGTH_PIPE_M = 1e-3
 def pandapipes():
     """The pandapipes module (imported on first use), or a BackendError if it is missing."""
     try:
-        import pandapipes as pp
+        import pandapipes as pp  # heavy: imported on first use (not at package import)
     except ImportError as exc:  # pragma: no cover - pandapipes is a dependency
         raise BackendError(f"pandapipes is not installed ({exc}); install it to use the "
                            "pandapipes backend or pandapipes files") from None
@@ -116,6 +117,7 @@ def restore_matplotlib_renderer() -> None:
     whose graphics context holds the cap style as a plain string — every later SVG or PDF of
     the process then fails inside matplotlib (``'str' object has no attribute 'name'``)."""
     try:
+        # only needed once pandapipes has replaced the renderer: not at package import
         from matplotlib.backend_bases import GraphicsContextBase, RendererBase
     except ImportError:  # pragma: no cover - matplotlib is a dependency
         return
@@ -133,6 +135,7 @@ def ambient_offset_pa(height_m) -> np.ndarray:
 
     ``p_ours = p_pandapipes + ambient_offset_pa(height)`` for a junction at ``height``.
     """
+    # heavy: pandapipes is imported on first use (not at package import)
     from pandapipes.component_models.component_toolbox import p_correction_height_air
 
     h = np.asarray(height_m, dtype=float)
@@ -535,8 +538,7 @@ def _pipes_from(net, jid, ends, recs) -> None:
 def _library_pump(name):
     """A pump standard type of pandapipes' own library (``std_types/library/Pump``) by name;
     None when there is none (nets saved without their standard types refer to these)."""
-    import os
-
+    # heavy: pandapipes is imported on first use (not at package import)
     from pandapipes.std_types.std_type_class import PumpStdType
 
     pp = pandapipes()

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 BRANCH_TABLES = {
     "pipes": ("from_junction", "to_junction"),
@@ -80,9 +82,6 @@ def pipe_components(net) -> np.ndarray:
 
     Uses scipy's sparse connected components: fast enough for 100k-junction networks.
     """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
     index = net.junctions.index
     n = len(index)
     rows, cols = [], []

@@ -7,6 +7,7 @@ candidate)."""
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 
 from ..errors import ScenarioError
@@ -145,8 +146,6 @@ def select_candidates(network, candidates=None, pairs=None) -> list[str]:
             elif c in known:
                 chosen.append(c)
             else:
-                import difflib
-
                 close = difflib.get_close_matches(c, nodes, n=3)
                 probs.append(f"node '{c}' is not a candidate node of the network (needs "
                              f"junctions {c}{SUPPLY_SUFFIX} and {c}{RETURN_SUFFIX}, or a "

@@ -102,7 +102,7 @@ def solve_pandapipes(network, *, fluid: str = "water", max_outer: int = 40,
     ``ConvergenceError`` when pandapipes or the outer loop does not converge.
     """
     pandapipes()
-    from pandapipes.pf.pipeflow_setup import default_options
+    from pandapipes.pf.pipeflow_setup import default_options  # heavy: on first use
 
     unknown = set(pipeflow_options) - set(default_options)
     if unknown:
@@ -163,6 +163,7 @@ def _check_supported(network, comp) -> bool:
 
 def if97_fluid():
     """A pandapipes liquid whose ρ, μ, c_p interpolate the native IF97 table (``physics.water``)."""
+    # heavy: pandapipes is imported on first use (not at package import)
     from pandapipes.properties.fluids import Fluid, FluidPropertyInterExtra, get_fluid
 
     lib = pandapipes().create_empty_network(fluid="water")
@@ -262,7 +263,7 @@ def run_pipeflow(net, opts: dict, outer_it: int = 1) -> int:
     """One pandapipes.pipeflow (retried with damped steps if the bidirectional iteration does
     not converge); its Newton iterations. PipeflowNotConverged → ConvergenceError."""
     pp = pandapipes()
-    from pandapipes.pf.pipeflow_setup import PipeflowNotConverged
+    from pandapipes.pf.pipeflow_setup import PipeflowNotConverged  # heavy: on first use
 
     attempts = [opts]
     if opts["mode"] == "bidirectional" and "alpha" not in opts and \
