@@ -6,7 +6,7 @@ Public API (everything else is internal)::
     net = p2h.load_network("networks/small_demo.json")
     res = p2h.solve(net)                                   # → Result
     rep = p2h.check_integration("scenarios/3g_liquid_small_hp.yaml")   # → Report
-    sites = p2h.compare_sites("scenarios/3g_liquid_small_hp.yaml", refine=4)
+    sites = p2h.compare_sites("scenarios/3g_liquid_small_hp.yaml", candidates="T*", refine=4)
     year = p2h.run_annual("scenarios/annual_3g.yaml")      # → AnnualResult
 
 - ``load_network(path)`` / ``save_network(net, path)``: native JSON, CSV folder, GeoJSON,

@@ -3,7 +3,7 @@
 What to call::
 
     from p2h_hydraulics import compare_sites
-    res = compare_sites("scenarios/3g_liquid_small_hp.yaml", candidates="S*", refine=4)
+    res = compare_sites("scenarios/3g_liquid_small_hp.yaml", candidates="T*", refine=4)
     res.table          # one row per node, best first (capacity_kw, limited_by, …)
     res.to_csv("sites.csv")
 
