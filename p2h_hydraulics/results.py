@@ -197,7 +197,18 @@ def _unit_columns(names, values) -> dict:
 
 
 def add_edge_units(df: pd.DataFrame) -> pd.DataFrame:
-    """Add bar/°C/kW columns (after the SI ones, in column order; one concatenation)."""
+    """Add bar/°C/kW columns (after the SI ones, in column order; one concatenation).
+
+    Parameters
+    ----------
+    df : DataFrame
+        A result table with SI columns.
+
+    Returns
+    -------
+    DataFrame
+        The table with ``_bar``/``_c``/``_kw`` columns added.
+    """
     new = _unit_columns(df.columns, lambda c: df[c].to_numpy())
     if not new:
         return df
@@ -212,7 +223,28 @@ def _frame(cols: dict, index: pd.Index) -> pd.DataFrame:
 
 def build_result(comp, state, fl, info: ConvergenceInfo, hyd_iters: int = 0,
                  backend: str = "native") -> Result:
-    """Assemble the Result of the native solver from the final state."""
+    """Assemble the Result of the native solver from the final state.
+
+    Parameters
+    ----------
+    comp : Compiled
+        The compiled network.
+    state : State
+        The final state.
+    fl : dict
+        ``elements.element_flows`` of the final temperatures.
+    info : ConvergenceInfo
+        Convergence of the solve.
+    hyd_iters : int
+        Hydraulic iterations in total.
+    backend : str
+        Name of the backend.
+
+    Returns
+    -------
+    Result
+        The result tables, balances and convergence.
+    """
 
     p, h, m = state.p, state.h, state.mdot_b
     t = water.temperature_from_enthalpy(h)
@@ -296,7 +328,26 @@ def build_result(comp, state, fl, info: ConvergenceInfo, hyd_iters: int = 0,
 
 def pump_table(comp, m, p, t, rho) -> pd.DataFrame | None:
     """Booster pumps: flow, lift (discharge − suction pressure) and hydraulic power; None
-    without pumps."""
+    without pumps.
+
+    Parameters
+    ----------
+    comp : Compiled
+        The compiled network.
+    m : ndarray
+        Branch flows [kg/s].
+    p : ndarray
+        Node pressures [Pa].
+    t : ndarray
+        Node temperatures [K].
+    rho : ndarray
+        Branch densities [kg/m³].
+
+    Returns
+    -------
+    DataFrame or None
+        One row per pump.
+    """
     b = comp.pump_b
     if not len(b):
         return None
@@ -310,7 +361,28 @@ def pump_table(comp, m, p, t, rho) -> pd.DataFrame | None:
 
 
 def energy_mass_balance(comp, state, fl, inj, h_out, branch, plant, feedins, consumers) -> dict:
-    """Mass residual at free junctions and the energy balance heat in = consumers + losses."""
+    """Mass residual at free junctions and the energy balance heat in = consumers + losses.
+
+    Parameters
+    ----------
+    comp : Compiled
+        The compiled network.
+    state : State
+        The final state.
+    fl : dict
+        Element flows.
+    inj : ndarray
+        Injection per node [kg/s].
+    h_out : ndarray
+        Branch outlet enthalpies [J/kg].
+    branch, plant, feedins, consumers : DataFrame
+        The result tables.
+
+    Returns
+    -------
+    dict
+        Residuals and heat flows of the balance (``mass_max_kg_s``, ``energy_rel`` …).
+    """
     h = state.h
     fixed = np.zeros(comp.n_nodes, dtype=bool)
     fixed[comp.pl_sup] = fixed[comp.pl_ret] = True

@@ -310,7 +310,22 @@ def _validation_problems(exc: ValidationError, data, lines: _Lines, file: str) -
 
 def parse_scenario_text(text: str, file: str = "<scenario>",
                         base_dir: Path | None = None) -> tuple[Scenario, _Lines]:
-    """Validate scenario YAML text; returns (scenario, line map). Raises ScenarioError."""
+    """Validate scenario YAML text (``ScenarioError`` with ``file:line`` for every problem).
+
+    Parameters
+    ----------
+    text : str
+        The YAML text.
+    file : str
+        File name for messages.
+    base_dir : Path, optional
+        Folder the network path is relative to.
+
+    Returns
+    -------
+    tuple
+        (Scenario, line map of the keys).
+    """
     try:
         loader = yaml.SafeLoader(text)  # checks the characters: raises ReaderError
     except yaml.YAMLError as exc:

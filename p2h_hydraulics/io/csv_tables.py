@@ -410,7 +410,20 @@ def _settings_records(path: Path, smap: SourceMap, problems: list[Problem]) -> d
 
 
 def read_csv_network(path, validate: bool = True):
-    """Read a network from a folder of CSV tables (see the module docstring for the rules)."""
+    """Read a network from a folder of CSV tables (see the module docstring for the rules).
+
+    Parameters
+    ----------
+    path : path-like
+        The folder.
+    validate : bool
+        Check the network (``ModelError`` listing every problem).
+
+    Returns
+    -------
+    Network
+        The network (SI).
+    """
     folder = Path(path)
     if not folder.exists():
         raise InputFileError(f"{folder}: folder not found")
@@ -507,6 +520,20 @@ def write_csv_network(net, path, inputs=()) -> Path:
     Each file is written atomically; files of known tables that ``net`` does not have (left from
     an earlier write) are removed. Refuses to write into a path that is one of ``inputs`` (or a
     protected input) and refuses to replace an input file inside the folder.
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+    path : path-like
+        The folder.
+    inputs : iterable of path-like
+        Input files of the run (refused as the target).
+
+    Returns
+    -------
+    Path
+        The folder.
     """
     folder = Path(path)
     guarded = {Path(p).resolve() for p in (*inputs, *protected_paths()) if p is not None}

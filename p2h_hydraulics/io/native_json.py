@@ -34,7 +34,18 @@ VERSION = 1
 
 
 def read_json(path) -> object:
-    """Parse a JSON file into Python objects, with a clear error (file:line:col) on failure."""
+    """Parse a JSON file into Python objects, with a clear error (file:line:col) on failure.
+
+    Parameters
+    ----------
+    path : path-like
+        The file.
+
+    Returns
+    -------
+    object
+        The parsed JSON.
+    """
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -85,7 +96,22 @@ def _no_duplicate_keys(pairs: list) -> dict:
 
 
 def network_from_document(doc, file: str | None = None, validate: bool = True):
-    """Build a network from a parsed native document."""
+    """Build a network from a parsed native document.
+
+    Parameters
+    ----------
+    doc : dict
+        The parsed native document.
+    file : str, optional
+        File name for messages.
+    validate : bool
+        Check the network (``ModelError`` listing every problem).
+
+    Returns
+    -------
+    Network
+        The network (SI).
+    """
     if not isinstance(doc, dict):
         raise InputFileError("expected a JSON object with network tables at the top level",
                              file=file)
@@ -106,12 +132,36 @@ def network_from_document(doc, file: str | None = None, validate: bool = True):
 
 
 def load_json_network(path, validate: bool = True):
-    """Read a native JSON network file."""
+    """Read a native JSON network file.
+
+    Parameters
+    ----------
+    path : path-like
+        The file.
+    validate : bool
+        Check the network (``ModelError`` listing every problem).
+
+    Returns
+    -------
+    Network
+        The network (SI).
+    """
     return network_from_document(read_json(path), file=str(path), validate=validate)
 
 
 def json_value(v):
-    """A table cell as a JSON value: numpy scalars as Python numbers, NaN as None."""
+    """A table cell as a JSON value: numpy scalars as Python numbers, NaN as None.
+
+    Parameters
+    ----------
+    v : object
+        A table cell.
+
+    Returns
+    -------
+    object
+        The JSON value.
+    """
     if isinstance(v, float) and math.isnan(v):
         return None
     if hasattr(v, "item"):
@@ -122,7 +172,18 @@ def json_value(v):
 
 
 def network_to_document(net) -> dict:
-    """The native JSON document (canonical SI field names) of ``net``."""
+    """The native JSON document (canonical SI field names) of ``net``.
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+
+    Returns
+    -------
+    dict
+        The native document.
+    """
     doc: dict = {"format": FORMAT, "version": VERSION}
     doc["settings"] = {a.name: json_value(net.settings.get(a.name, a.default)) for a in SETTINGS}
     for table in TABLES:
@@ -135,6 +196,21 @@ def network_to_document(net) -> dict:
 
 
 def write_json_network(net, path, inputs=()) -> Path:
-    """Write ``net`` as a native JSON file (atomically)."""
+    """Write ``net`` as a native JSON file (atomically).
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+    path : path-like
+        The target.
+    inputs : iterable of path-like
+        Input files of the run (refused as the target).
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
     text = json.dumps(network_to_document(net), indent=1, allow_nan=False)
     return write_text_atomic(path, text + "\n", inputs)

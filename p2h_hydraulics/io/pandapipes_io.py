@@ -134,6 +134,16 @@ def ambient_offset_pa(height_m) -> np.ndarray:
     """Ambient pressure at ``height_m`` minus the sea-level standard atmosphere [Pa].
 
     ``p_ours = p_pandapipes + ambient_offset_pa(height)`` for a junction at ``height``.
+
+    Parameters
+    ----------
+    height_m : float or array_like
+        Junction heights [m].
+
+    Returns
+    -------
+    ndarray
+        The offset [Pa].
     """
     # heavy: pandapipes is imported on first use (not at package import)
     from pandapipes.component_models.component_toolbox import p_correction_height_air
@@ -147,7 +157,18 @@ def ambient_offset_pa(height_m) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------
 
 def initial_temperatures(network) -> tuple[float, float]:
-    """(supply-side, return-side) start temperatures [K] for pandapipes' iterations."""
+    """(supply-side, return-side) start temperatures [K] for pandapipes' iterations.
+
+    Parameters
+    ----------
+    network : Network
+        The network.
+
+    Returns
+    -------
+    tuple of float
+        Supply-side and return-side start temperatures [K].
+    """
     plants = network.plants
     t_sup = network.settings.get("t_initial_k", np.nan)
     if not np.isfinite(t_sup):
@@ -160,7 +181,18 @@ def initial_temperatures(network) -> tuple[float, float]:
 
 def start_lift(row) -> float:
     """The lift a plant starts from [Pa]: p_supply − p_return (control p_supply), else lift_pa
-    (3 bar when empty)."""
+    (3 bar when empty).
+
+    Parameters
+    ----------
+    row : Series
+        A plant row.
+
+    Returns
+    -------
+    float
+        Lift [Pa].
+    """
     if row["control"] == "p_supply":
         return float(row["p_supply_pa"] - row["p_return_pa"])
     return float(row["lift_pa"]) if np.isfinite(row["lift_pa"]) else 3e5
@@ -168,7 +200,22 @@ def start_lift(row) -> float:
 
 def plift_bar(lift_pa, t_supply_k, h_return_m, h_supply_m) -> float:
     """pandapipes' ``plift_bar`` that gives the pressure difference ``lift_pa`` between the
-    plant's junctions (its pump model adds ρ g (h_return − h_supply))."""
+    plant's junctions (its pump model adds ρ g (h_return − h_supply)).
+
+    Parameters
+    ----------
+    lift_pa : float
+        The lift wanted [Pa].
+    t_supply_k : float
+        Supply temperature [K] (water density).
+    h_return_m, h_supply_m : float
+        Heights of the plant's junctions [m].
+
+    Returns
+    -------
+    float
+        pandapipes' ``plift_bar``.
+    """
     rho = water.density(t_supply_k)
     return (lift_pa - rho * G * (h_return_m - h_supply_m)) / 1e5
 
@@ -257,7 +304,20 @@ def to_pandapipes(network):
 
 
 def feedin_start_flow(row, t_return_guess_k: float) -> float:
-    """Mass flow of a feed-in for pandapipes: the fixed flow, or q / Δh at a guessed inlet."""
+    """Mass flow of a feed-in for pandapipes: the fixed flow, or q / Δh at a guessed inlet.
+
+    Parameters
+    ----------
+    row : Series
+        A feed-in row.
+    t_return_guess_k : float
+        Guessed inlet temperature [K].
+
+    Returns
+    -------
+    float
+        Mass flow [kg/s].
+    """
     if row["control"] == "mdot":
         return float(row["mdot_kg_s"])
     t_in = min(t_return_guess_k, row["t_out_k"] - 1.0)
@@ -271,7 +331,18 @@ _PUMP_SCALE = np.array([1e5 * 3600.0**k for k in range(4)])
 
 
 def pump_reg_par(row) -> list[float]:
-    """pandapipes ``reg_par`` (bar over m³/h, highest power first) of a pump record."""
+    """pandapipes ``reg_par`` (bar over m³/h, highest power first) of a pump record.
+
+    Parameters
+    ----------
+    row : Series
+        A pump row.
+
+    Returns
+    -------
+    list of float
+        Polynomial coefficients.
+    """
     c = np.array([float(row[k]) for k in _PUMP_COLUMNS]) / _PUMP_SCALE
     return [float(x) for x in c[::-1]]
 
@@ -781,7 +852,20 @@ def _settings_from(net, junc, name) -> dict:
 # ---------------------------------------------------------------------------------------------
 
 def read_pandapipes_json(path, validate: bool = True):
-    """Read a net saved with ``pandapipes.to_json`` and convert it to a native ``Network``."""
+    """Read a net saved with ``pandapipes.to_json`` and convert it to a native ``Network``.
+
+    Parameters
+    ----------
+    path : path-like
+        The file.
+    validate : bool
+        Check the network (``ModelError`` listing every problem).
+
+    Returns
+    -------
+    Network
+        The network (SI).
+    """
     pp = pandapipes()
     path = Path(path)
     if not path.is_file():
@@ -795,7 +879,22 @@ def read_pandapipes_json(path, validate: bool = True):
 
 
 def write_pandapipes_json(net, path, inputs=()) -> Path:
-    """Write ``net`` (a native ``Network`` or a pandapipes net) as pandapipes JSON, atomically."""
+    """Write ``net`` (a native ``Network`` or a pandapipes net) as pandapipes JSON, atomically.
+
+    Parameters
+    ----------
+    net : Network
+        A native network or a pandapipes net.
+    path : path-like
+        The target.
+    inputs : iterable of path-like
+        Input files of the run (refused as the target).
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
     pp = pandapipes()
     ppnet = to_pandapipes(net) if isinstance(net, Network) else net
     return write_text_atomic(path, pp.to_json(ppnet), inputs)

@@ -11,7 +11,24 @@ from .geojson import write_geojson_result
 def write_result(result, path, inputs=(), network=None) -> Path:
     """Write ``result`` to ``path``: ``.json`` → one document; ``.geojson`` → features placed
     at the junctions of ``network`` (required there); otherwise a folder of CSV tables
-    (junctions.csv, pipes.csv, …, summary.csv). Files are written atomically."""
+    (junctions.csv, pipes.csv, …, summary.csv). Files are written atomically.
+
+    Parameters
+    ----------
+    result : Result
+        The solve result.
+    path : path-like
+        ``.json``, ``.geojson`` or a folder.
+    inputs : iterable of path-like
+        Input files of the run (never overwritten).
+    network : Network, optional
+        The network (its coordinates; needed for GeoJSON).
+
+    Returns
+    -------
+    Path
+        The file or folder written.
+    """
     path = Path(path)
     if path.suffix.lower() == ".json":
         return result.to_json(path, inputs)

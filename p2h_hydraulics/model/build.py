@@ -56,7 +56,24 @@ def _unit_hint(a: Attr, v: float) -> str | None:
 
 
 def convert_value(a: Attr, raw: Any, sfx: str, where: dict) -> tuple[Any, Problem | None]:
-    """Convert one raw file value to the canonical SI value of attribute ``a``."""
+    """Convert one raw file value to the canonical SI value of attribute ``a``.
+
+    Parameters
+    ----------
+    a : Attr
+        The schema attribute.
+    raw : object
+        The value as read from the file.
+    sfx : str
+        The unit suffix it was given with (e.g. "mm").
+    where : dict
+        File, table, element and field, for the problem message.
+
+    Returns
+    -------
+    tuple
+        (SI value, None) or (None, Problem).
+    """
     if a.kind in ("str", "ref"):
         if isinstance(raw, bool) or isinstance(raw, (dict, list)):
             return None, Problem("expected a text id or name", value=raw, **where)
@@ -108,7 +125,24 @@ def convert_value(a: Attr, raw: Any, sfx: str, where: dict) -> tuple[Any, Proble
 
 def build_table(table: str, records: list[dict], file: str | None,
                 problems: list[Problem]) -> pd.DataFrame:
-    """Canonical DataFrame for one table from raw records; appends problems found."""
+    """Canonical DataFrame for one table from raw records; appends problems found.
+
+    Parameters
+    ----------
+    table : str
+        The table name.
+    records : list of dict
+        Raw records (field names with unit suffixes).
+    file : str or None
+        File name for problems.
+    problems : list of Problem
+        Problems found are appended here.
+
+    Returns
+    -------
+    DataFrame
+        The table with canonical SI columns, indexed by id.
+    """
     attrs = TABLES[table]
     names = _name_map(attrs)
     rows: list[dict] = []
@@ -192,7 +226,22 @@ def build_table(table: str, records: list[dict], file: str | None,
 
 
 def build_settings(raw: dict | None, file: str | None, problems: list[Problem]) -> dict:
-    """Canonical settings dict from raw file settings."""
+    """Canonical settings dict from raw file settings.
+
+    Parameters
+    ----------
+    raw : dict or None
+        Settings as read from the file.
+    file : str or None
+        File name for problems.
+    problems : list of Problem
+        Problems found are appended here.
+
+    Returns
+    -------
+    dict
+        Canonical settings (SI).
+    """
     out = default_settings()
     if raw is None:
         return out

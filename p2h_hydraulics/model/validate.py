@@ -14,7 +14,18 @@ from .schema import REF_COLUMNS
 
 
 def find_problems(net) -> list[Problem]:
-    """Every structural problem of ``net`` (empty list when valid)."""
+    """Every structural problem of ``net`` (empty list when valid).
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+
+    Returns
+    -------
+    list of Problem
+        Every structural problem (empty when valid).
+    """
     probs = reference_problems(net)
     probs += _self_loop_problems(net)
     probs += _control_problems(net)
@@ -30,7 +41,18 @@ def find_problems(net) -> list[Problem]:
 
 
 def reference_problems(net) -> list[Problem]:
-    """Elements that refer to junctions that do not exist."""
+    """Elements that refer to junctions that do not exist.
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+
+    Returns
+    -------
+    list of Problem
+        Elements that refer to junctions that do not exist.
+    """
     f = net.source
     probs: list[Problem] = []
     junctions = set(net.junctions.index)

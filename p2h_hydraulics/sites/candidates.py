@@ -96,7 +96,22 @@ def candidate_pairs(network) -> dict[str, tuple[str, str]]:
 
 
 def placed(unit: P2HUnit, node: str, pair: tuple[str, str]) -> P2HUnit:
-    """``unit`` connected at candidate ``node`` (its trench node, or its junction pair)."""
+    """``unit`` connected at candidate ``node`` (its trench node, or its junction pair).
+
+    Parameters
+    ----------
+    unit : P2HUnit
+        The template unit.
+    node : str
+        The candidate node.
+    pair : tuple of str
+        Its (supply, return) junctions.
+
+    Returns
+    -------
+    P2HUnit
+        A copy connected at the node.
+    """
     if pair == (node + SUPPLY_SUFFIX, node + RETURN_SUFFIX):
         return unit.model_copy(update={"node": node, "supply_junction": None,
                                        "return_junction": None})

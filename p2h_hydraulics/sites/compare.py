@@ -285,6 +285,27 @@ def auto_round(ranked: list[str], screened: dict, refined: dict, best: int, q_ma
     ``_AUTO_SAFETY``, at least ``_AUTO_MIN_FACTOR``: the screen is linear and ignores thermal
     limits, so it mostly overestimates, but flow spreading to parallel paths makes it
     underestimate some nodes.
+
+    Parameters
+    ----------
+    ranked : list of str
+        Nodes in screened order.
+    screened : dict
+        Screen result per node (``q_w`` …).
+    refined : dict
+        Full-solve rows of the nodes refined so far.
+    best : int
+        How many of the best nodes must be settled.
+    q_max_w : float
+        Search limit [W].
+    tol_w : float
+        Capacity tolerance [W].
+
+    Returns
+    -------
+    tuple
+        (nodes still to solve, figures: ``best``, ``screen_allowance``,
+        ``best_capacity_kw``, ``unsolved_possible_ties``).
     """
     caps = sorted((r["capacity_kw"] * 1e3 for r in refined.values()), reverse=True)
     ratios = [r["capacity_kw"] * 1e3 / max(screened[n]["q_w"], tol_w)

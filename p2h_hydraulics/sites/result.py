@@ -110,6 +110,19 @@ class SitesResult:
 
 
 def rank_table(rows: list[dict]) -> pd.DataFrame:
+    """The ranked site table: solved nodes by capacity, then screened nodes by estimate.
+
+    Parameters
+    ----------
+    rows : list of dict
+        One row per node (``node``, ``capacity_kw``, ``method``, ``screen_kw`` …).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by node, with ``rank`` and the columns of ``SitesResult``; ties broken by
+        pump head, return temperature and id.
+    """
     df = pd.DataFrame(rows).set_index("node")
     for c in _COLUMNS:
         if c not in df.columns and c != "rank":

@@ -221,7 +221,23 @@ def _abs_limit(m0, v, vmax, v_per_m, base, tol):
 
 
 def screen_case(setup, i: int, nodes: list[str]):
-    """(max heat [W], binding code, pump head [bar]) per node in load case ``i``."""
+    """(max heat [W], binding code, pump head [bar]) per node in load case ``i``.
+
+    Parameters
+    ----------
+    setup : Setup
+        This process's setup.
+    i : int
+        Load case index.
+    nodes : list of str
+        Candidate nodes.
+
+    Returns
+    -------
+    tuple of ndarray
+        Screened capacity [W], binding check code (None: the search limit) and pump head
+        needed [bar] per node.
+    """
     lin = setup.linear(i)
     case = setup.cases[i]
     q_max = setup.spec.q_max_w

@@ -33,7 +33,22 @@ _MAX_TRIALS = 30  # full-solve trials per node at most
 
 
 def refine_node(setup: Setup, node: str, seed: dict) -> dict:
-    """Capacity of ``node`` by full solves, from its screen ``seed`` (see the module doc)."""
+    """Capacity of ``node`` by full solves, from its screen ``seed`` (see the module doc).
+
+    Parameters
+    ----------
+    setup : Setup
+        This process's setup (``worker.Setup``).
+    node : str
+        The candidate node.
+    seed : dict
+        Its screen result (``q_w``, ``order`` of the load cases …).
+
+    Returns
+    -------
+    dict
+        The node's row of the site table.
+    """
     return NodeSearch(setup, node, seed).run()
 
 
@@ -213,7 +228,20 @@ def _roots(prev: Trial | None, lo: Trial) -> dict:
 
 def extrapolated(prev: Trial | None, lo: Trial) -> float | None:
     """The nearest of ``_roots`` over the criteria and load cases; None when no margin
-    falls."""
+    falls.
+
+    Parameters
+    ----------
+    prev : Trial or None
+        The trial before ``lo`` on the same side.
+    lo : Trial
+        A permitted trial.
+
+    Returns
+    -------
+    float or None
+        Estimated capacity [W].
+    """
     roots = _roots(prev, lo)
     return min(roots.values()) if roots else None
 
@@ -222,7 +250,20 @@ def at_zero(setup: Setup, t: Trial) -> Trial:
     """The margins of ``t``'s worst elements without the feed-in, as a trial at 0 W, where
     the base case knows them: pipe velocities (the screen's base margins). With them the
     first full trial gives a secant through the origin — where the screen's linear model
-    is off (flow shifting to parallel paths as friction grows), a better next probe."""
+    is off (flow shifting to parallel paths as friction grows), a better next probe.
+
+    Parameters
+    ----------
+    setup : Setup
+        This process's setup.
+    t : Trial
+        The first full trial.
+
+    Returns
+    -------
+    Trial
+        A trial at 0 W with the known margins.
+    """
     zero = Trial(q_w=0.0, feasible=True)
     for i, case in enumerate(setup.cases):
         key = (case.name, "velocity")
@@ -241,7 +282,28 @@ def step_beyond(prev: Trial | None, t: Trial, f: float, crept: bool, tol_w: floa
     else a factor ``f`` away; at most 4× (¼).
     ``crept``: the last probe was aimed across and fell short (a margin that flattens): then
     the step is at least twice the last one, so a slowly curving margin is not followed in
-    ever smaller steps."""
+    ever smaller steps.
+
+    Parameters
+    ----------
+    prev : Trial or None
+        The trial before ``t`` on its side.
+    t : Trial
+        The end of the bracket so far.
+    f : float
+        Step factor without an estimate.
+    crept : bool
+        The last aimed probe fell short.
+    tol_w, tol_rel : float
+        Capacity tolerance [W] and relative tolerance.
+    up : bool
+        Search upwards (``t`` permitted).
+
+    Returns
+    -------
+    tuple
+        (next probe [W], whether it is aimed across the limit).
+    """
     if up:
         est = extrapolated(prev, t)
     else:
@@ -261,7 +323,20 @@ def crossing(other: Trial | None, hi: Trial) -> float | None:
     """Capacity [W] where the margin of the criterion binding at ``hi`` (not permitted)
     reaches zero on the line through ``other`` and ``hi``: regula falsi with a permitted
     ``other`` below (margin > 0 there), secant with another trial above that was refused by
-    a lower margin; None without such a pair."""
+    a lower margin; None without such a pair.
+
+    Parameters
+    ----------
+    other : Trial or None
+        Another trial.
+    hi : Trial
+        A trial not permitted.
+
+    Returns
+    -------
+    float or None
+        Estimated capacity [W].
+    """
     if other is None or hi.binding is None or other.q_w == hi.q_w:
         return None
     key = (hi.binding.get("load_case"), hi.binding.get("code"))

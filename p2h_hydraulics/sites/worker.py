@@ -64,7 +64,18 @@ class Spec:
 
 
 def light_scenario(scen):
-    """A copy of ``scen`` without its cached network (workers read the file themselves)."""
+    """A copy of ``scen`` without its cached network (workers read the file themselves).
+
+    Parameters
+    ----------
+    scen : Scenario
+        The scenario.
+
+    Returns
+    -------
+    Scenario
+        The copy (or ``scen`` when its network has no file).
+    """
     if scen.network_path.exists():
         cp = scen.model_copy()
         cp._network = None
@@ -77,6 +88,18 @@ _CACHE_LOCK = threading.Lock()
 
 
 def setup_for(spec: Spec) -> Setup:
+    """This process's ``Setup`` of run ``spec.key`` (built on first use; two runs kept).
+
+    Parameters
+    ----------
+    spec : Spec
+        The run.
+
+    Returns
+    -------
+    Setup
+        Compiled load cases, base solves and node-independent findings.
+    """
     with _CACHE_LOCK:
         s = _CACHE.get(spec.key)
         if s is None:
@@ -88,7 +111,17 @@ def setup_for(spec: Spec) -> Setup:
 
 
 def drop_setup(key: str) -> None:
-    """Free the cached setup of run ``key`` in this process (in-process executors)."""
+    """Free the cached setup of run ``key`` in this process (in-process executors).
+
+    Parameters
+    ----------
+    key : str
+        The run's key (``Spec.key``).
+
+    Returns
+    -------
+    None
+    """
     with _CACHE_LOCK:
         _CACHE.pop(key, None)
 
@@ -259,6 +292,19 @@ class Setup:
 
 
 def feasible(verdict: str, allow_conditions: bool) -> bool:
+    """Whether ``verdict`` counts as permitted.
+
+    Parameters
+    ----------
+    verdict : str
+        A verdict.
+    allow_conditions : bool
+        PERMITTED WITH CONDITIONS counts as permitted.
+
+    Returns
+    -------
+    bool
+    """
     return verdict == PERMITTED or (allow_conditions and verdict == PERMITTED_WITH_CONDITIONS)
 
 
