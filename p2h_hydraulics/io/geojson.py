@@ -37,6 +37,9 @@ Points at their (supply) junction, all fields in canonical SI units, plus ``p2h_
 ``crs`` member when ``settings['crs']`` is set, so that ``read(write(net))`` is exact.
 """
 
+# size: the reader and the writer of one format (networks, and results for GIS) side by side,
+# so the property names they share stay symmetric.
+
 from __future__ import annotations
 
 import bisect
