@@ -211,8 +211,9 @@ def compile_network(net) -> Compiled:
         branch_ids=np.concatenate([pipes.index.to_numpy(dtype=object),
                                    valves.index.to_numpy(dtype=object),
                                    pumps.index.to_numpy(dtype=object)]),
-        branch_kind=np.concatenate([np.zeros(len(pipes), int), np.ones(len(valves), int),
-                                    np.full(npu, 2)]),
+        branch_kind=np.concatenate([np.full(len(pipes), int(BranchKind.PIPE)),
+                                    np.full(len(valves), int(BranchKind.VALVE)),
+                                    np.full(npu, int(BranchKind.PUMP))]),
         b_from=b_from, b_to=b_to,
         length_m=np.concatenate([pipes["length_m"].to_numpy(float), np.zeros(len(valves) + npu)]),
         # pumps: no friction of their own (length 0, ζ 0); the diameter is a placeholder

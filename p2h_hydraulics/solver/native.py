@@ -21,7 +21,7 @@ from ..errors import ConvergenceError, ConvergenceInfo, ModelError, Problem
 from ..physics import water
 from ..results import build_result
 from .anderson import Anderson
-from .compile import Compiled, PlantControl, compile_network
+from .compile import Compiled, ConsumerControl, PlantControl, compile_network
 from .elements import (
     DT_MIN_K,
     FEEDIN_DT_MIN_K,
@@ -402,10 +402,10 @@ def _temperature_bounds(comp) -> tuple[float, float]:
              comp.r_t_k, comp.m_t_k, np.atleast_1d(comp.t_initial_k)]
     vals = np.concatenate([np.asarray(v, dtype=float).ravel() for v in parts])
     vals = vals[np.isfinite(vals)]
-    drop = max(DT_MIN_K, float(np.max(np.where(comp.c_control == 1, comp.c_delta_t_k, 0.0),
-                                      initial=0.0)))
+    delta_t = comp.c_control == ConsumerControl.DELTA_T
+    drop = max(DT_MIN_K, float(np.max(np.where(delta_t, comp.c_delta_t_k, 0.0), initial=0.0)))
     lo, hi = float(np.min(vals)) - drop, float(np.max(vals))
-    if np.any(comp.c_control == 2) or np.any(comp.c_q_w < 0):
+    if np.any(comp.c_control == ConsumerControl.MDOT) or np.any(comp.c_q_w < 0):
         lo, hi = water.TEMPERATURE_RANGE_K
     return lo - 1e-6, hi + 1e-6
 
