@@ -31,9 +31,9 @@ from pathlib import Path
 
 def build_scenario(folder: Path, n_consumers: int, seed: int):
     from p2h_hydraulics import save_network
-    from p2h_hydraulics.p2h import P2HUnit
     from p2h_hydraulics.scenario import LoadCase, PlantSettings, Scenario
     from p2h_hydraulics.synthetic import make_network
+    from p2h_hydraulics.unit import P2HUnit
 
     net = make_network(n_consumers, topology="meshed", seed=seed)
     path = folder / f"bench_{n_consumers}.json"

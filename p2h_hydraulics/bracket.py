@@ -12,7 +12,20 @@ __all__ = ["next_probe", "zero_crossing"]
 
 def zero_crossing(x1: float, m1: float, x2: float, m2: float) -> float:
     """Where the straight line through (x1, m1) and (x2, m2) reaches zero: regula falsi when
-    the margins straddle zero, secant extrapolation when both are on one side (m1 ≠ m2)."""
+    the margins straddle zero, secant extrapolation when both are on one side (m1 ≠ m2).
+
+    Parameters
+    ----------
+    x1, m1 : float
+        A parameter and the margin there.
+    x2, m2 : float
+        Another parameter and the margin there.
+
+    Returns
+    -------
+    float
+        The parameter where the line reaches a margin of zero.
+    """
     return x2 + m2 * (x2 - x1) / (m1 - m2)
 
 
@@ -23,6 +36,22 @@ def next_probe(lo: float, hi: float, root: float | None, tol: float) -> tuple[fl
     aims just below it (expected to pass); when ``lo`` is already within ``tol`` of it, just
     above ``lo`` (expected to fail, closing the bracket). Kept 1 % of ``tol`` inside the ends.
     An estimate at or beyond ``hi`` (which failed) is contradicted by the solves: bisect.
+
+    Parameters
+    ----------
+    lo : float
+        The largest parameter known to pass.
+    hi : float
+        The smallest parameter known to fail.
+    root : float or None
+        Estimated crossing of the failing criterion's margin.
+    tol : float
+        Resolution of the search (same unit as ``lo``).
+
+    Returns
+    -------
+    tuple
+        (next parameter, True/False when expected to pass/fail, None when bisecting).
     """
     if root is None or root >= hi:
         x, expect = 0.5 * (lo + hi), None

@@ -1,12 +1,13 @@
-"""The integration checker: a registry of named checks over a base case and a feed-in case.
+"""The criteria of the integration checker: the registered checks and their ``Thresholds``.
 
-``check_integration`` solves, for every load case, the network **without** the feed-in (base
-case) and **with** it, designs each P2H unit (``p2h.design_feedin``: direct or heat-pump stage)
-and runs every registered check on a ``CaseContext``. Each check is a function
-``(ctx) -> list[Finding]`` registered with ``@register(code, criterion)``; the registry order is
-the decisive-first priority used to sort the findings (``report.sort_findings``). One finding per
-(check, load case, unit or worst element); a finding that summarises many elements gives their
-number in ``count``.
+Each check is a function ``(ctx: CaseContext) -> list[Finding]`` registered with
+``@register(code, criterion)`` (``findings``); the registry order is the decisive-first
+priority used to sort the findings (``findings.sort_findings``). One finding per (check, load
+case, unit or worst element); a finding that summarises many elements gives their number in
+``count``. The ``CaseContext`` of a load case — the network and result without the feed-in
+(base case) and with it, the units' designs — is built by the evaluation layer
+(``evaluation.evaluate_case``) and judged by ``evaluation.judge``; ``check.check_integration``
+runs it for every load case of a scenario.
 
 The criteria (DOMAIN.md §4; defaults in ``Thresholds``, all configurable), in the registry's
 decisive-first order — can the unit make the temperature at all, is the solution trustworthy,
@@ -58,32 +59,32 @@ feed-in's outlet and heat are fixed before solving; the local return the unit re
 taken from the feed-in solve.
 """
 
+# size: one module holds every criterion, so the registry order (the priority) reads top to
+# bottom; each check is a short function of its own.
+
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from .errors import CheckFailed, ConvergenceError, ScenarioError
-from .p2h import (
+from .findings import (
+    REGISTRY,
+    Finding,
+    register,
+)
+from .solver.elements import FEEDIN_DT_MIN_K
+from .unit import (
     FeedinDesign,
     P2HUnit,
-    design_feedin,
     pump_head_needed_pa,
-    to_feedin_rows,
-    with_feedins,
 )
-from .report import Finding, Report, collect_conditions, decide, sort_findings
-from .solver.native import FEEDIN_DT_MIN_K
 from .units import BAR, ZERO_CELSIUS_K
 
-__all__ = ["Thresholds", "CaseContext", "register", "REGISTRY", "check_integration",
-           "Finding", "Report", "priorities"]
+__all__ = ["Thresholds", "CaseContext", "pipe_vmax", "local_return_c"]
 
 
 class Thresholds(BaseModel):
@@ -148,34 +149,6 @@ class CaseContext:
                        load_case=self.load_case, criterion=spec.criterion, **kw)
 
 
-@dataclass(frozen=True)
-class CheckSpec:
-    code: str
-    criterion: int
-    func: Callable[[CaseContext], list[Finding]]
-    title: str
-
-
-REGISTRY: dict[str, CheckSpec] = {}
-# checks that only ever warn: they never decide a verdict (capacity searches ignore them)
-WARNING_ONLY = ("flow_reversal", "pressure_gradient", "stagnant_pipes")
-
-
-def register(code: str, criterion: int, title: str = ""):
-    """Register a check function ``(ctx) -> list[Finding]`` under ``code`` (order = priority)."""
-    def deco(func):
-        if code in REGISTRY:
-            raise ValueError(f"check {code!r} registered twice")
-        REGISTRY[code] = CheckSpec(code, criterion, func, title or (func.__doc__ or "").strip())
-        return func
-    return deco
-
-
-def priorities() -> dict[str, int]:
-    """Decisive-first order of the check codes."""
-    return {c: i for i, c in enumerate(REGISTRY)}
-
-
 # ------------------------------------------------------------------------------------------
 # helpers
 
@@ -188,7 +161,9 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def _pipe_vmax(ctx: CaseContext, pipe_ids) -> np.ndarray:
+def pipe_vmax(ctx: CaseContext, pipe_ids) -> np.ndarray:
+    """Velocity limit [m/s] per pipe: the small-pipe limit for DN ≤ ``small_dn`` (or, without
+    a DN, inner diameter ≤ ``small_d_inner_m``), else ``v_max_m_s``."""
     th = ctx.thresholds
     pipes = ctx.network_base.pipes.reindex(pipe_ids)
     dn = pipes["dn"].to_numpy(dtype=float)
@@ -472,7 +447,7 @@ def check_velocity_plausible(ctx: CaseContext) -> list[Finding]:
         if p.empty:
             continue
         v = np.abs(p["v_m_s"].to_numpy(dtype=float))
-        lim = factor * _pipe_vmax(ctx, p.index)
+        lim = factor * pipe_vmax(ctx, p.index)
         margin = lim - v
         i = int(np.argmin(margin))
         n = int(np.sum(margin < 0))
@@ -493,7 +468,9 @@ def check_velocity_plausible(ctx: CaseContext) -> list[Finding]:
     return out
 
 
-def _local_return_c(ctx: CaseContext, u: P2HUnit) -> tuple[float, str]:
+def local_return_c(ctx: CaseContext, u: P2HUnit) -> tuple[float, str]:
+    """(return temperature [°C] at unit ``u``, the case it comes from: "feedin", "base" or
+    "design" (NaN: neither solve converged))."""
     if ctx.feedin is not None and u.id in ctx.feedin.feedins.index:
         return float(ctx.feedin.feedins.at[u.id, "t_in_k"]) - ZERO_CELSIUS_K, "feedin"
     if ctx.base is not None:
@@ -506,7 +483,7 @@ def check_return(ctx: CaseContext) -> list[Finding]:
     out = []
     for u in ctx.units:
         d = ctx.designs[u.id]
-        t_in, case = _local_return_c(ctx, u)
+        t_in, case = local_return_c(ctx, u)
         if not math.isfinite(t_in):
             continue
         lim = d.max_inlet_k - ZERO_CELSIUS_K
@@ -797,7 +774,7 @@ def check_consumer_supply_t(ctx: CaseContext) -> list[Finding]:
 def _measure_velocity(ctx, res):
     pipes = res.pipes
     v = np.abs(pipes["v_m_s"].to_numpy(dtype=float))
-    vmax = _pipe_vmax(ctx, pipes.index)
+    vmax = pipe_vmax(ctx, pipes.index)
     return _Measure(pipes.index.to_numpy(), v, vmax, vmax - v)
 
 
@@ -955,237 +932,3 @@ def check_stagnant(ctx: CaseContext) -> list[Finding]:
                         case="feedin", count=n, value=float(n), unit="pipes",
                         message=f"{_plural(n, 'pipe')} nearly stop flowing (< {vs:g} m/s) when "
                                 f"the feed-in runs (e.g. {ids}); their water cools down")]
-
-
-# ------------------------------------------------------------------------------------------
-# running the check
-
-
-def _required_supply_c(net) -> float:
-    from .model.graph import active
-
-    pl = active(net.plants)
-    if pl.empty:
-        raise ScenarioError("the network has no plant in service: the required supply "
-                            "temperature of the feed-in is unknown", file=net.source)
-    return float(pl["t_supply_k"].max()) - ZERO_CELSIUS_K
-
-
-def validate_units(network, units) -> None:
-    """ScenarioError naming every unit whose node/junctions do not exist (or duplicate ids),
-    or when the network has no consumer in service (nothing could take the heat)."""
-    from .errors import Problem
-    from .model.graph import active
-
-    probs = []
-    if active(network.consumers).empty:
-        probs.append(Problem("the network has no consumer in service: nothing takes heat from "
-                             "it, so a feed-in cannot be judged", file=network.source,
-                             table="consumers",
-                             hint="add the consumers (substations) of the network"))
-    seen = set()
-    junctions = set(network.junctions.index)
-    nodes = sorted({j[:-2] for j in junctions if j.endswith("_s")})
-    for u in units:
-        if u.id in seen:
-            probs.append(Problem("duplicate unit id", file=network.source, table="units",
-                                 element=u.id, field="id"))
-        seen.add(u.id)
-        if u.id in set(network.feedins.index):
-            probs.append(Problem("the network already has a feed-in with this id",
-                                 file=network.source, table="units", element=u.id, field="id"))
-        missing = [j for j in u.junctions if j not in junctions]
-        if missing:
-            import difflib
-
-            what = (f"node '{u.node}' does not exist in the network" if u.node is not None
-                    else f"junction(s) {', '.join(missing)} do not exist in the network")
-            close = difflib.get_close_matches(str(u.node), nodes, n=3) if u.node else []
-            hint = f"did you mean {', '.join(close)}?" if close else None
-            probs.append(Problem(what, file=network.source, table="units", element=u.id,
-                                 field="node" if u.node is not None else "supply_junction",
-                                 value=u.node if u.node is not None else missing, hint=hint))
-    if probs:
-        raise ScenarioError(probs)
-
-
-def _solve(net, backend, warm=None):
-    from .solver import solve
-
-    try:
-        if backend == "native":
-            return solve(net, backend=backend, warm=warm), None
-        return solve(net, backend=backend), None
-    except ConvergenceError as exc:
-        return None, exc
-
-
-def _figures(res) -> dict:
-    if res is None:
-        return {}
-    s = res.summary()
-    keys = ("plant_mdot_kg_s", "plant_head_bar", "plant_heat_kw", "consumer_heat_kw",
-            "feedin_heat_kw", "heat_loss_kw", "p_min_bar", "p_min_junction", "p_max_bar",
-            "p_max_junction", "dp_min_consumer_bar", "dp_min_consumer",
-            "t_supply_min_consumer_c", "t_supply_min_consumer", "iterations")
-    out = {k: s.get(k) for k in keys}
-    if len(res.plant):
-        out["plant_t_return_c"] = float(res.plant["t_return_c"].iloc[0])
-    if len(res.pipes):
-        out["v_max_m_s"] = float(res.pipes["v_m_s"].abs().max())
-    return out
-
-
-def _unit_figures(ctx: CaseContext, u: P2HUnit) -> dict:
-    d = ctx.designs[u.id]
-    out = {"mode": d.mode, "q_out_kw": d.q_out_w / 1e3, "t_out_c": d.t_out_k - ZERO_CELSIUS_K,
-           "required_supply_c": d.required_supply_k - ZERO_CELSIUS_K,
-           "max_inlet_c": d.max_inlet_k - ZERO_CELSIUS_K,
-           "cop": d.cop if d.needs_heat_pump else None,
-           "lift_k": d.lift_k if d.needs_heat_pump else None,
-           "p_el_kw": d.p_el_w / 1e3, "q_source_kw": d.q_source_w / 1e3}
-    t_in, _ = _local_return_c(ctx, u)
-    out["t_in_c"] = t_in
-    if ctx.feedin is not None and u.id in ctx.feedin.feedins.index:
-        f = ctx.feedin.feedins.loc[u.id]
-        out.update(mdot_kg_s=float(f["mdot_kg_s"]), head_bar=float(f["head_pa"]) / BAR,
-                   head_needed_bar=pump_head_needed_pa(u, float(f["head_pa"])) / BAR,
-                   q_network_kw=float(f["q_w"]) / 1e3, inlet_clamped=bool(f["inlet_clamped"]))
-    return out
-
-
-def _validated(model, value, where: str):
-    """``value`` as a ``model`` instance; pydantic errors become one ScenarioError."""
-    from pydantic import ValidationError
-
-    from .errors import Problem
-
-    if isinstance(value, model):
-        return value
-    try:
-        return model.model_validate(value)
-    except ValidationError as exc:
-        probs = [Problem(e["msg"], field=".".join([where, *map(str, e["loc"])]),
-                         value=e.get("input") if not isinstance(e.get("input"), dict) else None)
-                 for e in exc.errors()]
-        raise ScenarioError(probs) from None
-
-
-def _resolve(scenario_or_network, units, load_cases, thresholds, backend):
-    """(network, units, load cases, thresholds, backend, name, description, plant defaults)."""
-    from .scenario import LoadCase, Scenario, load_scenario
-
-    obj = scenario_or_network
-    if isinstance(obj, (str, Path)):
-        obj = load_scenario(obj)
-    if isinstance(obj, Scenario):
-        net, name, desc, plant = obj.load_network(), obj.name, obj.description, obj.plant
-        units = units if units is not None else obj.units
-        load_cases = load_cases if load_cases is not None else obj.load_cases
-        thresholds = thresholds if thresholds is not None else obj.thresholds
-        backend = backend or obj.backend
-    else:
-        net, name, desc, plant = obj, str(obj.settings.get("name", "")), "", None
-    if not units:
-        raise ScenarioError("check_integration needs at least one P2H unit (units=[...])")
-    units = [_validated(P2HUnit, u, f"units[{i}]") for i, u in enumerate(units)]
-    load_cases = [_validated(LoadCase, lc, f"load_cases[{i}]")
-                  for i, lc in enumerate(load_cases or [LoadCase(name="design")])]
-    if backend not in (None, "native", "pandapipes"):
-        raise ScenarioError(f"unknown backend {backend!r}; choose native or pandapipes")
-    return net, units, load_cases, thresholds, backend or "native", name, desc, plant
-
-
-def check_integration(scenario_or_network, units=None, load_cases=None, thresholds=None,
-                      backend: str | None = None, strict: bool = False) -> Report:
-    """Can the network take the P2H unit(s)? Runs every check in every load case.
-
-    ``scenario_or_network``: a ``Scenario``, a path to a scenario YAML, or a ``Network`` (then
-    ``units`` is required; ``load_cases`` default to one "design" case with the network as is).
-    ``thresholds``: a ``Thresholds`` or a dict of overrides. ``backend``: "native" (default, or
-    the scenario's) or "pandapipes". ``strict=True`` raises ``CheckFailed`` (carrying the
-    report) unless the verdict is PERMITTED. The input network is never modified.
-    """
-    from .scenario import apply_load_case
-
-    net, units, cases, th, backend, name, desc, plant = _resolve(
-        scenario_or_network, units, load_cases, thresholds, backend)
-    th = Thresholds() if th is None else _validated(Thresholds, th, "thresholds")
-    if th.cop_min is not None:
-        units = [u.model_copy(update={"heat_pump": u.heat_pump.model_copy(
-            update={"cop_min": th.cop_min})}) for u in units]
-    validate_units(net, units)
-    names = [lc.name for lc in cases]
-    if len(set(names)) != len(names):
-        raise ScenarioError("load case names must be unique")
-
-    contexts: list[CaseContext] = []
-    for lc in cases:
-        base_net = apply_load_case(net, lc, plant)
-        req = _required_supply_c(base_net)
-        base, base_err = _solve(base_net, backend)
-        t_ret = None
-        designs = {}
-        for u in units:
-            if base is not None:
-                t_ret = float(base.junctions.at[u.junctions[1], "t_k"]) - ZERO_CELSIUS_K
-            designs[u.id] = design_feedin(u, req, t_ret)
-        fnet = with_feedins(base_net, to_feedin_rows(units, list(designs.values())))
-        feed, feed_err = _solve(fnet, backend, warm=base)
-        if feed is not None:  # record the local return the unit really sees
-            designs = {u.id: design_feedin(u, req, float(feed.feedins.at[u.id, "t_in_k"])
-                                           - ZERO_CELSIUS_K) for u in units}
-        contexts.append(CaseContext(lc.name, th, units, designs, base_net, fnet, base, feed,
-                                    base_err, feed_err))
-    _design_flows(contexts)
-
-    findings: list[Finding] = []
-    for ctx in contexts:
-        for spec in REGISTRY.values():
-            findings += spec.func(ctx)
-    findings = sort_findings(findings, priorities(), names)
-    load_figs = []
-    for ctx in contexts:
-        load_figs.append({
-            "name": ctx.load_case,
-            "required_supply_c": _required_supply_c(ctx.network_base),
-            "base": _figures(ctx.base), "feedin": _figures(ctx.feedin),
-            "converged": {"base": ctx.base is not None, "feedin": ctx.feedin is not None},
-            "design_flow_kg_s": ctx.design_flow_kg_s,
-            "units": {u.id: _unit_figures(ctx, u) for u in units},
-        })
-    report = Report(
-        verdict=decide(findings), findings=findings, conditions=collect_conditions(findings),
-        load_cases=load_figs, units=[u.model_dump() for u in units], scenario=name,
-        description=desc, network=str(net.source or net.settings.get("name", "")),
-        backend=backend, thresholds=th.model_dump())
-    if strict and report.verdict != "PERMITTED":
-        first = report.decisive[0].message if report.decisive else ""
-        raise CheckFailed(f"feed-in check: {report.verdict}: {first}", report=report)
-    return report
-
-
-def _design_flows(contexts: list[CaseContext]) -> None:
-    """Plant design flow per plant: its mdot_design, else the base-case flow of the load case
-    with the highest consumer demand."""
-    from .model.graph import active
-
-    def demand(ctx):
-        c = active(ctx.network_base.consumers)
-        return float(c["q_w"].sum()) if len(c) else 0.0
-
-    ranked = sorted(contexts, key=demand, reverse=True)
-    for ctx in contexts:
-        pl = active(ctx.network_base.plants)
-        for pid, row in pl.iterrows():
-            d = float(row["mdot_design_kg_s"])
-            src = ""
-            if not math.isfinite(d):
-                d = math.nan
-                for r in ranked:
-                    if r.base is not None and pid in r.base.plant.index:
-                        d = float(r.base.plant.at[pid, "mdot_kg_s"])
-                        src = f" (base-case flow of load case '{r.load_case}')"
-                        break
-            ctx.design_flow_kg_s[str(pid)] = d
-            ctx.design_flow_source[str(pid)] = src

@@ -23,10 +23,14 @@ import io
 import math
 from dataclasses import dataclass
 
+from .checks import Thresholds
+from .errors import ScenarioError
+from .evaluation import apply_load_case, evaluate_case
 from .html.page import table_html as _table
 from .html.report_parts import assumptions_html as _assumptions
 from .html.report_parts import check_header, findings_table, load_case_tables, sites_intro
 from .html.report_parts import fmt as _fmt
+from .scenario import Scenario, load_scenario
 
 __all__ = ["check_html", "sites_html", "write_check_html", "write_sites_html",
            "case_results", "CaseResults", "figure_png_base64"]
@@ -97,13 +101,21 @@ class CaseResults:
 
 
 def case_results(scenario, load_case: str | None = None) -> CaseResults:
-    """Solve one load case of ``scenario`` (a ``Scenario`` or path) without and with its units
-    (designed as the checker does), native backend. A non-converged solve gives ``None``."""
-    from .checks import _required_supply_c
-    from .errors import ConvergenceError, ScenarioError
-    from .p2h import design_feedin, to_feedin_rows, with_feedins
-    from .scenario import Scenario, apply_load_case, load_scenario
-    from .solver import solve
+    """Solve one load case of ``scenario`` without and with its units, as the checker does.
+
+    Parameters
+    ----------
+    scenario : Scenario or path
+        The scenario.
+    load_case : str, optional
+        Name of the load case (default: the first).
+
+    Returns
+    -------
+    CaseResults
+        Networks and results (native backend, ``evaluation.evaluate_case``); a solve that did
+        not converge gives ``None``.
+    """
 
     scen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     net = scen.load_network()
@@ -116,19 +128,10 @@ def case_results(scenario, load_case: str | None = None) -> CaseResults:
         raise ScenarioError(f"unknown load case {load_case!r}; the scenario has "
                             f"{', '.join(cases)}")
     units = list(scen.units)
-    base_net = apply_load_case(net, lc, scen.plant)
-    req = _required_supply_c(base_net)
-    try:
-        base = solve(base_net)
-    except ConvergenceError:
-        base = None
-    designs = [design_feedin(u, req, None) for u in units]
-    fnet = with_feedins(base_net, to_feedin_rows(units, designs))
-    try:
-        feed = solve(fnet, warm=base)
-    except ConvergenceError:
-        feed = None
-    return CaseResults(lc.name, base_net, base, fnet, feed, units)
+    ctx = evaluate_case(apply_load_case(net, lc, scen.plant), units,
+                        scen.thresholds or Thresholds(), lc.name, backend="native")
+    return CaseResults(lc.name, ctx.network_base, ctx.base, ctx.network_feedin, ctx.feedin,
+                       units)
 
 
 def _figures(cr: CaseResults, thresholds) -> list[str]:

@@ -45,11 +45,15 @@ from __future__ import annotations
 
 import math
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .errors import ModelError, Problem, ScenarioError
+
+# the shipped synthetic year (also ``annual.inputs.EXAMPLE_WEATHER``)
+EXAMPLE_WEATHER = Path(__file__).resolve().parent / "data" / "weather_example_year.csv"
 
 __all__ = ["BUILDING_TYPES", "DEFAULT_T_DESIGN_K", "RESIDENTIAL_BUILDING_CLASS", "WIND_CLASS",
            "accepted_codes", "design_fraction", "design_loads_w", "fill_design_loads",
@@ -100,11 +104,17 @@ def profile_type(code) -> str | None:
     return _ALIAS.get(re.sub(r"\d+$", "", text))
 
 
+def example_weather() -> pd.DataFrame:
+    """The shipped synthetic weather year (``timestamp``, ``t_out_c``): the default of the
+    design loads and of ``p2h annual``'s ``weather: example``."""
+    df = pd.read_csv(EXAMPLE_WEATHER, comment="#")
+    return pd.DataFrame({"timestamp": pd.DatetimeIndex(pd.to_datetime(df["timestamp"])),
+                         "t_out_c": df["t_out_c"].to_numpy(dtype=float)})
+
+
 def _weather(weather) -> tuple[pd.DatetimeIndex, np.ndarray]:
     if weather is None:
-        from .annual.inputs import load_weather
-
-        weather = load_weather("example")
+        weather = example_weather()
     ts = pd.DatetimeIndex(weather["timestamp"])
     t = np.asarray(weather["t_out_c"], dtype=float)
     if len(ts) not in _HOURS_PER_YEAR:

@@ -59,7 +59,7 @@ def new_figure(figsize=(8.0, 5.0)):
     """A new ``Figure`` (no pyplot, no GUI) that can be written as PNG, SVG or PDF."""
     from matplotlib.figure import Figure
 
-    from .io.pandapipes_io import restore_matplotlib_renderer
+    from .io.pandapipes_lib import restore_matplotlib_renderer
 
     restore_matplotlib_renderer()  # if pandapipes was imported (SVG/PDF output would fail)
     return Figure(figsize=figsize, layout="constrained")

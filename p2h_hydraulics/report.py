@@ -1,136 +1,22 @@
-"""Findings, the verdict and the integration report (JSON + Markdown).
+"""The integration report: ``Report``, the answer of ``check_integration``, as JSON and Markdown.
 
-A ``Finding`` is data: which criterion (``code``), how bad (``severity``: ok | warning |
-violation), where (element id, load case, base or feed-in case), the number, its limit and the
-margin (positive = on the safe side), and a message in plain words. A finding may carry a
-``condition``: something the operator must provide for the feed-in to be permitted (a heat-pump
-stage, a stronger pump, …).
-
-Verdict rules (``decide``):
-
-* any violation → ``NOT_PERMITTED``;
-* else any finding with a condition → ``PERMITTED_WITH_CONDITIONS``;
-* else ``PERMITTED`` (warnings without a condition are reported but do not change the verdict).
-
-Findings are sorted decisive-first: violations, then warnings with a condition, warnings, ok;
-within a severity by the priority of the check (the order of ``checks.REGISTRY``: can the unit
-make the temperature at all, can its cooling loop take the return, can the network absorb it,
-can its pump push it, then network safety), then by margin (worst first).
+``Report`` holds the verdict, the findings sorted decisive-first, the conditions and the key
+figures of every load case (without and with the feed-in). Findings, verdicts and their rules
+are in ``findings``.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
-PERMITTED = "PERMITTED"
-PERMITTED_WITH_CONDITIONS = "PERMITTED_WITH_CONDITIONS"
-NOT_PERMITTED = "NOT_PERMITTED"
-VERDICTS = (PERMITTED, PERMITTED_WITH_CONDITIONS, NOT_PERMITTED)
-SEVERITIES = ("violation", "warning", "ok")
+from .findings import NOT_PERMITTED, Finding, clean_tree
+from .io.atomic import write_text_atomic
 
-__all__ = ["Finding", "Report", "decide", "sort_findings", "md_text", "PERMITTED",
-           "PERMITTED_WITH_CONDITIONS", "NOT_PERMITTED", "VERDICTS"]
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One result of one check (values in the edge unit named by ``unit``)."""
-
-    code: str
-    severity: str  # "ok" | "warning" | "violation"
-    message: str
-    element: str | None = None
-    load_case: str | None = None
-    case: str | None = None  # "base" (no feed-in) | "feedin" | "design"
-    value: float | None = None
-    limit: float | None = None
-    margin: float | None = None  # positive: on the safe side of the limit
-    unit: str = ""
-    criterion: int | None = None  # number in DOMAIN.md §4
-    condition: str | None = None  # what the operator must provide (→ PERMITTED_WITH_CONDITIONS)
-    count: int | None = None  # how many elements fail (when the finding summarises many)
-    # network-state criteria failing already without the feed-in: how far the feed-in case is
-    # from counting as "worse" (worst margin more than the tolerance below the base case's, or
-    # an element failing by more than the tolerance that did not fail before); positive: not
-    # worse. Continuous in the feed-in heat, so capacity searches can interpolate on it where
-    # ``margin`` is negative throughout
-    margin_to_worse: float | None = None
-
-    @property
-    def search_margin(self) -> float | None:
-        """The margin a capacity search interpolates on: ``margin_to_worse`` where set, else
-        ``margin``."""
-        return self.margin_to_worse if self.margin_to_worse is not None else self.margin
-
-    def __post_init__(self):
-        if self.severity not in SEVERITIES:
-            raise ValueError(f"severity must be one of {SEVERITIES}, got {self.severity!r}")
-
-    def to_dict(self) -> dict:
-        return {k: _clean(v) for k, v in asdict(self).items()}
-
-
-def _clean(v):
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    if hasattr(v, "item") and not isinstance(v, (str, bytes)):
-        v = v.item()
-        if isinstance(v, float) and not math.isfinite(v):
-            return None
-    return v
-
-
-def _rank(f: Finding, priority: dict[str, int], case_order: dict[str, int]):
-    sev = {"violation": 0, "warning": 1 if f.condition else 2, "ok": 3}[f.severity]
-    margin = f.margin if f.margin is not None and math.isfinite(f.margin) else math.inf
-    rel = margin / abs(f.limit) if f.limit not in (None, 0) and math.isfinite(f.limit) \
-        else margin
-    return (sev, priority.get(f.code, 999), rel, case_order.get(f.load_case, 999),
-            f.element or "")
-
-
-def sort_findings(findings, priority: dict[str, int] | None = None,
-                  load_cases: list[str] | None = None) -> list[Finding]:
-    """Decisive first (see the module docstring)."""
-    if priority is None:
-        from .checks import priorities
-
-        priority = priorities()
-    order = {n: i for i, n in enumerate(load_cases or [])}
-    return sorted(findings, key=lambda f: _rank(f, priority, order))
-
-
-def decide(findings) -> str:
-    """The verdict from the findings."""
-    if any(f.severity == "violation" for f in findings):
-        return NOT_PERMITTED
-    if any(f.condition for f in findings):
-        return PERMITTED_WITH_CONDITIONS
-    return PERMITTED
-
-
-def collect_conditions(findings) -> list[str]:
-    """One condition per (check, element): the one with the smallest margin, worst case named."""
-    best: dict[tuple, Finding] = {}
-    for f in findings:
-        if not f.condition or f.severity == "violation":
-            continue
-        key = (f.code, f.element)
-        m = f.margin if f.margin is not None else math.inf
-        old = best.get(key)
-        if old is None or m < (old.margin if old.margin is not None else math.inf):
-            best[key] = f
-    out = []
-    for f in best.values():
-        text = f.condition
-        if f.load_case:
-            text += f" (worst case: {f.load_case})"
-        out.append(text)
-    return out
-
+__all__ = ["Report", "render_markdown", "finding_value_text", "md_text", "CASE_ROWS",
+           "UNIT_ROWS"]
 
 @dataclass
 class Report:
@@ -201,7 +87,15 @@ class Report:
 
     # -- output -----------------------------------------------------------------------------
     def to_dict(self) -> dict:
-        return _clean_tree({
+        """The report as plain Python (JSON-ready: NaN as None).
+
+        Returns
+        -------
+        dict
+            Verdict, exit code, decisive findings, conditions, all findings, the key figures
+            of every load case, the units and the thresholds.
+        """
+        return clean_tree({
             "scenario": self.scenario, "description": self.description,
             "network": self.network, "backend": self.backend,
             "verdict": self.verdict, "exit_code": self.exit_code,
@@ -212,38 +106,72 @@ class Report:
             "thresholds": self.thresholds,
         })
 
-    def to_json(self, indent: int | None = 1) -> str:
-        return json.dumps(self.to_dict(), indent=indent, allow_nan=False, default=str,
-                          ensure_ascii=False)
+    def to_json(self, path, inputs=()) -> Path:
+        """Write ``to_dict`` as JSON, atomically and never over an input file.
 
-    def to_markdown(self) -> str:
+        Parameters
+        ----------
+        path : path-like
+            The JSON file.
+        inputs : iterable of path-like
+            Input files of the run (refused as the target).
+
+        Returns
+        -------
+        Path
+            The file written.
+        """
+        text = json.dumps(self.to_dict(), indent=1, allow_nan=False, default=str,
+                          ensure_ascii=False)
+        return write_text_atomic(path, text + "\n", inputs)
+
+    def markdown(self) -> str:
+        """The report as Markdown text (``render_markdown``)."""
         return render_markdown(self)
 
-    def write_markdown(self, path, inputs=()) -> Path:
-        """Write the Markdown report atomically (never over an input file)."""
-        from .io.atomic import write_text_atomic
+    def to_markdown(self, path, inputs=()) -> Path:
+        """Write the Markdown report, atomically and never over an input file.
 
-        return write_text_atomic(path, self.to_markdown(), inputs)
+        Parameters
+        ----------
+        path : path-like
+            The Markdown file.
+        inputs : iterable of path-like
+            Input files of the run (refused as the target).
 
-    def write_json(self, path, inputs=()) -> Path:
-        """Write the JSON report atomically (never over an input file)."""
-        from .io.atomic import write_text_atomic
+        Returns
+        -------
+        Path
+            The file written.
+        """
+        return write_text_atomic(path, self.markdown(), inputs)
 
-        return write_text_atomic(path, self.to_json() + "\n", inputs)
+    def write(self, out_dir, inputs=(), stem: str = "report") -> list[Path]:
+        """Write ``<stem>.json`` and ``<stem>.md`` into ``out_dir``.
 
+        Parameters
+        ----------
+        out_dir : path-like
+            The folder (created when missing).
+        inputs : iterable of path-like
+            Input files of the run (never overwritten).
+        stem : str
+            File name without suffix.
 
-def _clean_tree(o):
-    if isinstance(o, dict):
-        return {str(k): _clean_tree(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)):
-        return [_clean_tree(v) for v in o]
-    return _clean(o)
+        Returns
+        -------
+        list of Path
+            The files written.
+        """
+        out = Path(out_dir)
+        return [self.to_json(out / f"{stem}.json", inputs),
+                self.to_markdown(out / f"{stem}.md", inputs)]
 
 
 # ------------------------------------------------------------------------------------------
 # Markdown
 
-_CASE_ROWS = (
+CASE_ROWS = (
     ("consumer heat", "consumer_heat_kw", "kW", 0),
     ("plant flow", "plant_mdot_kg_s", "kg/s", 2),
     ("plant head", "plant_head_bar", "bar", 2),
@@ -257,7 +185,7 @@ _CASE_ROWS = (
     ("plant return temperature", "plant_t_return_c", "°C", 1),
 )
 
-_UNIT_ROWS = (
+UNIT_ROWS = (
     ("mode", "mode", "", None),
     ("heat to the network", "q_out_kw", "kW", 0),
     ("outlet temperature", "t_out_c", "°C", 1),
@@ -369,7 +297,7 @@ def render_markdown(r: Report) -> str:
             lines += [f"### {md_text(lc['name'])}", ""]
             lines += ["| quantity | base | with feed-in | unit |", "|---|---|---|---|"]
             b, f = lc.get("base") or {}, lc.get("feedin") or {}
-            for label, key, unit, digits in _CASE_ROWS:
+            for label, key, unit, digits in CASE_ROWS:
                 lines.append(f"| {label} | {md_text(_fmt(b.get(key), digits))} | "
                              f"{md_text(_fmt(f.get(key), digits))} | {unit} |")
             lines.append("")
@@ -378,7 +306,7 @@ def render_markdown(r: Report) -> str:
                 ids = list(units)
                 lines += ["| unit | " + " | ".join(md_text(i) for i in ids) + " | unit |",
                           "|---|" + "---|" * len(ids) + "---|"]
-                for label, key, unit, digits in _UNIT_ROWS:
+                for label, key, unit, digits in UNIT_ROWS:
                     vals = " | ".join(md_text(_fmt(units[i].get(key), digits)) for i in ids)
                     lines.append(f"| {label} | {vals} | {unit} |")
                 lines.append("")
@@ -401,8 +329,3 @@ def _findings_table(findings) -> list[str]:
                    f"{md_text(f.element or '')} | {md_text(finding_value_text(f))} | "
                    f"{md_text(f.message)} |")
     return out
-
-# the key-figure rows (label, key, unit, digits) of the load-case and unit tables, shared with
-# the HTML pages
-CASE_ROWS = _CASE_ROWS
-UNIT_ROWS = _UNIT_ROWS

@@ -9,12 +9,18 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .errors import ConvergenceInfo
+from .io.atomic import write_folder_atomic, write_text_atomic
 from .physics import water
+from .physics.friction import pressure_drop_pipe
+from .solver.compile import BranchKind, PlantControl
+from .solver.elements import nodal_demand, node_injection
+from .solver.thermal import pipe_decay, property_temperature
 from .units import P_ATM_PA
 
 
@@ -126,9 +132,46 @@ class Result:
             **({"pumps": table(self.pumps)} if self.pumps is not None else {}),
         }
 
-    def to_json(self, indent: int | None = 1) -> str:
-        """JSON text of ``to_dict``."""
-        return json.dumps(self.to_dict(), indent=indent, default=_json_default, allow_nan=False)
+    def to_json(self, path, inputs=()) -> Path:
+        """Write ``to_dict`` as one JSON document, atomically and never over an input file.
+
+        Parameters
+        ----------
+        path : path-like
+            The JSON file.
+        inputs : iterable of path-like
+            Input files of the run (refused as the target).
+
+        Returns
+        -------
+        Path
+            The file written.
+        """
+        text = json.dumps(self.to_dict(), indent=1, default=_json_default, allow_nan=False)
+        return write_text_atomic(path, text + "\n", inputs)
+
+    def write(self, out_dir, inputs=()) -> Path:
+        """Write one CSV per result table (``junctions.csv``, ``pipes.csv``, …) and
+        ``summary.csv`` into ``out_dir``: built next to it and moved into place whole
+        (``io.atomic.write_folder_atomic``; an existing folder may hold only such files).
+
+        Parameters
+        ----------
+        out_dir : path-like
+            The folder (created when missing).
+        inputs : iterable of path-like
+            Input files of the run (never overwritten).
+
+        Returns
+        -------
+        Path
+            The folder.
+        """
+        files = {f"{name}.csv": df.to_csv(float_format="%.10g")
+                 for name, df in self.tables().items()}
+        lines = ["key,value"] + [f"{k},{v}" for k, v in self.summary().items()]
+        files["summary.csv"] = "\n".join(lines) + "\n"
+        return write_folder_atomic(out_dir, files, inputs, owned_result_name)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The result DataFrames by name."""
@@ -137,6 +180,16 @@ class Result:
         if self.pumps is not None:
             out["pumps"] = self.pumps
         return out
+
+
+RESULT_TABLES = ("junctions", "pipes", "valves", "consumers", "plant", "feedins", "pumps")
+
+
+def owned_result_name(name: str) -> bool:
+    """True for the file names of a results CSV folder (``<table>.csv``, ``summary.csv``): the
+    entries ``Result.write`` may replace."""
+    stem, _, ext = name.rpartition(".")
+    return ext.lower() == "csv" and stem.lower() in (*RESULT_TABLES, "summary")
 
 
 def _json_default(o):
@@ -162,8 +215,19 @@ def _unit_columns(names, values) -> dict:
     return new
 
 
-def _add_edge_units(df: pd.DataFrame) -> pd.DataFrame:
-    """Add bar/°C/kW columns (after the SI ones, in column order; one concatenation)."""
+def add_edge_units(df: pd.DataFrame) -> pd.DataFrame:
+    """Add bar/°C/kW columns (after the SI ones, in column order; one concatenation).
+
+    Parameters
+    ----------
+    df : DataFrame
+        A result table with SI columns.
+
+    Returns
+    -------
+    DataFrame
+        The table with ``_bar``/``_c``/``_kw`` columns added.
+    """
     new = _unit_columns(df.columns, lambda c: df[c].to_numpy())
     if not new:
         return df
@@ -178,10 +242,28 @@ def _frame(cols: dict, index: pd.Index) -> pd.DataFrame:
 
 def build_result(comp, state, fl, info: ConvergenceInfo, hyd_iters: int = 0,
                  backend: str = "native") -> Result:
-    """Assemble the Result of the native solver from the final state."""
-    from .physics.friction import pressure_drop_pipe
-    from .solver.native import nodal_demand, node_injection
-    from .solver.thermal import pipe_decay, property_temperature
+    """Assemble the Result of the native solver from the final state.
+
+    Parameters
+    ----------
+    comp : Compiled
+        The compiled network.
+    state : State
+        The final state.
+    fl : dict
+        ``elements.element_flows`` of the final temperatures.
+    info : ConvergenceInfo
+        Convergence of the solve.
+    hyd_iters : int
+        Hydraulic iterations in total.
+    backend : str
+        Name of the backend.
+
+    Returns
+    -------
+    Result
+        The result tables, balances and convergence.
+    """
 
     p, h, m = state.p, state.h, state.mdot_b
     t = water.temperature_from_enthalpy(h)
@@ -213,9 +295,9 @@ def build_result(comp, state, fl, info: ConvergenceInfo, hyd_iters: int = 0,
         "t_in_k": t_in, "t_out_k": t_out, "q_loss_w": np.abs(m) * (h_in - h_out),
         "side": comp.side[comp.b_from],
     }, pd.Index(comp.branch_ids, name="id"))
-    is_pipe = comp.branch_kind == 0
+    is_pipe = comp.branch_kind == BranchKind.PIPE
     pipes = branch if is_pipe.all() else branch[is_pipe]
-    valves = branch[comp.branch_kind == 1]
+    valves = branch[comp.branch_kind == BranchKind.VALVE]
     # consumers
     t_s, t_r = t[comp.c_sup], t[comp.c_ret]
     m_c = fl["m_c"]
@@ -246,7 +328,7 @@ def build_result(comp, state, fl, info: ConvergenceInfo, hyd_iters: int = 0,
         "t_return_k": t[comp.pl_ret],
         "q_w": pl_in * h_sup_out - pl_out * h_ret_in,
         "mdot_design_kg_s": comp.pl_mdot_design_kg_s,
-        "control": [("lift", "p_supply", "critical_point")[c] for c in comp.pl_control],
+        "control": [PlantControl(c).name.lower() for c in comp.pl_control],
     }, pd.Index(comp.pl_ids, name="id"))
     m_f = fl["m_f"]
     h_f_out = water.enthalpy(comp.f_t_out_k)
@@ -265,7 +347,26 @@ def build_result(comp, state, fl, info: ConvergenceInfo, hyd_iters: int = 0,
 
 def pump_table(comp, m, p, t, rho) -> pd.DataFrame | None:
     """Booster pumps: flow, lift (discharge − suction pressure) and hydraulic power; None
-    without pumps."""
+    without pumps.
+
+    Parameters
+    ----------
+    comp : Compiled
+        The compiled network.
+    m : ndarray
+        Branch flows [kg/s].
+    p : ndarray
+        Node pressures [Pa].
+    t : ndarray
+        Node temperatures [K].
+    rho : ndarray
+        Branch densities [kg/m³].
+
+    Returns
+    -------
+    DataFrame or None
+        One row per pump.
+    """
     b = comp.pump_b
     if not len(b):
         return None
@@ -279,7 +380,28 @@ def pump_table(comp, m, p, t, rho) -> pd.DataFrame | None:
 
 
 def energy_mass_balance(comp, state, fl, inj, h_out, branch, plant, feedins, consumers) -> dict:
-    """Mass residual at free junctions and the energy balance heat in = consumers + losses."""
+    """Mass residual at free junctions and the energy balance heat in = consumers + losses.
+
+    Parameters
+    ----------
+    comp : Compiled
+        The compiled network.
+    state : State
+        The final state.
+    fl : dict
+        Element flows.
+    inj : ndarray
+        Injection per node [kg/s].
+    h_out : ndarray
+        Branch outlet enthalpies [J/kg].
+    branch, plant, feedins, consumers : DataFrame
+        The result tables.
+
+    Returns
+    -------
+    dict
+        Residuals and heat flows of the balance (``mass_max_kg_s``, ``energy_rel`` …).
+    """
     h = state.h
     fixed = np.zeros(comp.n_nodes, dtype=bool)
     fixed[comp.pl_sup] = fixed[comp.pl_ret] = True

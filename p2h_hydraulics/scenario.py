@@ -22,12 +22,14 @@ scenario file; units on nodes that do not exist, and load-case overrides of unkn
 are rejected with the node/consumer and the file named. ``expected`` documents the verdict the
 author expects (used by the tests); the checker never reads it.
 
-``apply_load_case(network, load_case, plant)`` returns a new network (the input is never
-modified): consumer demands scaled (``demand_scale``) or set per consumer (``q_kw``) — fixed
-flows scaled with them —, return setpoints shifted (``t_return_offset_k``), soil temperature
-and plant settings replaced.
+``apply_load_case(network, load_case, plant)`` (used by ``evaluation``) returns a new network
+(the input is never modified): consumer demands scaled (``demand_scale``) or set per consumer
+(``q_kw``) — fixed flows scaled with them —, return setpoints shifted (``t_return_offset_k``),
+soil temperature and plant settings replaced.
 ``scenario_json_schema()`` is the JSON Schema of the file format.
 """
+# size: the scenario file's data model, its reader (YAML with line numbers, checks against the
+# network) and the load cases applied to a network read best side by side.
 
 from __future__ import annotations
 
@@ -44,12 +46,13 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from .annual.settings import AnnualSettings, SoilSettings
 from .checks import Thresholds
 from .errors import InputFileError, Problem, ScenarioError
+from .io import load_network
 from .io.safe_read import file_kind
-from .p2h import HeatPumpSpec, P2HUnit
+from .unit import HeatPumpSpec, P2HUnit
 from .units import BAR, ZERO_CELSIUS_K
 
 __all__ = ["PlantSettings", "LoadCase", "Expected", "Scenario", "load_scenario",
-           "apply_load_case", "scenario_json_schema", "parse_scenario_text"]
+           "scenario_json_schema", "parse_scenario_text"]
 
 
 class PlantSettings(BaseModel):
@@ -169,8 +172,6 @@ class Scenario(BaseModel):
     def load_network(self):
         """The network (read once, then cached)."""
         if self._network is None:
-            from .io import load_network
-
             path = self.network_path
             if not path.exists():
                 raise ScenarioError(Problem(f"network file not found: {path}", file=self._source,
@@ -319,7 +320,22 @@ def _validation_problems(exc: ValidationError, data, lines: _Lines, file: str) -
 
 def parse_scenario_text(text: str, file: str = "<scenario>",
                         base_dir: Path | None = None) -> tuple[Scenario, _Lines]:
-    """Validate scenario YAML text; returns (scenario, line map). Raises ScenarioError."""
+    """Validate scenario YAML text (``ScenarioError`` with ``file:line`` for every problem).
+
+    Parameters
+    ----------
+    text : str
+        The YAML text.
+    file : str
+        File name for messages.
+    base_dir : Path, optional
+        Folder the network path is relative to.
+
+    Returns
+    -------
+    tuple
+        (Scenario, line map of the keys).
+    """
     try:
         loader = yaml.SafeLoader(text)  # checks the characters: raises ReaderError
     except yaml.YAMLError as exc:
@@ -375,9 +391,24 @@ def _reader_text(exc: yaml.YAMLError) -> str:
 def load_scenario(path, load_network: bool = True) -> Scenario:
     """Read, validate and (by default) resolve a scenario file against its network.
 
-    Raises ``ScenarioError`` with ``file:line`` for unknown keys, wrong values, a missing network
-    file, units on nodes that do not exist, load-case overrides of unknown consumers, a network
-    without consumers and load cases that make a consumer impossible.
+    Parameters
+    ----------
+    path : path-like
+        The scenario YAML file (read with a safe loader).
+    load_network : bool
+        Also read the network and check the units' nodes and load-case consumers against it.
+
+    Returns
+    -------
+    Scenario
+        The validated scenario.
+
+    Raises
+    ------
+    ScenarioError
+        With ``file:line`` for unknown keys, wrong values, a missing network file, units on
+        nodes that do not exist, load-case overrides of unknown consumers, a network
+        without consumers and load cases that make a consumer impossible.
     """
     from .io.safe_read import max_input_bytes, read_regular_text
 

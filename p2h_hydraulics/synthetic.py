@@ -41,6 +41,9 @@ The small helpers (``single_pipe_network``, ``line_network``, ``ring_network``,
 ``small_test_network``) build tiny networks in explicit two-pipe form for analytic tests.
 """
 
+# size: one generator algorithm (layout, loads, loop closures, pipe sizing) and the small test
+# networks that share its builders.
+
 from __future__ import annotations
 
 import math
@@ -111,6 +114,26 @@ def size_dn(mdot_kg_s, dn_min: float | np.ndarray = 20.0, v_max_m_s: float = 1.5
     Limits: velocity ``<= v_max_m_s`` and specific pressure loss ``<= dp_max_pa_per_m``
     (Darcy–Weisbach with the Swamee–Jain friction factor). Flows too large for every catalogue
     size get the largest DN. Vectorised over ``mdot_kg_s`` (and ``dn_min``).
+
+    Parameters
+    ----------
+    mdot_kg_s : float or array_like
+        Design mass flow [kg/s].
+    dn_min : float or array_like
+        Smallest DN allowed.
+    v_max_m_s : float
+        Velocity limit [m/s].
+    dp_max_pa_per_m : float
+        Specific pressure-loss limit [Pa/m].
+    rho, mu : float
+        Density [kg/m³] and viscosity [Pa s] of the water.
+    roughness_m : float
+        Absolute roughness [m].
+
+    Returns
+    -------
+    ndarray
+        DN per flow.
     """
     cat = catalogue()
     dns = cat.index.to_numpy(dtype=float)
@@ -538,6 +561,11 @@ def make_network(n_consumers: int, topology: str = "radial", seed: int = 0,
       ~1,400 consumers at ``load_scale`` 1 and 3G; at least two with a ring main).
     - ``name`` / ``description`` / ``t_soil_k``: settings of the network.
     - ``validate``: run the structural validation when building the network.
+
+    Returns
+    -------
+    Network or dict
+        The network, or the native document in trench form with ``as_records=True``.
     """
     n = int(n_consumers)
     if n < 1:
@@ -829,6 +857,22 @@ def single_pipe_network(length_m: float = 100.0, q_w: float = 100e3, dz_m: float
     ``roughness_m=1e-4``, ``u_w_per_mk=0`` (no heat loss), ``zeta=0``,
     ``consumer_control="t_return"`` (or "delta_t"/"mdot", derived from the two temperatures),
     ``dp_min_pa=0.5e5``, ``t_soil_k=283.15``, ``validate=True``.
+
+    Parameters
+    ----------
+    length_m : float
+        Trench length [m].
+    q_w : float
+        Consumer heat demand [W].
+    dz_m : float
+        Height of ``B`` above ``A`` [m].
+    **kw
+        The options listed above.
+
+    Returns
+    -------
+    Network
+        The network.
     """
     opts = {**_TINY_DEFAULTS, **kw}
     nodes = {"A": (0.0, 0.0, 0.0), "B": (float(length_m), 0.0, float(dz_m))}
@@ -843,6 +887,24 @@ def line_network(n: int = 3, length_m: float = 100.0, q_w: float = 50e3,
     ``consumers="end"``: one consumer ``C{n}`` at ``Nn``; ``"all"``: a consumer ``C{i}`` at every
     node ``N1..Nn`` (each ``q_w``). Supply pipes ``P{i}_s`` run N{i-1}_s→N{i}_s, return pipes
     ``P{i}_r`` N{i}_r→N{i-1}_r. Other options as for ``single_pipe_network``.
+
+    Parameters
+    ----------
+    n : int
+        Number of trenches.
+    length_m : float
+        Length of each trench [m].
+    q_w : float
+        Heat demand of each consumer [W].
+    consumers : str
+        "end" or "all".
+    **kw
+        Options of ``single_pipe_network``.
+
+    Returns
+    -------
+    Network
+        The network.
     """
     if n < 1:
         raise ValueError("n must be at least 1")
@@ -865,6 +927,24 @@ def ring_network(n_nodes: int = 4, length_m: float = 100.0, q_w: float = 100e3,
     both ways round are equally long, so the flow splits in halves). ``consumer_nodes`` puts a
     consumer (``q_w`` each) on other nodes. The supply and the return side each form one loop.
     Other options as for ``single_pipe_network``.
+
+    Parameters
+    ----------
+    n_nodes : int
+        Nodes (and trenches) of the ring.
+    length_m : float
+        Length of each trench [m].
+    q_w : float
+        Heat demand of each consumer [W].
+    consumer_nodes : tuple of int, optional
+        Nodes with a consumer (default: the node opposite the plant).
+    **kw
+        Options of ``single_pipe_network``.
+
+    Returns
+    -------
+    Network
+        The network.
     """
     if n_nodes < 3:
         raise ValueError("a ring needs at least 3 nodes")
@@ -885,7 +965,20 @@ def ring_network(n_nodes: int = 4, length_m: float = 100.0, q_w: float = 100e3,
 def small_test_network(kind: str = "line", **kw) -> Network:
     """One of the tiny analytic networks: ``"single"`` (``single_pipe_network``), ``"line"``
     (``line_network``), ``"ring"`` (``ring_network``), or ``"synthetic"`` (a 10-consumer
-    radial ``make_network``; ``n_consumers``/``seed``/… may be given)."""
+    radial ``make_network``; ``n_consumers``/``seed``/… may be given).
+
+    Parameters
+    ----------
+    kind : str
+        "single", "line", "ring" or "synthetic".
+    **kw
+        Options of the network builder.
+
+    Returns
+    -------
+    Network
+        The network.
+    """
     if kind == "single":
         return single_pipe_network(**kw)
     if kind == "line":

@@ -33,49 +33,158 @@ SUFFIXES: dict[str, dict[str, tuple[float, float]]] = {
 
 
 def c_to_k(t_c):
-    """°C → K."""
+    """°C → K.
+
+    Parameters
+    ----------
+    t_c : float or array_like
+        The temperature [°C].
+
+    Returns
+    -------
+    float or ndarray
+        The temperature [K].
+    """
     return t_c + ZERO_CELSIUS_K
 
 
 def k_to_c(t_k):
-    """K → °C."""
+    """K → °C.
+
+    Parameters
+    ----------
+    t_k : float or array_like
+        The temperature [K].
+
+    Returns
+    -------
+    float or ndarray
+        The temperature [°C].
+    """
     return t_k - ZERO_CELSIUS_K
 
 
 def bar_to_pa(p_bar):
-    """bar → Pa."""
+    """bar → Pa.
+
+    Parameters
+    ----------
+    p_bar : float or array_like
+        The pressure [bar].
+
+    Returns
+    -------
+    float or ndarray
+        The pressure [Pa].
+    """
     return p_bar * BAR
 
 
 def pa_to_bar(p_pa):
-    """Pa → bar."""
+    """Pa → bar.
+
+    Parameters
+    ----------
+    p_pa : float or array_like
+        The pressure [Pa].
+
+    Returns
+    -------
+    float or ndarray
+        The pressure [bar].
+    """
     return p_pa / BAR
 
 
 def kw_to_w(q_kw):
-    """kW → W."""
+    """kW → W.
+
+    Parameters
+    ----------
+    q_kw : float or array_like
+        The heat flow [kW].
+
+    Returns
+    -------
+    float or ndarray
+        The heat flow [W].
+    """
     return q_kw * 1e3
 
 
 def w_to_kw(q_w):
-    """W → kW."""
+    """W → kW.
+
+    Parameters
+    ----------
+    q_w : float or array_like
+        The heat flow [W].
+
+    Returns
+    -------
+    float or ndarray
+        The heat flow [kW].
+    """
     return q_w / 1e3
 
 
 def to_si(value, si_unit: str, edge_suffix: str):
-    """Convert ``value`` given with ``edge_suffix`` (e.g. 'mm') to the SI unit ``si_unit``."""
+    """Convert ``value`` given with ``edge_suffix`` (e.g. 'mm') to the SI unit ``si_unit``.
+
+    Parameters
+    ----------
+    value : float or array_like
+        The value in the edge unit.
+    si_unit : str
+        The SI unit of the quantity (e.g. "m").
+    edge_suffix : str
+        The unit suffix it is given in (e.g. "mm").
+
+    Returns
+    -------
+    float or ndarray
+        The value in ``si_unit``.
+    """
     factor, offset = SUFFIXES[si_unit][edge_suffix]
     return value * factor + offset
 
 
 def from_si(value, si_unit: str, edge_suffix: str):
-    """Convert an SI ``value`` to the edge unit ``edge_suffix``."""
+    """Convert an SI ``value`` to the edge unit ``edge_suffix``.
+
+    Parameters
+    ----------
+    value : float or array_like
+        The value in SI.
+    si_unit : str
+        The SI unit of the quantity.
+    edge_suffix : str
+        The unit suffix wanted.
+
+    Returns
+    -------
+    float or ndarray
+        The value in ``edge_suffix``.
+    """
     factor, offset = SUFFIXES[si_unit][edge_suffix]
     return (value - offset) / factor
 
 
 def edge_field_names(base: str, si_unit: str) -> dict[str, str]:
-    """All accepted file field names for a quantity: {'d_inner_mm': 'mm', 'd_inner_m': 'm', …}."""
+    """All accepted file field names for a quantity: {'d_inner_mm': 'mm', 'd_inner_m': 'm', …}.
+
+    Parameters
+    ----------
+    base : str
+        The field name without unit suffix (``d_inner``).
+    si_unit : str
+        The quantity's SI unit (``m``).
+
+    Returns
+    -------
+    dict of str to str
+        Field name → its unit suffix.
+    """
     out = {}
     for suffix in SUFFIXES[si_unit]:
         out[f"{base}_{suffix}" if suffix else base] = suffix

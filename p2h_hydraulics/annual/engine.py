@@ -7,7 +7,7 @@ the soil temperature and the feed-in heat are swapped into a copy of the ``Compi
 (``solve_compiled(comp, warm=state)``); an hour's first solve at the full offer and its base
 case start from a state extrapolated from the last hours' (``_Predictor``).
 
-**Criteria** are the checker's own registered checks (``checks.REGISTRY``) run on a
+**Criteria** are the checker's own registered checks (``evaluation.judge``) run on a
 ``CaseContext`` of the hour: a feed-in of λ·offer is *accepted* when no check reports a
 violation for the feed-in case. Checks that only ever warn (flow reversal, pressure gradient,
 stagnant pipes) are skipped; the design checks (heat-pump COP, outlet temperature) do not depend
@@ -52,11 +52,13 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..bracket import next_probe, zero_crossing
-from ..checks import REGISTRY, WARNING_ONLY, CaseContext
+from ..checks import CaseContext
 from ..errors import ConvergenceError
+from ..evaluation import judge
+from ..findings import WARNING_ONLY, Finding
 from ..physics import water
-from ..report import Finding
-from ..solver.native import combine_states, element_flows, predict_state, solve_compiled
+from ..solver.elements import element_flows
+from ..solver.native import combine_states, predict_state, solve_compiled
 
 __all__ = ["HourCase", "Payload", "solve_chunk", "WARNING_ONLY", "DESIGN_CODES"]
 
@@ -151,8 +153,9 @@ class HourSolver:
 
     def __init__(self, payload: Payload):
         self.p = payload
-        skip = set(WARNING_ONLY) | set(DESIGN_CODES) | {"convergence"}
-        self.specs = [s for c, s in REGISTRY.items() if c not in skip]
+        # design checks: judged once per supply temperature by the caller; convergence:
+        # reported by ``evaluate`` itself
+        self.skip = set(WARNING_ONLY) | set(DESIGN_CODES) | {"convergence"}
         self.warm_full = payload.warm
         self.warm_base = payload.warm
         self.pred_full, self.pred_base = _Predictor(), _Predictor()
@@ -187,9 +190,7 @@ class HourSolver:
                           None, base=base, feedin=res,
                           design_flow_kg_s=dict(self.p.design_flow_kg_s),
                           design_flow_source=dict(self.p.design_flow_source))
-        findings: list[Finding] = []
-        for spec in self.specs:
-            findings += spec.func(ctx)
+        findings = judge(ctx, skip=self.skip)
         viol = [f for f in findings if f.severity == "violation" and f.case != "base"]
         return viol, findings
 

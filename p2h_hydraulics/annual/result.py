@@ -90,6 +90,47 @@ class AnnualResult:
         """The summary (JSON-ready)."""
         return json.loads(json.dumps(self.summary, default=_json_default))
 
+    def to_json(self, path, inputs=()) -> Path:
+        """Write the summary (``to_dict``) as JSON, atomically and never over an input file.
+
+        Parameters
+        ----------
+        path : path-like
+            The JSON file.
+        inputs : iterable of path-like
+            Input files of the run (refused as the target).
+
+        Returns
+        -------
+        Path
+            The file written.
+        """
+        from ..io.atomic import write_text_atomic
+
+        text = json.dumps(self.to_dict(), indent=1, default=_json_default, ensure_ascii=False)
+        return write_text_atomic(path, text + "\n", inputs)
+
+    def to_csv(self, path, inputs=()) -> Path:
+        """Write the hourly table as CSV (timestamps as ``YYYY-MM-DDTHH:MM``), atomically.
+
+        Parameters
+        ----------
+        path : path-like
+            The CSV file.
+        inputs : iterable of path-like
+            Input files of the run (refused as the target).
+
+        Returns
+        -------
+        Path
+            The file written.
+        """
+        from ..io.atomic import write_text_atomic
+
+        table = self.hourly.copy()
+        table["timestamp"] = table["timestamp"].dt.strftime("%Y-%m-%dT%H:%M")
+        return write_text_atomic(path, table.to_csv(index=False, float_format="%.6g"), inputs)
+
     def figures(self) -> dict:
         """{"duration_curves": Figure, "monthly": Figure} (matplotlib; never shown)."""
         from .plots import duration_curves, monthly_plot

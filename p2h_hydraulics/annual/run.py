@@ -27,7 +27,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..checks import CaseContext, Thresholds
 from ..errors import ConvergenceError, ScenarioError
+from ..evaluation import apply_load_case, judge, validate_units
+from ..scenario import LoadCase
 from ..units import ZERO_CELSIUS_K
 from .engine import DESIGN_CODES, HourCase, Payload, solve_chunk
 from .inputs import build_inputs
@@ -40,8 +43,6 @@ class Prepared:
     """Everything ``run_annual`` derives from the scenario before solving."""
 
     def __init__(self, scenario, settings: AnnualSettings, hours=None):
-        from ..checks import Thresholds, validate_units
-        from ..scenario import LoadCase, apply_load_case
 
         self.scenario = scenario
         self.settings = settings
@@ -72,7 +73,7 @@ class Prepared:
         """Each unit's ``FeedinDesign`` in ``hour`` at λ · offer."""
         from dataclasses import replace
 
-        from ..p2h import design_feedin
+        from ..unit import design_feedin
 
         f = self.inputs.offer_factors(hour)
         out = []
@@ -105,8 +106,7 @@ def network_for_hour(prep: Prepared, hour: int, lam: float = 1.0, design_flows=N
     Plants get ``mdot_design_kg_s`` from ``design_flows`` (plant id → kg/s) when given, so that
     ``check_integration`` on this network judges the minimum flow as the annual analysis does.
     """
-    from ..p2h import to_feedin_rows, with_feedins
-    from ..scenario import LoadCase, apply_load_case
+    from ..unit import to_feedin_rows, with_feedins
 
     inp = prep.inputs
     q = inp.q_w(hour)
@@ -144,8 +144,6 @@ def _distinct(prep: Prepared) -> tuple[np.ndarray, np.ndarray]:
 
 def _design_limits(prep: Prepared, hours) -> dict:
     """Design violation (code, element, message) per distinct required supply temperature."""
-    from ..checks import REGISTRY, CaseContext
-
     out = {}
     for h in hours:
         t = prep.required_supply_c(h)
@@ -154,10 +152,9 @@ def _design_limits(prep: Prepared, hours) -> dict:
         designs = {u.id: d for u, d in zip(prep.units, prep.designs(h), strict=True)}
         ctx = CaseContext("hour", prep.thresholds, prep.units, designs, prep.network, None)
         limit = None
-        for code in DESIGN_CODES:
-            for f in REGISTRY[code].func(ctx):
-                if f.severity == "violation" and limit is None:
-                    limit = (f.code, f.element, f.message)
+        for f in judge(ctx, codes=DESIGN_CODES):
+            if f.severity == "violation" and limit is None:
+                limit = (f.code, f.element, f.message)
         out[t] = limit
     return out
 
@@ -234,19 +231,45 @@ def _case(prep: Prepared, comp, hour: int, key: int, limits) -> HourCase:
 def run_annual(scenario, *, executor=None, workers: int | None = None, progress=None,
                hours=None, settings: AnnualSettings | dict | None = None, options=None,
                chunks_per_worker: int = 8):
-    """Hour-by-hour feed-in analysis of ``scenario`` (path or ``Scenario``) → ``AnnualResult``.
+    """Hour-by-hour feed-in analysis of a scenario over its weather year.
 
-    ``executor``: a ``concurrent.futures.Executor`` or a kind ("process", "thread", "serial",
-    "dask"; default: serial for ``workers=1``, else a process pool with ``workers`` workers,
-    see ``executors.make_executor``). ``progress(n)``: called with the number of distinct hours
-    of each finished chunk (``total_distinct(...)`` gives the total). ``hours``: analyse these
-    hour indices only (a reduced year; sums are over these hours). ``settings``: the ``annual``
-    block (default: the scenario's, else the defaults). ``options``: ``SolverOptions`` of the
-    hourly solves (default: ``hour_options(settings)``).
+    Parameters
+    ----------
+    scenario : Scenario, path-like or Prepared
+        The scenario (or what ``prepare`` made of it).
+    executor : Executor or str, optional
+        A ``concurrent.futures.Executor`` or a kind ("process", "thread", "serial", "dask";
+        default: serial for ``workers=1``, else a process pool, ``executors.make_executor``).
+    workers : int, optional
+        Worker processes of the default executor.
+    progress : callable, optional
+        ``progress(n)`` with the number of distinct hours of each finished chunk
+        (``total_distinct(...)`` gives the total).
+    hours : iterable of int, optional
+        Analyse these hour indices only (a reduced year; sums are over these hours).
+    settings : AnnualSettings or dict, optional
+        The ``annual`` block (default: the scenario's, else the defaults).
+    options : SolverOptions, optional
+        Options of the hourly solves (default: ``hour_options(settings)``).
+    chunks_per_worker : int
+        Chunks of hours per worker (load balance against warm-start reuse).
+
+    Returns
+    -------
+    AnnualResult
+        The hourly table and the annual summary.
+
+    Examples
+    --------
+    >>> import p2h_hydraulics as p2h
+    >>> year = p2h.run_annual("scenarios/annual_3g.yaml", hours=range(0, 8760, 730),
+    ...                       workers=1)
+    >>> year.summary["hours"], len(year.hourly)
+    (12, 12)
     """
     from ..executors import chunked, executor_scope, run_chunks
-    from ..p2h import to_feedin_rows, with_feedins
     from ..solver.compile import compile_network
+    from ..unit import to_feedin_rows, with_feedins
     from .result import AnnualResult
 
     t0 = time.perf_counter()

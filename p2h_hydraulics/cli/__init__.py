@@ -2,8 +2,9 @@
 
 0 success / permitted · 1 not permitted · 2 usage error · 3 invalid input · 4 not converged.
 
-Each command lives in its own module and registers itself on ``app``; errors of the project's
-tree are printed as one readable message (never a traceback) and mapped to their exit code.
+Each command lives in its own module and registers itself on ``app`` (``typer_app``); errors
+of the project's tree are printed as one readable message (never a traceback) and mapped to
+their exit code.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ import sys
 
 import typer
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="p2h — can this district-heating network take data-centre waste heat?")
+from .typer_app import app
+
+__all__ = ["app", "main", "run"]
 
 
 def _register() -> None:

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import typer
 
-from . import app
 from .output import console, err_console, fmt, guarded_outputs, print_json
+from .typer_app import app
 from .workload import SOLVES_PER_ANNUAL_HOUR, confirm_work
 
 # the files ``AnnualResult.write`` puts into ``--out`` (the folder is replaced whole)

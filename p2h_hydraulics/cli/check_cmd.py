@@ -15,8 +15,8 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from . import app
 from .output import console, err_console, fmt, guarded_outputs, print_json
+from .typer_app import app
 from .workload import confirm_work
 
 _STYLE = {"PERMITTED": "bold green", "PERMITTED_WITH_CONDITIONS": "bold yellow",
@@ -41,7 +41,7 @@ def check_command(
                              help="run even when the estimated work exceeds the limit"),
 ) -> None:
     """Check whether the P2H unit(s) of SCENARIO may feed into its network."""
-    from ..checks import check_integration
+    from ..check import check_integration
     from ..errors import ScenarioError
     from ..io.atomic import protect
     from ..scenario import load_scenario
@@ -63,10 +63,10 @@ def check_command(
     with guarded_outputs([report, md_path, json_path, html], inputs=inputs):
         rep = check_integration(scen, backend=backend)
         if report is not None:
-            written.append(rep.write_markdown(report, inputs=inputs))
+            written.append(rep.to_markdown(report, inputs=inputs))
         if report_dir is not None:
-            written.append(rep.write_markdown(md_path, inputs=inputs))
-            written.append(rep.write_json(json_path, inputs=inputs))
+            written.append(rep.to_markdown(md_path, inputs=inputs))
+            written.append(rep.to_json(json_path, inputs=inputs))
         if html is not None:
             from ..html import check_view, write_view
 

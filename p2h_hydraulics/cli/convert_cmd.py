@@ -7,8 +7,8 @@ from pathlib import Path
 import typer
 
 from ..errors import P2HError
-from . import app
 from .output import console, guarded_outputs
+from .typer_app import app
 
 
 @app.command("convert")
@@ -20,8 +20,7 @@ def convert_command(
                                               "(default: from the extension)"),
 ) -> None:
     """Convert a network file; the input is never overwritten."""
-    from .. import load_network, save_network
-    from ..io import output_format
+    from ..io import load_network, output_format, save_network
     from ..io.csv_tables import owned_csv_name
 
     fmt = output_format(target, to)

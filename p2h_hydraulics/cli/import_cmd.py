@@ -10,8 +10,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..errors import P2HError
-from . import app
 from .output import console, print_json
+from .typer_app import app
 
 
 @app.command("import")
@@ -44,9 +44,9 @@ def import_command(
     as_json: bool = typer.Option(False, "--json", help="the report as JSON on stdout"),
 ) -> None:
     """Import a network from GIS layers or a STANET export; nothing is written on an error."""
-    from .. import save_network
     from ..importing import import_network
     from ..importing.mapping import load_mapping_file, parse_map_options
+    from ..io import save_network
     from ..io.atomic import write_text_atomic
 
     inputs = [Path(p.rsplit(":", 1)[0]) if not Path(p).exists() and ":" in p else Path(p)

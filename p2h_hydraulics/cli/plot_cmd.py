@@ -11,23 +11,15 @@ Exit codes: 0 success, 2 usage error, 3 invalid input, 4 not converged.
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import typer
 
-from . import app
 from .output import console, guarded_outputs
+from .shared import FORMATS, figure_bytes, parse_refine
+from .typer_app import app
 
 KINDS = ("map", "pressure", "temperature", "sites")
-_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
-
-
-def figure_bytes(fig, suffix: str, dpi: int = 150) -> bytes:
-    """The figure encoded in the format of ``suffix`` (.png, .svg, .pdf)."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format=_FORMATS[suffix.lower()], dpi=dpi)
-    return buf.getvalue()
 
 
 @app.command("plot")
@@ -48,8 +40,8 @@ def plot_command(
 
     if kind not in KINDS:
         raise typer.BadParameter(f"--kind must be one of {', '.join(KINDS)}, got {kind!r}")
-    if out.suffix.lower() not in _FORMATS:
-        raise typer.BadParameter(f"--out must end in {', '.join(_FORMATS)}, got {out.name}")
+    if out.suffix.lower() not in FORMATS:
+        raise typer.BadParameter(f"--out must end in {', '.join(FORMATS)}, got {out.name}")
     if side not in ("supply", "return", "both"):
         raise typer.BadParameter(f"--side must be supply, return or both, got {side!r}")
     waypoints = [p.strip() for p in path.split(",") if p.strip()] if path else None
@@ -87,7 +79,6 @@ def _scenario_figure(scen, kind, column, side, load_case, waypoints, workers, re
 
     if kind == "sites":
         from ..sites import compare_sites
-        from .sites_cmd import parse_refine
 
         res = compare_sites(scen, workers=workers, refine=parse_refine(refine))
         return plot_site_ranking(scen.load_network(), res)
@@ -107,8 +98,9 @@ def _scenario_figure(scen, kind, column, side, load_case, waypoints, workers, re
 
 
 def _network_figure(source: Path, kind, column, side, waypoints):
-    from .. import load_network, solve
+    from ..io import load_network
     from ..plotting import plot_network_map, plot_pressure_diagram, plot_temperature_profile
+    from ..solver import solve
 
     net = load_network(source)
     res = solve(net)

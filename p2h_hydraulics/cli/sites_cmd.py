@@ -15,8 +15,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from . import app
 from .output import console, err_console, fmt, guarded_outputs, print_json
+from .shared import figure_bytes, parse_refine
+from .typer_app import app
 from .workload import SOLVES_PER_SITE_TRIAL, confirm_work
 
 _OUT_SUFFIXES = (".csv", ".json")
@@ -122,20 +123,6 @@ def estimate_work(net, scen, candidates, refine, best: int, confirm: bool) -> tu
     return solves, how
 
 
-def parse_refine(text: str) -> str | int:
-    """The ``--refine`` option: 'all', 'auto' or a number of nodes ≥ 0."""
-    if text in ("all", "auto"):
-        return text
-    try:
-        n = int(text)
-    except ValueError:
-        raise typer.BadParameter(f"--refine must be 'all', 'auto' or a number, got {text!r}") \
-            from None
-    if n < 0:
-        raise typer.BadParameter("--refine must be ≥ 0")
-    return n
-
-
 def _run(compare_sites, scen, candidates, q_max, tol, tol_rel, kind, workers, scheduler,
          refine, allow_conditions, confirm, best, quiet: bool):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -164,7 +151,6 @@ def _run(compare_sites, scen, candidates, q_max, tol, tol_rel, kind, workers, sc
 def _write_map(path: Path, net, result, inputs):
     from ..io.atomic import write_bytes_atomic
     from ..plotting import plot_site_ranking
-    from .plot_cmd import figure_bytes
 
     ax = plot_site_ranking(net, result)
     return write_bytes_atomic(path, figure_bytes(ax.figure, path.suffix), inputs)

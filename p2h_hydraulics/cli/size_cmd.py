@@ -8,8 +8,8 @@ from pathlib import Path
 import typer
 
 from ..errors import P2HError
-from . import app
 from .output import console, print_json
+from .typer_app import app
 
 
 @app.command("size")
@@ -27,7 +27,7 @@ def size_command(
     as_json: bool = typer.Option(False, "--json", help="machine-readable summary on stdout"),
 ) -> None:
     """Size the pipes of NETWORK and write the sized network (the input is never changed)."""
-    from .. import load_network, save_network
+    from ..io import load_network, save_network
     from ..io.atomic import protect, write_text_atomic
     from ..sizing import size_network
 

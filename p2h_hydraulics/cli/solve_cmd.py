@@ -10,8 +10,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..errors import P2HError
-from . import app
 from .output import console, fmt, guarded_outputs, print_json
+from .typer_app import app
 
 
 @app.command("solve")
@@ -24,8 +24,9 @@ def solve_command(
     as_json: bool = typer.Option(False, "--json", help="machine-readable summary on stdout"),
 ) -> None:
     """Solve the steady state of NETWORK and print the key figures."""
-    from .. import load_network, solve
+    from ..io import load_network
     from ..io.results_io import owned_result_name, result_format, write_result
+    from ..solver import solve
 
     files, folders = [], []
     if out is not None:

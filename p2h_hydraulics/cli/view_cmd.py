@@ -22,8 +22,8 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from . import app
 from .output import console
+from .typer_app import app
 
 
 @app.command("view")
@@ -67,7 +67,8 @@ def view_command(
         else:
             if network is not None:
                 raise typer.BadParameter("--network is only for result files")
-            from .. import load_network, solve
+            from ..io import load_network
+            from ..solver import solve
 
             net = load_network(source)
             try:
@@ -95,9 +96,9 @@ def _result_document(source: Path) -> bool:
 
 
 def _result_page(source: Path, network: Path | None, tiles: str | None) -> str:
-    from .. import load_network
     from ..html import network_view
     from ..html.result_file import read_result_json
+    from ..io import load_network
 
     if network is None:
         raise typer.BadParameter(f"{source.name} is a result file: give its network with "

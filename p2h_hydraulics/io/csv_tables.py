@@ -410,7 +410,20 @@ def _settings_records(path: Path, smap: SourceMap, problems: list[Problem]) -> d
 
 
 def read_csv_network(path, validate: bool = True):
-    """Read a network from a folder of CSV tables (see the module docstring for the rules)."""
+    """Read a network from a folder of CSV tables (see the module docstring for the rules).
+
+    Parameters
+    ----------
+    path : path-like
+        The folder.
+    validate : bool
+        Check the network (``ModelError`` listing every problem).
+
+    Returns
+    -------
+    Network
+        The network (SI).
+    """
     folder = Path(path)
     if os.path.isfile(folder):
         raise InputFileError(f"{folder}: expected a folder of CSV tables (junctions.csv, "
@@ -519,6 +532,20 @@ def write_csv_network(net, path, inputs=()) -> Path:
     files of known tables that ``net`` does not have (left from an earlier write) are gone. An
     existing folder holding other files, a folder that is (or contains) an input, and a path
     that is not a folder are refused before anything is written.
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+    path : path-like
+        The folder.
+    inputs : iterable of path-like
+        Input files of the run (refused as the target or inside it).
+
+    Returns
+    -------
+    Path
+        The folder.
     """
     texts = {f"{t}.csv": _table_text(net, t) for t in TABLES if not net.table(t).empty}
     texts["settings.csv"] = _settings_text(net)

@@ -37,6 +37,9 @@ Points at their (supply) junction, all fields in canonical SI units, plus ``p2h_
 ``crs`` member when ``settings['crs']`` is set, so that ``read(write(net))`` is exact.
 """
 
+# size: the reader and the writer of one format (networks, and results for GIS) side by side,
+# so the property names they share stay symmetric.
+
 from __future__ import annotations
 
 import bisect
@@ -52,7 +55,7 @@ from ..model.schema import SETTINGS, TABLES, attrs_of
 from ..units import SUFFIXES
 from .atomic import write_text_atomic
 from .csv_tables import SourceLoc, SourceMap
-from .native_json import _clean, element_record, read_json
+from .native_json import element_record, json_value, read_json
 
 _KIND_NAMES = {
     "junctions": ("junction", "junctions"),
@@ -121,7 +124,18 @@ def _explicit_si(rec: dict, attr) -> float | None:
 
 
 def normalize_crs(name: str) -> str:
-    """``EPSG:25832`` for the usual spellings (OGC URN/URL, lower case); ``OGC:CRS84`` for CRS84."""
+    """``EPSG:25832`` for the usual spellings (OGC URN/URL, lower case); ``OGC:CRS84`` for CRS84.
+
+    Parameters
+    ----------
+    name : str
+        A CRS name as found in a file.
+
+    Returns
+    -------
+    str
+        The canonical name.
+    """
     text = name.strip()
     m = re.fullmatch(r"(?i)urn:ogc:def:crs:EPSG:[^:]*:(\d+)", text) or \
         re.fullmatch(r"(?i)https?://www\.opengis\.net/def/crs/EPSG/[^/]+/(\d+)", text) or \
@@ -135,7 +149,18 @@ def normalize_crs(name: str) -> str:
 
 
 def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    """Great-circle distance [m] between two lon/lat points (degrees) on the mean Earth sphere."""
+    """Great-circle distance [m] between two lon/lat points (degrees) on the mean Earth sphere.
+
+    Parameters
+    ----------
+    lon1, lat1, lon2, lat2 : float
+        The two points [degrees].
+
+    Returns
+    -------
+    float
+        Distance [m].
+    """
     p1, p2 = math.radians(lat1), math.radians(lat2)
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
@@ -392,7 +417,22 @@ def _lengths(lines: list[_Feature], points: list[_Feature], crs: str | None,
 
 
 def network_from_feature_collection(doc, file: str | None = None, validate: bool = True):
-    """Build a network from a parsed GeoJSON FeatureCollection (see the module docstring)."""
+    """Build a network from a parsed GeoJSON FeatureCollection (see the module docstring).
+
+    Parameters
+    ----------
+    doc : dict
+        The parsed FeatureCollection.
+    file : str, optional
+        File name for messages.
+    validate : bool
+        Check the network (``ModelError`` listing every problem).
+
+    Returns
+    -------
+    Network
+        The network (SI).
+    """
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
         got = doc.get("type") if isinstance(doc, dict) else type(doc).__name__
         raise InputFileError(f"expected a GeoJSON FeatureCollection, got {got!r}", file=file)
@@ -468,7 +508,20 @@ def network_from_feature_collection(doc, file: str | None = None, validate: bool
 
 
 def read_geojson_network(path, validate: bool = True):
-    """Read a network from a GeoJSON file (a FeatureCollection, see the module docstring)."""
+    """Read a network from a GeoJSON file (a FeatureCollection, see the module docstring).
+
+    Parameters
+    ----------
+    path : path-like
+        The file.
+    validate : bool
+        Check the network (``ModelError`` listing every problem).
+
+    Returns
+    -------
+    Network
+        The network (SI).
+    """
     return network_from_feature_collection(read_json(path), file=str(path), validate=validate)
 
 
@@ -511,9 +564,21 @@ def _collection(net) -> dict:
 
 
 def network_to_feature_collection(net) -> dict:
-    """The GeoJSON FeatureCollection of ``net`` (two-pipe form, canonical SI properties)."""
+    """The GeoJSON FeatureCollection of ``net`` (two-pipe form, canonical SI properties).
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+
+    Returns
+    -------
+    dict
+        The FeatureCollection.
+    """
     doc = _collection(net)
-    doc["p2h_settings"] = {a.name: _clean(net.settings.get(a.name, a.default)) for a in SETTINGS}
+    doc["p2h_settings"] = {a.name: json_value(net.settings.get(a.name, a.default))
+                           for a in SETTINGS}
     pos = _positions(net)
     features = []
     for table in TABLES:
@@ -531,13 +596,26 @@ def network_to_feature_collection(net) -> dict:
 def result_to_feature_collection(result, net) -> dict:
     """A solve ``result`` of ``net`` as GeoJSON for GIS: one feature per result row (table
     ``junctions``, ``pipes``, ``valves``, ``pumps``, ``consumers``, ``plant``, ``feedins``)
-    with every result column as a property, placed like the network's own features."""
+    with every result column as a property, placed like the network's own features.
+
+    Parameters
+    ----------
+    result : Result
+        A solve result of ``net``.
+    net : Network
+        The network (its coordinates).
+
+    Returns
+    -------
+    dict
+        The FeatureCollection.
+    """
     doc = _collection(net)
     pos = _positions(net)
     features = []
     for table, df in result.tables().items():
         for eid, row in zip(df.index, df.to_dict("records"), strict=True):
-            props = {"table": table, "id": eid, **{k: _clean(v) for k, v in row.items()}}
+            props = {"table": table, "id": eid, **{k: json_value(v) for k, v in row.items()}}
             features.append({"type": "Feature",
                              "geometry": _feature_geometry(table, eid, row, pos),
                              "properties": props})
@@ -556,10 +634,42 @@ def _write_collection(doc: dict, path, inputs) -> Path:
 
 
 def write_geojson_network(net, path, inputs=()) -> Path:
-    """Write ``net`` as a GeoJSON FeatureCollection (atomically), one feature per line."""
+    """Write ``net`` as a GeoJSON FeatureCollection (atomically), one feature per line.
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+    path : path-like
+        The target.
+    inputs : iterable of path-like
+        Input files of the run (refused as the target).
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
     return _write_collection(network_to_feature_collection(net), path, inputs)
 
 
 def write_geojson_result(result, net, path, inputs=()) -> Path:
-    """Write a solve ``result`` of ``net`` as GeoJSON (``result_to_feature_collection``)."""
+    """Write a solve ``result`` of ``net`` as GeoJSON (``result_to_feature_collection``).
+
+    Parameters
+    ----------
+    result : Result
+        A solve result of ``net``.
+    net : Network
+        The network.
+    path : path-like
+        The target.
+    inputs : iterable of path-like
+        Input files of the run (refused as the target).
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
     return _write_collection(result_to_feature_collection(result, net), path, inputs)

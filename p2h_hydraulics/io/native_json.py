@@ -29,6 +29,7 @@ from ..model.build import EXTRA_KEY, network_from_records
 from ..model.schema import SETTINGS, TABLES
 from ..model.trench import is_trench_form
 from .atomic import write_text_atomic
+from .csv_tables import SourceMap
 from .safe_read import read_regular_bytes
 
 FORMAT = "p2h-network"
@@ -38,7 +39,20 @@ VERSION = 1
 def read_json(path, what: str = "network") -> object:
     """Parse a JSON file into Python objects, with a clear error (file:line:col) on failure.
 
-    Only a regular file is read, of at most the cap of ``what`` (``io.safe_read``)."""
+    Only a regular file is read, of at most the cap of ``what`` (``io.safe_read``).
+
+    Parameters
+    ----------
+    path : path-like
+        The file.
+    what : str
+        The kind of input, for the size cap and messages ("network", "result", …).
+
+    Returns
+    -------
+    object
+        The parsed JSON.
+    """
     path = Path(path)
     data = read_regular_bytes(path, None, what)
     try:
@@ -82,7 +96,22 @@ def _no_duplicate_keys(pairs: list) -> dict:
 
 
 def network_from_document(doc, file: str | None = None, validate: bool = True):
-    """Build a network from a parsed native document."""
+    """Build a network from a parsed native document.
+
+    Parameters
+    ----------
+    doc : dict
+        The parsed native document.
+    file : str, optional
+        File name for messages.
+    validate : bool
+        Check the network (``ModelError`` listing every problem).
+
+    Returns
+    -------
+    Network
+        The network (SI).
+    """
     if not isinstance(doc, dict):
         raise InputFileError("expected a JSON object with network tables at the top level",
                              file=file)
@@ -97,18 +126,42 @@ def network_from_document(doc, file: str | None = None, validate: bool = True):
     if is_trench_form(tables):
         # problems on the expanded pipes/junctions (T1_s, N_r) are reported on the trench/node
         # the user wrote
-        from .csv_tables import SourceMap
 
         return SourceMap(file, noun="entries").build(tables, doc.get("settings"), validate, [])
     return network_from_records(tables, doc.get("settings"), file=file, validate=validate)
 
 
 def load_json_network(path, validate: bool = True):
-    """Read a native JSON network file."""
+    """Read a native JSON network file.
+
+    Parameters
+    ----------
+    path : path-like
+        The file.
+    validate : bool
+        Check the network (``ModelError`` listing every problem).
+
+    Returns
+    -------
+    Network
+        The network (SI).
+    """
     return network_from_document(read_json(path), file=str(path), validate=validate)
 
 
-def _clean(v):
+def json_value(v):
+    """A table cell as a JSON value: numpy scalars as Python numbers, NaN as None.
+
+    Parameters
+    ----------
+    v : object
+        A table cell.
+
+    Returns
+    -------
+    object
+        The JSON value.
+    """
     if isinstance(v, float) and math.isnan(v):
         return None
     if hasattr(v, "item"):
@@ -122,8 +175,8 @@ def element_record(table: str, eid, row: dict) -> dict:
     """One element as a file record: schema fields at the top level, the table's extra
     columns (attributes kept from a source, see ``model.build``) under ``"extra"``."""
     known = _FIELDS[table]
-    rec = {"id": eid, **{k: _clean(v) for k, v in row.items() if k in known}}
-    extra = {k: _clean(v) for k, v in row.items() if k not in known}
+    rec = {"id": eid, **{k: json_value(v) for k, v in row.items() if k in known}}
+    extra = {k: json_value(v) for k, v in row.items() if k not in known}
     extra = {k: v for k, v in extra.items() if v is not None}
     if extra:
         rec[EXTRA_KEY] = extra
@@ -134,9 +187,20 @@ _FIELDS = {t: frozenset(a.name for a in attrs) for t, attrs in TABLES.items()}
 
 
 def network_to_document(net) -> dict:
-    """The native JSON document (canonical SI field names) of ``net``."""
+    """The native JSON document (canonical SI field names) of ``net``.
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+
+    Returns
+    -------
+    dict
+        The native document.
+    """
     doc: dict = {"format": FORMAT, "version": VERSION}
-    doc["settings"] = {a.name: _clean(net.settings.get(a.name, a.default)) for a in SETTINGS}
+    doc["settings"] = {a.name: json_value(net.settings.get(a.name, a.default)) for a in SETTINGS}
     for table in TABLES:
         df = net.table(table)
         doc[table] = [element_record(table, eid, row)
@@ -145,6 +209,21 @@ def network_to_document(net) -> dict:
 
 
 def write_json_network(net, path, inputs=()) -> Path:
-    """Write ``net`` as a native JSON file (atomically)."""
+    """Write ``net`` as a native JSON file (atomically).
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+    path : path-like
+        The target.
+    inputs : iterable of path-like
+        Input files of the run (refused as the target).
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
     text = json.dumps(network_to_document(net), indent=1, allow_nan=False)
     return write_text_atomic(path, text + "\n", inputs)

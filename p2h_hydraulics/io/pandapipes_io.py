@@ -57,19 +57,28 @@ equivalent and are reported by name.
 pandapipes is imported lazily: ``import p2h_hydraulics`` does not import it.
 """
 
+# size: both directions of the element mapping (to and from pandapipes) are kept side by side,
+# table by table, so they stay symmetric.
+
 from __future__ import annotations
 
 import math
+import os
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..errors import BackendError, InputFileError, ModelError, Problem
+from ..errors import InputFileError, ModelError, Problem
+from ..model.build import network_from_records
+from ..model.graph import junction_sides
+from ..model.network import Network
+from ..model.validate import validate_network
 from ..physics import water
 from ..units import G
 from .atomic import write_text_atomic
+from .pandapipes_lib import pandapipes
 
 # extra columns written next to pandapipes' own (our canonical field names)
 EXTRA = {
@@ -103,40 +112,22 @@ PANDAPIPES_DEFAULT_AMBIENT_K = 293.15
 ZERO_LENGTH_PIPE_M = 1e-3
 
 
-def pandapipes():
-    """The pandapipes module (imported on first use), or a BackendError if it is missing."""
-    try:
-        import pandapipes as pp
-    except ImportError as exc:  # pragma: no cover - pandapipes is a dependency
-        raise BackendError(f"pandapipes is not installed ({exc}); install it to use the "
-                           "pandapipes backend or pandapipes files") from None
-    restore_matplotlib_renderer()
-    return pp
-
-
-def restore_matplotlib_renderer() -> None:
-    """Undo the patch pandapipes' (and pandapower's) plotting package applies to matplotlib on
-    import: ``RendererBase.new_gc`` replaced, for round line caps in their own plots, by one
-    whose graphics context holds the cap style as a plain string — every later SVG or PDF of
-    the process then fails inside matplotlib (``'str' object has no attribute 'name'``)."""
-    try:
-        from matplotlib.backend_bases import GraphicsContextBase, RendererBase
-    except ImportError:  # pragma: no cover - matplotlib is a dependency
-        return
-    if str(getattr(RendererBase.new_gc, "__module__", "")).startswith(("pandapipes",
-                                                                        "pandapower")):
-        def new_gc(self):
-            """Return an instance of a `.GraphicsContextBase` (matplotlib's own)."""
-            return GraphicsContextBase()
-
-        RendererBase.new_gc = new_gc
-
-
 def ambient_offset_pa(height_m) -> np.ndarray:
     """Ambient pressure at ``height_m`` minus the sea-level standard atmosphere [Pa].
 
     ``p_ours = p_pandapipes + ambient_offset_pa(height)`` for a junction at ``height``.
+
+    Parameters
+    ----------
+    height_m : float or array_like
+        Junction heights [m].
+
+    Returns
+    -------
+    ndarray
+        The offset [Pa].
     """
+    # heavy: pandapipes is imported on first use (not at package import)
     from pandapipes.component_models.component_toolbox import p_correction_height_air
 
     h = np.asarray(height_m, dtype=float)
@@ -148,7 +139,18 @@ def ambient_offset_pa(height_m) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------
 
 def initial_temperatures(network) -> tuple[float, float]:
-    """(supply-side, return-side) start temperatures [K] for pandapipes' iterations."""
+    """(supply-side, return-side) start temperatures [K] for pandapipes' iterations.
+
+    Parameters
+    ----------
+    network : Network
+        The network.
+
+    Returns
+    -------
+    tuple of float
+        Supply-side and return-side start temperatures [K].
+    """
     plants = network.plants
     t_sup = network.settings.get("t_initial_k", np.nan)
     if not np.isfinite(t_sup):
@@ -161,7 +163,18 @@ def initial_temperatures(network) -> tuple[float, float]:
 
 def start_lift(row) -> float:
     """The lift a plant starts from [Pa]: p_supply − p_return (control p_supply), else lift_pa
-    (3 bar when empty)."""
+    (3 bar when empty).
+
+    Parameters
+    ----------
+    row : Series
+        A plant row.
+
+    Returns
+    -------
+    float
+        Lift [Pa].
+    """
     if row["control"] == "p_supply":
         return float(row["p_supply_pa"] - row["p_return_pa"])
     return float(row["lift_pa"]) if np.isfinite(row["lift_pa"]) else 3e5
@@ -169,15 +182,41 @@ def start_lift(row) -> float:
 
 def plift_bar(lift_pa, t_supply_k, h_return_m, h_supply_m) -> float:
     """pandapipes' ``plift_bar`` that gives the pressure difference ``lift_pa`` between the
-    plant's junctions (its pump model adds ρ g (h_return − h_supply))."""
+    plant's junctions (its pump model adds ρ g (h_return − h_supply)).
+
+    Parameters
+    ----------
+    lift_pa : float
+        The lift wanted [Pa].
+    t_supply_k : float
+        Supply temperature [K] (water density).
+    h_return_m, h_supply_m : float
+        Heights of the plant's junctions [m].
+
+    Returns
+    -------
+    float
+        pandapipes' ``plift_bar``.
+    """
     rho = water.density(t_supply_k)
     return (lift_pa - rho * G * (h_return_m - h_supply_m)) / 1e5
 
 
 def to_pandapipes(network):
-    """A pandapipes net of ``network`` (fluid water, Colebrook, ambient = soil temperature)."""
+    """A pandapipes net of ``network`` (fluid water, Colebrook, ambient = soil temperature).
+
+    Parameters
+    ----------
+    network : Network
+        The native network (not modified).
+
+    Returns
+    -------
+    pandapipesNet
+        The net (element mapping in the module docstring); fields pandapipes does not know
+        are kept in extra columns, so ``from_pandapipes`` gives the network back.
+    """
     pp = pandapipes()
-    from ..model.graph import junction_sides
 
     s = network.settings
     net = pp.create_empty_network(name=str(s.get("name", "")), fluid="water")
@@ -252,7 +291,20 @@ def pandapipes_friction_model(settings: dict) -> str:
 
 
 def feedin_start_flow(row, t_return_guess_k: float) -> float:
-    """Mass flow of a feed-in for pandapipes: the fixed flow, or q / Δh at a guessed inlet."""
+    """Mass flow of a feed-in for pandapipes: the fixed flow, or q / Δh at a guessed inlet.
+
+    Parameters
+    ----------
+    row : Series
+        A feed-in row.
+    t_return_guess_k : float
+        Guessed inlet temperature [K].
+
+    Returns
+    -------
+    float
+        Mass flow [kg/s].
+    """
     if row["control"] == "mdot":
         return float(row["mdot_kg_s"])
     t_in = min(t_return_guess_k, row["t_out_k"] - 1.0)
@@ -266,7 +318,18 @@ _PUMP_SCALE = np.array([1e5 * 3600.0**k for k in range(4)])
 
 
 def pump_reg_par(row) -> list[float]:
-    """pandapipes ``reg_par`` (bar over m³/h, highest power first) of a pump record."""
+    """pandapipes ``reg_par`` (bar over m³/h, highest power first) of a pump record.
+
+    Parameters
+    ----------
+    row : Series
+        A pump row.
+
+    Returns
+    -------
+    list of float
+        Polynomial coefficients.
+    """
     c = np.array([float(row[k]) for k in _PUMP_COLUMNS]) / _PUMP_SCALE
     return [float(x) for x in c[::-1]]
 
@@ -373,10 +436,27 @@ def from_pandapipes(net, name: str | None = None, validate: bool = True,
                     file: str | None = None):
     """A native ``Network`` of a pandapipes net (see the module docstring for the mapping).
 
-    Raises ``ModelError`` naming every element that has no native equivalent.
-    """
-    from ..model.build import network_from_records
+    Parameters
+    ----------
+    net : pandapipesNet
+        The net (not modified).
+    name : str, optional
+        Network name (default: the net's).
+    validate : bool
+        Check the network (``ModelError`` listing every problem).
+    file : str, optional
+        File name used in error messages.
 
+    Returns
+    -------
+    Network
+        The network in SI units.
+
+    Raises
+    ------
+    ModelError
+        Naming every element that has no native equivalent.
+    """
     problems: list[Problem] = []
     where = dict(file=file)
     fluid = net.get("fluid") if hasattr(net, "get") else None
@@ -427,8 +507,6 @@ def from_pandapipes(net, name: str | None = None, validate: bool = True,
     if problems:
         raise ModelError(problems, file=file)
     if validate:
-        from ..model.validate import validate_network
-
         validate_network(out)
     return out
 
@@ -519,8 +597,7 @@ def _library_pump(name):
     """A pump standard type of pandapipes' own library (``std_types/library/Pump``) by name;
     None when there is none (nets saved without their standard types refer to these). Only
     names of files in that folder are looked up: a name never becomes a path."""
-    import os
-
+    # heavy: pandapipes is imported on first use (not at package import)
     from pandapipes.std_types.std_type_class import PumpStdType
 
     pp = pandapipes()
@@ -650,8 +727,6 @@ def _consumers_from(net, jid, recs, problems, where, pairs=()) -> None:
 
 
 def _check_heat_exchangers(out, problems, where) -> None:
-    from ..model.graph import junction_sides
-
     hx = [c for c in out.consumers.index if str(c).startswith(("heat_exchanger_", "substation_"))]
     if not hx:
         return
@@ -802,9 +877,22 @@ def read_pandapipes_json(path, validate: bool = True, document=None):
 
 
 def write_pandapipes_json(net, path, inputs=()) -> Path:
-    """Write ``net`` (a native ``Network`` or a pandapipes net) as pandapipes JSON, atomically."""
-    from ..model.network import Network
+    """Write ``net`` (a native ``Network`` or a pandapipes net) as pandapipes JSON, atomically.
 
+    Parameters
+    ----------
+    net : Network
+        A native network or a pandapipes net.
+    path : path-like
+        The target.
+    inputs : iterable of path-like
+        Input files of the run (refused as the target).
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
     pp = pandapipes()
     ppnet = to_pandapipes(net) if isinstance(net, Network) else net
     return write_text_atomic(path, pp.to_json(ppnet), inputs)

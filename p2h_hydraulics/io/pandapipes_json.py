@@ -157,7 +157,7 @@ def net_from_document(doc, file: str | None = None):
     pandapipes.pandapipesNet
         The net. Raises ``InputFileError`` naming the key path of anything not allowed.
     """
-    from .pandapipes_io import pandapipes
+    from .pandapipes_lib import pandapipes
 
     pandapipes()  # imports pandapipes (and undoes its matplotlib patch)
     try:

@@ -23,8 +23,11 @@ import pandas as pd
 
 from ..errors import ModelError, Problem
 from ..units import SUFFIXES
+from .catalogue import apply_catalogue
 from .network import Network, default_settings
-from .schema import ONE_OF, SETTINGS, TABLES, Attr
+from .schema import ONE_OF, SETTINGS, TABLES, Attr, bounds_text
+from .trench import expand_trenches, is_trench_form
+from .validate import load_problems, reference_problems, validate_network
 
 EXTRA_KEY = "extra"  # record key holding attributes outside the schema (kept as extra columns)
 
@@ -65,7 +68,24 @@ def _unit_hint(a: Attr, v: float) -> str | None:
 
 
 def convert_value(a: Attr, raw: Any, sfx: str, where: dict) -> tuple[Any, Problem | None]:
-    """Convert one raw file value to the canonical SI value of attribute ``a``."""
+    """Convert one raw file value to the canonical SI value of attribute ``a``.
+
+    Parameters
+    ----------
+    a : Attr
+        The schema attribute.
+    raw : object
+        The value as read from the file.
+    sfx : str
+        The unit suffix it was given with (e.g. "mm").
+    where : dict
+        File, table, element and field, for the problem message.
+
+    Returns
+    -------
+    tuple
+        (SI value, None) or (None, Problem).
+    """
     if a.kind in ("str", "ref"):
         if isinstance(raw, bool) or isinstance(raw, (dict, list)):
             return None, Problem("expected a text id or name", value=raw, **where)
@@ -109,10 +129,8 @@ def convert_value(a: Attr, raw: Any, sfx: str, where: dict) -> tuple[Any, Proble
     too_low = a.lo is not None and (si <= a.lo if a.lo_open else si < a.lo)
     too_high = a.hi is not None and si > a.hi
     if too_low or too_high:
-        from .schema import _bounds_text
-
         unit = f" {a.unit}" if a.unit != "1" else ""
-        msg = f"{v:g} {sfx} is out of range (allowed in SI: {_bounds_text(a)}{unit})"
+        msg = f"{v:g} {sfx} is out of range (allowed in SI: {bounds_text(a)}{unit})"
         return None, Problem(msg.replace("  ", " "), value=raw, hint=_unit_hint(a, v), **where)
     return si, None
 
@@ -144,7 +162,24 @@ def extra_columns(table: str, df: pd.DataFrame) -> list[str]:
 
 def build_table(table: str, records: list[dict], file: str | None,
                 problems: list[Problem]) -> pd.DataFrame:
-    """Canonical DataFrame for one table from raw records; appends problems found."""
+    """Canonical DataFrame for one table from raw records; appends problems found.
+
+    Parameters
+    ----------
+    table : str
+        The table name.
+    records : list of dict
+        Raw records (field names with unit suffixes).
+    file : str or None
+        File name for problems.
+    problems : list of Problem
+        Problems found are appended here.
+
+    Returns
+    -------
+    DataFrame
+        The table with canonical SI columns, indexed by id.
+    """
     attrs = TABLES[table]
     names = _name_map(attrs)
     rows: list[dict] = []
@@ -249,7 +284,22 @@ def build_table(table: str, records: list[dict], file: str | None,
 
 
 def build_settings(raw: dict | None, file: str | None, problems: list[Problem]) -> dict:
-    """Canonical settings dict from raw file settings."""
+    """Canonical settings dict from raw file settings.
+
+    Parameters
+    ----------
+    raw : dict or None
+        Settings as read from the file.
+    file : str or None
+        File name for problems.
+    problems : list of Problem
+        Problems found are appended here.
+
+    Returns
+    -------
+    dict
+        Canonical settings (SI).
+    """
     out = default_settings()
     if raw is None:
         return out
@@ -283,11 +333,29 @@ def network_from_records(tables: dict[str, list[dict]], settings: dict | None = 
     ``trenches``, consumers/plants/feed-ins with ``node``), see ``model.trench``. With
     ``validate``, consumers given by annual heat and building type without a load get their
     design load (``loads.fill_design_loads`` with its defaults).
-    Raises ``ModelError`` listing every problem found.
-    """
-    from .catalogue import apply_catalogue
-    from .trench import expand_trenches, is_trench_form
 
+    Parameters
+    ----------
+    tables : dict of str to list of dict
+        Records per table; field names may carry any unit suffix the schema knows
+        (``length_m``, ``length_km``, ``t_supply_c`` …).
+    settings : dict, optional
+        Network settings (soil temperature, name, …).
+    file : str, optional
+        File name used in error messages.
+    validate : bool
+        Check the network structure as well.
+
+    Returns
+    -------
+    Network
+        The network in SI units.
+
+    Raises
+    ------
+    ModelError
+        Listing every problem found.
+    """
     problems: list[Problem] = []
     if not isinstance(tables, dict):
         raise ModelError("the network must be an object of tables", file=file)
@@ -312,15 +380,11 @@ def network_from_records(tables: dict[str, list[dict]], settings: dict | None = 
     reported = {(p.table, p.element) for p in problems}
     problems += [p for p in cat_problems if (p.table, p.element) not in reported]
     if problems:
-        from .validate import load_problems, reference_problems
-
         seen = {(p.table, p.element, p.field) for p in problems}
         more = [p for p in load_problems(net) if (p.table, p.element, p.field) not in seen
                 and "no design load" not in p.message]
         raise ModelError(problems + reference_problems(net) + more, file=file)
     if validate:
-        from .validate import validate_network
-
         net = _fill_loads(net)
         validate_network(net)
     return net

@@ -47,7 +47,20 @@ def catalogue() -> pd.DataFrame:
 
 
 def linear_u(d_steel_outer_m: float, casing_outer_m: float) -> float:
-    """Linear heat-loss coefficient [W/(m K)] of one buried pre-insulated pipe."""
+    """Linear heat-loss coefficient [W/(m K)] of one buried pre-insulated pipe.
+
+    Parameters
+    ----------
+    d_steel_outer_m : float
+        Outer diameter of the steel pipe [m].
+    casing_outer_m : float
+        Outer diameter of the casing [m].
+
+    Returns
+    -------
+    float
+        U_L [W/(m K)].
+    """
     d_ins = casing_outer_m * (1 - 2 * CASING_WALL_FRACTION)
     r_ins = math.log(d_ins / d_steel_outer_m) / (2 * math.pi * LAMBDA_PUR)
     depth = COVER_M + casing_outer_m / 2
@@ -56,7 +69,20 @@ def linear_u(d_steel_outer_m: float, casing_outer_m: float) -> float:
 
 
 def lookup(dn: float, series: str = "S1") -> tuple[float, float]:
-    """(d_inner_m, u_w_per_mk) for a DN and series; KeyError when unknown."""
+    """(d_inner_m, u_w_per_mk) for a DN and series; KeyError when unknown.
+
+    Parameters
+    ----------
+    dn : float
+        Nominal diameter.
+    series : str
+        Insulation series ("S1", "S2", "S3").
+
+    Returns
+    -------
+    tuple of float
+        (inner diameter [m], U_L [W/(m K)]).
+    """
     cat = catalogue()
     s = (series or "S1").upper()
     if s not in SERIES:
@@ -71,6 +97,18 @@ def apply_catalogue(net, problems: list[Problem]):
     Explicit values win over the catalogue. Pipes with neither a diameter nor a DN keep an empty
     diameter (``sizing.size_network`` gives them one; the validation reports them).
     Pipes without U and without DN get U = 0 (no heat loss), as documented in the schema.
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+    problems : list of Problem
+        Pipes with neither a diameter nor a DN are appended here.
+
+    Returns
+    -------
+    Network
+        The network with the catalogue values filled in.
     """
     pipes = net.pipes
     if pipes.empty:

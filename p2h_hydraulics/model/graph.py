@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 BRANCH_TABLES = {
     "pipes": ("from_junction", "to_junction"),
@@ -24,7 +26,18 @@ PIPE_LIKE = ("pipes", "valves", "pumps")  # booster pumps stay on their side
 
 
 def active(df):
-    """Rows of an element table that take part in the solve (in service / opened)."""
+    """Rows of an element table that take part in the solve (in service / opened).
+
+    Parameters
+    ----------
+    df : DataFrame
+        An element table.
+
+    Returns
+    -------
+    DataFrame
+        Its rows in service (valves: opened).
+    """
     if df.empty:
         return df
     mask = np.ones(len(df), dtype=bool)
@@ -39,6 +52,18 @@ def to_graph(net, kinds=tuple(BRANCH_TABLES)) -> nx.MultiGraph:
     """Undirected multigraph of junctions and the active elements of ``kinds``.
 
     Pipe edges carry ``length_m`` as ``weight`` (others weigh 0) for path lengths.
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+    kinds : tuple of str
+        Element tables whose active rows become edges.
+
+    Returns
+    -------
+    networkx.MultiGraph
+        Junctions as nodes, elements as edges (keyed by table and id).
     """
     g = nx.MultiGraph()
     j = net.junctions
@@ -66,7 +91,18 @@ class Island:
 
 
 def reference_junctions(net) -> set:
-    """Junctions whose pressure is held: plant inlets/outlets and pressure references."""
+    """Junctions whose pressure is held: plant inlets/outlets and pressure references.
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+
+    Returns
+    -------
+    set of str
+        Ids of junctions whose pressure is held.
+    """
     out = set()
     plants = active(net.plants)
     out |= set(plants["return_junction"]) | set(plants["supply_junction"])
@@ -79,10 +115,17 @@ def pipe_components(net) -> np.ndarray:
     """Component label per junction (order of ``net.junctions``) of the pipe/valve graph.
 
     Uses scipy's sparse connected components: fast enough for 100k-junction networks.
-    """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
 
+    Parameters
+    ----------
+    net : Network
+        The network.
+
+    Returns
+    -------
+    ndarray
+        Component label per junction (order of ``net.junctions``).
+    """
     index = net.junctions.index
     n = len(index)
     rows, cols = [], []
@@ -102,7 +145,18 @@ def pipe_components(net) -> np.ndarray:
 
 
 def islands(net) -> list[Island]:
-    """Pipe/valve-connected components; each needs a held pressure to be solvable."""
+    """Pipe/valve-connected components; each needs a held pressure to be solvable.
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+
+    Returns
+    -------
+    list of Island
+        The connected parts, each with its junctions and whether it holds a pressure.
+    """
     index = net.junctions.index
     labels = pipe_components(net)
     refs = reference_junctions(net)
@@ -130,6 +184,16 @@ def junction_sides(net) -> dict:
 
     Supply: connected by pipes/valves to a plant or feed-in outlet or a consumer inlet; return:
     to a plant or feed-in inlet or a consumer outlet. A junction touching both is 'other'.
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+
+    Returns
+    -------
+    dict of str to str
+        Junction id → "supply", "return" or "other".
     """
     index = net.junctions.index
     labels = pipe_components(net)
@@ -148,13 +212,37 @@ def junction_sides(net) -> dict:
 
 
 def loops(net) -> list[list]:
-    """Independent loops (cycle basis) of the pipe/valve graph, as junction lists."""
+    """Independent loops (cycle basis) of the pipe/valve graph, as junction lists.
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+
+    Returns
+    -------
+    list of list of str
+        One junction list per independent loop.
+    """
     g = nx.Graph(to_graph(net, kinds=PIPE_LIKE))
     return nx.cycle_basis(g)
 
 
 def pipe_path(net, source, target) -> list:
-    """Shortest junction path along pipes/valves (by length) from ``source`` to ``target``."""
+    """Shortest junction path along pipes/valves (by length) from ``source`` to ``target``.
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+    source, target : str
+        Junction ids.
+
+    Returns
+    -------
+    list of str
+        Junction ids from ``source`` to ``target``.
+    """
     g = nx.Graph()
     for u, v, d in to_graph(net, kinds=PIPE_LIKE).edges(data=True):
         if not g.has_edge(u, v) or g[u][v]["weight"] > d["weight"]:
@@ -163,7 +251,18 @@ def pipe_path(net, source, target) -> list:
 
 
 def critical_consumer(result) -> str | None:
-    """Id of the consumer with the smallest Δp margin (supply − return − Δp_min) in ``result``."""
+    """Id of the consumer with the smallest Δp margin (supply − return − Δp_min) in ``result``.
+
+    Parameters
+    ----------
+    result : Result
+        A solve result.
+
+    Returns
+    -------
+    str or None
+        The consumer id; None when no consumer draws water.
+    """
     c = result.consumers
     c = c[c["mdot_kg_s"] > 0] if len(c) else c
     if c.empty:
@@ -172,7 +271,22 @@ def critical_consumer(result) -> str | None:
 
 
 def critical_path(net, result, plant: str | None = None) -> list:
-    """Supply-side junction path from the plant outlet to the critical consumer's inlet."""
+    """Supply-side junction path from the plant outlet to the critical consumer's inlet.
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+    result : Result
+        A solve result of ``net``.
+    plant : str, optional
+        The plant to start from (default: the first in service).
+
+    Returns
+    -------
+    list of str
+        Junction ids along the path (empty without a critical consumer or a plant).
+    """
     cid = critical_consumer(result)
     plants = active(net.plants)
     if cid is None or plants.empty:

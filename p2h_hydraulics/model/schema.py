@@ -202,12 +202,34 @@ REF_COLUMNS = {t: tuple(a.name for a in attrs if a.kind == "ref") for t, attrs i
 
 
 def attrs_of(table: str) -> dict[str, Attr]:
-    """Attributes of ``table`` by canonical name."""
+    """Attributes of ``table`` by canonical name.
+
+    Parameters
+    ----------
+    table : str
+        The table name.
+
+    Returns
+    -------
+    dict of str to Attr
+        The table's attributes.
+    """
     return {a.name: a for a in TABLES[table]}
 
 
 def empty_columns(table: str) -> dict[str, object]:
-    """dtype per column, for building empty DataFrames."""
+    """dtype per column, for building empty DataFrames.
+
+    Parameters
+    ----------
+    table : str
+        The table name.
+
+    Returns
+    -------
+    dict of str to object
+        Column name → dtype.
+    """
     out = {}
     for a in TABLES[table]:
         out[a.name] = {"float": np.float64, "bool": bool}.get(a.kind, object)
@@ -227,13 +249,25 @@ def schema_markdown() -> str:
             if names:
                 unit += f" ({names})"
             default = "required" if a.required else repr(a.default)
-            allowed = ", ".join(a.choices) if a.choices else _bounds_text(a)
+            allowed = ", ".join(a.choices) if a.choices else bounds_text(a)
             lines.append(f"| `{a.name}` | {unit} | {default} | {allowed} | {a.doc} |")
         lines.append("")
     return "\n".join(lines)
 
 
-def _bounds_text(a: Attr) -> str:
+def bounds_text(a: Attr) -> str:
+    """The bounds of an attribute in words (``"≥ 0 and ≤ 1"``; empty when unbounded).
+
+    Parameters
+    ----------
+    a : Attr
+        The attribute.
+
+    Returns
+    -------
+    str
+        The bounds in words.
+    """
     if a.lo is None and a.hi is None:
         return ""
     lo = "" if a.lo is None else (f"> {a.lo:g}" if a.lo_open else f"≥ {a.lo:g}")

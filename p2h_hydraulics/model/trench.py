@@ -25,7 +25,18 @@ RETURN_SUFFIX = "_r"
 
 
 def is_trench_form(tables: dict) -> bool:
-    """True when the records use the trench form (``nodes``/``trenches``)."""
+    """True when the records use the trench form (``nodes``/``trenches``).
+
+    Parameters
+    ----------
+    tables : dict
+        Raw records per table.
+
+    Returns
+    -------
+    bool
+        Whether ``nodes``/``trenches`` are used.
+    """
     return "trenches" in tables or "nodes" in tables
 
 
@@ -38,7 +49,22 @@ def _sides(node) -> tuple[str, str]:
 
 
 def expand_trenches(tables: dict, file: str | None, problems: list[Problem]) -> dict:
-    """Two-pipe records from trench-form records (problems appended, nothing raised)."""
+    """Two-pipe records from trench-form records (problems appended, nothing raised).
+
+    Parameters
+    ----------
+    tables : dict
+        Raw records in trench form.
+    file : str or None
+        File name for problems.
+    problems : list of Problem
+        Problems found are appended here.
+
+    Returns
+    -------
+    dict
+        Raw records in two-pipe form (``junctions``, ``pipes`` …).
+    """
     out: dict[str, list] = {}
     for name in ("junctions", "pipes"):
         if tables.get(name):

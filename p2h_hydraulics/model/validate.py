@@ -10,11 +10,23 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ModelError, Problem
+from .graph import islands
 from .schema import REF_COLUMNS
 
 
 def find_problems(net) -> list[Problem]:
-    """Every structural problem of ``net`` (empty list when valid)."""
+    """Every structural problem of ``net`` (empty list when valid).
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+
+    Returns
+    -------
+    list of Problem
+        Every structural problem (empty when valid).
+    """
     probs = reference_problems(net)
     probs += _self_loop_problems(net)
     probs += _control_problems(net)
@@ -47,7 +59,18 @@ def _friction_problems(net) -> list[Problem]:
 
 
 def reference_problems(net) -> list[Problem]:
-    """Elements that refer to junctions that do not exist."""
+    """Elements that refer to junctions that do not exist.
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+
+    Returns
+    -------
+    list of Problem
+        Elements that refer to junctions that do not exist.
+    """
     f = net.source
     probs: list[Problem] = []
     junctions = set(net.junctions.index)
@@ -236,8 +259,6 @@ def load_problems(net) -> list[Problem]:
 
 
 def _topology_problems(net) -> list[Problem]:
-    from .graph import islands
-
     f = net.source
     probs = []
     for isl in islands(net):
@@ -255,7 +276,18 @@ def _topology_problems(net) -> list[Problem]:
 
 
 def validate_network(net) -> None:
-    """Raise ``ModelError`` listing every structural problem of ``net``."""
+    """Raise ``ModelError`` listing every structural problem of ``net``.
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+
+    Returns
+    -------
+    None
+        Returns only when the network has no problem.
+    """
     probs = find_problems(net)
     if probs:
         raise ModelError(probs, file=net.source)

@@ -48,7 +48,21 @@ def decay_factor(
 ) -> np.ndarray | float:
     """``exp(-U_L L/(|mdot| cp))`` in [0, 1] [-]; 0 at zero flow, 1 if ``U_L L == 0``.
 
-    Args: u_w_per_mk [W/(m K)], length [m], mdot [kg/s], cp [J/(kg K)].
+    Parameters
+    ----------
+    u_w_per_mk : float or array_like
+        Linear heat-loss coefficient U_L [W/(m K)].
+    length : float or array_like
+        Pipe length [m].
+    mdot : float or array_like
+        Mass flow [kg/s].
+    cp : float or array_like
+        Specific heat capacity [J/(kg K)].
+
+    Returns
+    -------
+    float or ndarray
+        Decay factor [-] in [0, 1].
     """
     return _out(_decay(u_w_per_mk, length, mdot, cp))
 
@@ -63,8 +77,25 @@ def outlet_temperature(
 ) -> np.ndarray | float:
     """Pipe outlet temperature [K] for inlet ``t_in`` [K] and soil ``t_soil`` [K].
 
-    ``u_w_per_mk`` [W/(m K)], ``length`` [m], ``mdot`` [kg/s], ``cp`` [J/(kg K)].
-    Zero flow returns ``t_soil``.
+    Parameters
+    ----------
+    t_in : float or array_like
+        Inlet temperature [K].
+    t_soil : float or array_like
+        Soil temperature [K].
+    u_w_per_mk : float or array_like
+        Linear heat-loss coefficient U_L [W/(m K)].
+    length : float or array_like
+        Pipe length [m].
+    mdot : float or array_like
+        Mass flow [kg/s] (its sign does not matter).
+    cp : float or array_like
+        Specific heat capacity [J/(kg K)].
+
+    Returns
+    -------
+    float or ndarray
+        Outlet temperature [K]. Zero flow returns ``t_soil``.
     """
     t_in_a = np.asarray(t_in, dtype=float)
     t_soil_a = np.asarray(t_soil, dtype=float)
@@ -81,7 +112,25 @@ def heat_loss_w(
 ) -> np.ndarray | float:
     """Heat flow to the soil [W] = ``|mdot| cp (t_in - t_out)`` (0 at zero flow).
 
-    Arguments as :func:`outlet_temperature`. Negative if the soil is warmer than the water.
+    Parameters
+    ----------
+    t_in : float or array_like
+        Inlet temperature [K].
+    t_soil : float or array_like
+        Soil temperature [K].
+    u_w_per_mk : float or array_like
+        Linear heat-loss coefficient U_L [W/(m K)].
+    length : float or array_like
+        Pipe length [m].
+    mdot : float or array_like
+        Mass flow [kg/s] (its sign does not matter).
+    cp : float or array_like
+        Specific heat capacity [J/(kg K)].
+
+    Returns
+    -------
+    float or ndarray
+        Heat flow to the soil [W]. Negative if the soil is warmer than the water.
     """
     cap = np.abs(np.asarray(mdot, dtype=float)) * np.asarray(cp, dtype=float)
     dt = np.asarray(t_in, dtype=float) - np.asarray(t_soil, dtype=float)
@@ -89,7 +138,20 @@ def heat_loss_w(
 
 
 def linear_u_from_area_u(u_w_per_m2k: ArrayLike, d_m: ArrayLike) -> np.ndarray | float:
-    """Linear coefficient U_L [W/(m K)] = U [W/(m^2 K)] * pi * d [m] (d: reference diameter)."""
+    """Linear coefficient U_L [W/(m K)] = U [W/(m^2 K)] * pi * d [m] (d: reference diameter).
+
+    Parameters
+    ----------
+    u_w_per_m2k : float or array_like
+        Area-related coefficient U [W/(m² K)].
+    d_m : float or array_like
+        Reference diameter [m].
+
+    Returns
+    -------
+    float or ndarray
+        U_L [W/(m K)].
+    """
     return _out(np.asarray(u_w_per_m2k, dtype=float) * np.pi * np.asarray(d_m, dtype=float))
 
 

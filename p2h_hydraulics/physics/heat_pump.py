@@ -38,6 +38,20 @@ def carnot_cop(t_hot_k: ArrayLike, t_cold_k: ArrayLike, eta: ArrayLike = 0.5) ->
     Raises ValueError for non-positive temperatures or ``eta`` outside (0, 1], and for scalar
     inputs with ``t_hot_k <= t_cold_k``. For array inputs, elements with lift <= 0 return
     ``np.inf`` (no work needed; callers must treat them as "direct heat exchange").
+
+    Parameters
+    ----------
+    t_hot_k : float or array_like
+        Sink (condenser) temperature [K].
+    t_cold_k : float or array_like
+        Source (evaporator) temperature [K].
+    eta : float or array_like
+        Share of the Carnot COP reached, in (0, 1].
+
+    Returns
+    -------
+    float or ndarray
+        COP [-].
     """
     t_hot = np.asarray(t_hot_k, dtype=float)
     t_cold = np.asarray(t_cold_k, dtype=float)
@@ -69,6 +83,22 @@ def heat_pump_stage(
     ValueError (see :func:`carnot_cop`); with arrays, lift <= 0 gives cop = inf, p_el = 0.
     ``cop_max``: ceiling of the COP (the Carnot-grade law grows without bound as the lift
     shrinks, a real machine does not: compressor, pumps and auxiliaries); None: no ceiling.
+
+    Parameters
+    ----------
+    q_out_w : float
+        Heat delivered [W].
+    t_hot_k, t_cold_k : float
+        Sink and source temperatures [K].
+    eta : float
+        Share of the Carnot COP reached.
+    cop_max : float, optional
+        Ceiling of the COP.
+
+    Returns
+    -------
+    HeatPumpStage
+        COP, electricity ``p_el_w`` [W], heat from the source ``q_source_w`` [W], lift [K].
     """
     cop = carnot_cop(t_hot_k, t_cold_k, eta)
     if cop_max is not None:

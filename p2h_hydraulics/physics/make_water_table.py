@@ -36,14 +36,14 @@ TABLE_PATH = Path(__file__).with_name("water_table.csv")
 
 
 def _props(name: str, t_k: np.ndarray, p_pa: np.ndarray) -> np.ndarray:
-    from CoolProp.CoolProp import PropsSI
+    from CoolProp.CoolProp import PropsSI  # only to regenerate the table: on first use
 
     return np.asarray(PropsSI(name, "T", t_k, "P", p_pa, FLUID), dtype=float)
 
 
 def saturation_pressure_if97(t_k: np.ndarray) -> np.ndarray:
     """IF97 region-4 saturation pressure [Pa] at temperature ``t_k`` [K]."""
-    from CoolProp.CoolProp import PropsSI
+    from CoolProp.CoolProp import PropsSI  # only to regenerate the table: on first use
 
     t = np.atleast_1d(np.asarray(t_k, dtype=float))
     return np.asarray(PropsSI("P", "T", t, "Q", np.zeros_like(t), FLUID), dtype=float)
@@ -76,7 +76,7 @@ def build_table() -> np.ndarray:
 
 def write_table(path: Path = TABLE_PATH) -> Path:
     """Build the table and write it as CSV (with provenance comment lines) to ``path``."""
-    import CoolProp
+    import CoolProp  # only to regenerate the table: on first use
 
     data = build_table()
     lines = [

@@ -21,7 +21,20 @@ SLOPE_FLOOR_PA_S_PER_KG = 10.0
 
 
 def lift(vdot_m3_s, coeffs) -> tuple[np.ndarray, np.ndarray]:
-    """(lift [Pa], d lift / d V [Pa s/m³]) per pump; ``coeffs`` is (n, 4): lift0, b1, b2, b3."""
+    """(lift [Pa], d lift / d V [Pa s/m³]) per pump; ``coeffs`` is (n, 4): lift0, b1, b2, b3.
+
+    Parameters
+    ----------
+    vdot_m3_s : array_like
+        Volume flow per pump [m³/s].
+    coeffs : array_like
+        (n, 4) curve coefficients: lift0 [Pa], b1, b2, b3.
+
+    Returns
+    -------
+    tuple of ndarray
+        Lift [Pa] and its derivative by the volume flow [Pa s/m³] per pump.
+    """
     v = np.asarray(vdot_m3_s, dtype=float)
     c = np.asarray(coeffs, dtype=float).reshape(-1, 4)
     vp = np.maximum(v, 0.0)
@@ -34,7 +47,22 @@ def lift(vdot_m3_s, coeffs) -> tuple[np.ndarray, np.ndarray]:
 
 def curve_from_points(flows_m3_h, lifts_bar, degree: int = 2) -> dict:
     """Head-curve coefficients (our SI fields ``lift0_pa``, ``curve_b1`` …) least-squares
-    fitted to data-sheet points: volume flows [m³/h] and lifts [bar]; degree 1–3."""
+    fitted to data-sheet points: volume flows [m³/h] and lifts [bar]; degree 1–3.
+
+    Parameters
+    ----------
+    flows_m3_h : array_like
+        Volume flows of the data-sheet points [m³/h].
+    lifts_bar : array_like
+        Lifts at those flows [bar].
+    degree : int
+        Polynomial degree, 1–3.
+
+    Returns
+    -------
+    dict
+        ``lift0_pa`` and ``curve_b1`` … ``curve_b3`` (SI), ready for a ``pumps`` row.
+    """
     if degree not in (1, 2, 3):
         raise ValueError("degree must be 1, 2 or 3")
     q = np.asarray(flows_m3_h, dtype=float) / 3600.0

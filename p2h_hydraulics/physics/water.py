@@ -98,32 +98,98 @@ def _on_grid(t_k: ArrayLike, col: str) -> np.ndarray | float:
 
 
 def density(t_k: ArrayLike) -> np.ndarray | float:
-    """Density [kg/m^3] of liquid water at temperature ``t_k`` [K]."""
+    """Density [kg/m^3] of liquid water at temperature ``t_k`` [K].
+
+    Parameters
+    ----------
+    t_k : float or array_like
+        Temperature [K] (0–200 °C, the table's range).
+
+    Returns
+    -------
+    float or ndarray
+        Density [kg/m³].
+    """
     return _on_grid(t_k, "rho")
 
 
 def heat_capacity(t_k: ArrayLike) -> np.ndarray | float:
-    """Isobaric specific heat capacity [J/(kg K)] at ``t_k`` [K]."""
+    """Isobaric specific heat capacity [J/(kg K)] at ``t_k`` [K].
+
+    Parameters
+    ----------
+    t_k : float or array_like
+        Temperature [K] (0–200 °C, the table's range).
+
+    Returns
+    -------
+    float or ndarray
+        c_p [J/(kg K)].
+    """
     return _on_grid(t_k, "cp")
 
 
 def viscosity(t_k: ArrayLike) -> np.ndarray | float:
-    """Dynamic viscosity [Pa s] at ``t_k`` [K] (log-linear interpolation)."""
+    """Dynamic viscosity [Pa s] at ``t_k`` [K] (log-linear interpolation).
+
+    Parameters
+    ----------
+    t_k : float or array_like
+        Temperature [K] (0–200 °C, the table's range).
+
+    Returns
+    -------
+    float or ndarray
+        Dynamic viscosity [Pa s].
+    """
     return np.exp(_on_grid(t_k, "log_mu"))
 
 
 def saturation_pressure(t_k: ArrayLike) -> np.ndarray | float:
-    """Saturation pressure [Pa, absolute] at ``t_k`` [K] (log-linear interpolation)."""
+    """Saturation pressure [Pa, absolute] at ``t_k`` [K] (log-linear interpolation).
+
+    Parameters
+    ----------
+    t_k : float or array_like
+        Temperature [K] (0–200 °C, the table's range).
+
+    Returns
+    -------
+    float or ndarray
+        Saturation pressure [Pa, absolute].
+    """
     return np.exp(_on_grid(t_k, "log_psat"))
 
 
 def enthalpy(t_k: ArrayLike) -> np.ndarray | float:
-    """Specific enthalpy [J/kg] relative to liquid at 273.15 K (``integral cp dT``)."""
+    """Specific enthalpy [J/kg] relative to liquid at 273.15 K (``integral cp dT``).
+
+    Parameters
+    ----------
+    t_k : float or array_like
+        Temperature [K] (0–200 °C, the table's range).
+
+    Returns
+    -------
+    float or ndarray
+        Specific enthalpy [J/kg].
+    """
     return _on_grid(t_k, "h")
 
 
 def temperature_from_enthalpy(h_j_kg: ArrayLike) -> np.ndarray | float:
-    """Temperature [K] from specific enthalpy [J/kg]; exact inverse of :func:`enthalpy`."""
+    """Temperature [K] from specific enthalpy [J/kg]; exact inverse of :func:`enthalpy`.
+
+    Parameters
+    ----------
+    h_j_kg : float or array_like
+        Specific enthalpy [J/kg].
+
+    Returns
+    -------
+    float or ndarray
+        Temperature [K].
+    """
     tab = _table()
     x = np.asarray(h_j_kg, dtype=float)
     out = np.interp(x, tab.h, tab.t)

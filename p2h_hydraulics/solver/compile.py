@@ -9,7 +9,8 @@ can swap feed-ins or scale loads without recompiling (``Compiled.with_feedins`` 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from enum import IntEnum
 
 import numpy as np
 import pandas as pd
@@ -19,10 +20,45 @@ from ..errors import ModelError, Problem
 from ..model.graph import active, junction_sides
 from ..units import G
 from .thermal import node_surroundings_k
+from .workspace import Workspace
 
-CONTROL_CODES = {"t_return": 0, "delta_t": 1, "mdot": 2}
-PLANT_CODES = {"lift": 0, "p_supply": 1, "critical_point": 2}
-FEEDIN_CODES = {"q": 0, "mdot": 1}
+
+class ConsumerControl(IntEnum):
+    """Consumer control (``Compiled.c_control``): return setpoint, temperature drop, flow."""
+
+    T_RETURN = 0
+    DELTA_T = 1
+    MDOT = 2
+
+
+class PlantControl(IntEnum):
+    """Plant pressure control (``Compiled.pl_control``): fixed lift, fixed supply pressure,
+    lift set so the worst consumer keeps its Δp_min."""
+
+    LIFT = 0
+    P_SUPPLY = 1
+    CRITICAL_POINT = 2
+
+
+class FeedinControl(IntEnum):
+    """Feed-in control (``Compiled.f_control``): heat output or mass flow."""
+
+    Q = 0
+    MDOT = 1
+
+
+class BranchKind(IntEnum):
+    """Branch kind (``Compiled.branch_kind``)."""
+
+    PIPE = 0
+    VALVE = 1
+    PUMP = 2
+
+
+# the model's control names → codes of the compiled arrays
+CONTROL_CODES = {c.name.lower(): int(c) for c in ConsumerControl}
+PLANT_CODES = {c.name.lower(): int(c) for c in PlantControl}
+FEEDIN_CODES = {c.name.lower(): int(c) for c in FeedinControl}
 
 
 @dataclass(frozen=True)
@@ -35,7 +71,7 @@ class Compiled:
     t_soil_node_k: np.ndarray
     # branches (pipes then valves)
     branch_ids: np.ndarray
-    branch_kind: np.ndarray  # 0 pipe, 1 valve
+    branch_kind: np.ndarray  # BranchKind per branch
     b_from: np.ndarray
     b_to: np.ndarray
     length_m: np.ndarray
@@ -46,7 +82,7 @@ class Compiled:
     t_soil_k: np.ndarray
     dz_m: np.ndarray
     incidence: sp.csr_matrix  # branches x nodes, +1 at from, -1 at to
-    pump_b: np.ndarray  # branch index of each pump (branch_kind 2)
+    pump_b: np.ndarray  # branch index of each pump (BranchKind.PUMP)
     pump_curve: np.ndarray  # (pumps, 4): lift0 [Pa], b1, b2, b3 (``physics.pump``)
     # consumers
     c_ids: np.ndarray
@@ -88,6 +124,8 @@ class Compiled:
     t_soil_default_k: float
     t_initial_k: float
     friction_law: str = "colebrook"  # ``physics.friction.FRICTION_LAWS``
+    # per-topology working storage, shared by the copies of this network (``workspace.py``)
+    workspace: Workspace = field(default_factory=Workspace, compare=False, repr=False)
 
     @property
     def n_nodes(self) -> int:
@@ -179,8 +217,9 @@ def compile_network(net) -> Compiled:
         branch_ids=np.concatenate([pipes.index.to_numpy(dtype=object),
                                    valves.index.to_numpy(dtype=object),
                                    pumps.index.to_numpy(dtype=object)]),
-        branch_kind=np.concatenate([np.zeros(len(pipes), int), np.ones(len(valves), int),
-                                    np.full(npu, 2)]),
+        branch_kind=np.concatenate([np.full(len(pipes), int(BranchKind.PIPE)),
+                                    np.full(len(valves), int(BranchKind.VALVE)),
+                                    np.full(npu, int(BranchKind.PUMP))]),
         b_from=b_from, b_to=b_to,
         length_m=np.concatenate([pipes["length_m"].to_numpy(float), np.zeros(len(valves) + npu)]),
         # pumps: no friction of their own (length 0, ζ 0); the diameter is a placeholder

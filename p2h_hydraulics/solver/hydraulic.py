@@ -23,12 +23,17 @@ from types import SimpleNamespace
 import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
+from scipy.sparse import csgraph
 
+from ..errors import ModelError
 from ..physics import pump
 from ..physics.friction import pressure_drop_pipe
 from ..units import G
 from .linear import ReusedLU, SparseCholesky
-from .tree import TreeHydraulics
+from .tree import MAX_LOOPS, TreeHydraulics
+
+# the hydraulic methods (``HydraulicSystem.use_method``, ``SolverOptions.hydraulic_method``)
+METHODS = ("auto", "tree", "loop_flows", "gga")
 
 
 @dataclass
@@ -103,24 +108,56 @@ class HydraulicSystem:
         # every part holding a pressure, few loops: on the spanning forest (``tree.py``)
         self.tree = TreeHydraulics.build(n, comp.b_from, comp.b_to, self.fixed)
         self.loops_stalled = False
+        self.method = "auto"  # ``use_method``
 
     @classmethod
-    def for_network(cls, comp, fixed_nodes: np.ndarray) -> HydraulicSystem:
-        """The system of ``comp`` with ``fixed_nodes`` held, kept on its incidence matrix: the
-        copies a sweep makes of one compiled network (other loads, feed-ins, soil; same
-        topology and branches) share the Schur pattern and the Cholesky analysis. The
-        factor reuse of the pivoting LU starts afresh, so a solve gives what a new system
-        would. One per thread (the factors are working storage)."""
+    def for_network(cls, comp, fixed_nodes: np.ndarray, method: str = "auto") -> HydraulicSystem:
+        """The system of ``comp`` with ``fixed_nodes`` held, kept in its workspace
+        (``comp.workspace``, ``workspace.py``): the copies a sweep makes of one compiled
+        network (other loads, feed-ins, soil; same topology and branches) share the Schur
+        pattern and the Cholesky analysis. The factor reuse of the pivoting LU starts afresh,
+        so a solve gives what a new system would. One per thread (the factors are working
+        storage). ``method``: the hydraulic method of the next solves (``use_method``)."""
         fixed = np.asarray(fixed_nodes, dtype=np.int64)
-        store = comp.incidence.__dict__.setdefault("_p2h_hydraulic_systems", _Store())
         key = (threading.get_ident(), fixed.tobytes())
-        hyd = store.get(key)
-        if hyd is None:
-            hyd = store[key] = cls(comp, fixed)
+        hyd = comp.workspace.hydraulic_system(key, lambda: cls(comp, fixed))
         hyd.comp = comp
         hyd.linear.lu = hyd.linear_indefinite.lu = None
         hyd.loops_stalled = False
+        hyd.use_method(method)
         return hyd
+
+    def use_method(self, method: str) -> None:
+        """Choose the hydraulic method of the next solves (``SolverOptions.hydraulic_method``).
+
+        Parameters
+        ----------
+        method : str
+            "auto" (the spanning forest when it applies — directly without loops, Newton on
+            the loop flows with up to ``tree.MAX_LOOPS`` loops, Newton–GGA when that stalls —
+            else Newton–GGA), "tree" (the direct solution; networks without loops only),
+            "loop_flows" (Newton on the loop flows, no fallback; a network without loops is
+            solved directly) or "gga" (Newton–GGA on all junctions).
+
+        Raises
+        ------
+        ModelError
+            When the forced method does not apply to this network.
+        """
+        if method not in METHODS:
+            raise ValueError(f"hydraulic_method must be one of {', '.join(METHODS)}, "
+                             f"got {method!r}")
+        if method in ("tree", "loop_flows") and (
+                self.tree is None or (method == "tree" and self.tree.loops is not None)):
+            loops = _independent_loops(self.comp)
+            need = ("a network without loops" if method == "tree" else
+                    f"a network with at most {MAX_LOOPS} loops")
+            raise ModelError(
+                f"hydraulic_method={method!r} needs {need} in which every connected part "
+                f"holds a pressure (and numba installed); this network has {loops} "
+                f"independent loop(s): use 'auto' or 'gga'"
+                + ("" if method == "tree" else " (or 'loop_flows' with fewer loops)"))
+        self.method = method
 
     def _data(self, w: np.ndarray) -> np.ndarray:
         """CSC values of the Schur matrix Aᵀ diag(w) A on the fixed pattern."""
@@ -214,14 +251,18 @@ class HydraulicSystem:
         ``tol_p``): at least one Newton step is taken unless the start already meets it (an
         inexact outer iteration still moves the hydraulics towards its new properties).
         """
-        if self.tree is not None and self.tree.loops is None:
+        forest = self.tree is not None and self.method != "gga"
+        if forest and self.tree.loops is None:
             return self._solve_tree(p0, demand, props)
-        if self.tree is not None and not self.loops_stalled:
+        if forest and not self.loops_stalled:
             out = self._solve_loops(mdot0, p0, demand, props, tol_p,
                                     tol_p if tol_p_start is None else min(tol_p, tol_p_start),
                                     max_iter)
             if out is not None:
                 return out
+            if self.method == "loop_flows":  # forced: no fallback
+                return HydraulicOutcome(np.array(mdot0, dtype=float), np.array(p0, dtype=float),
+                                        False, max_iter)
             self.loops_stalled = True  # near-stagnant hilly loops: Newton–GGA from now on
         m = np.array(mdot0, dtype=float)
         p = np.array(p0, dtype=float)
@@ -386,6 +427,14 @@ class HydraulicSystem:
                                 int(np.argmax(np.abs(head))))
 
 
+def _independent_loops(comp) -> int:
+    """Independent loops of the network's graph: branches − junctions + connected parts."""
+    n = comp.n_nodes
+    graph = sp.csr_matrix((np.ones(comp.n_branches), (comp.b_from, comp.b_to)), shape=(n, n))
+    parts, _ = csgraph.connected_components(graph, directed=False)
+    return int(comp.n_branches - n + parts)
+
+
 def _newton_slope(total, ddp):
     """The Newton slope d head/d ṁ per branch: ``total`` (friction and water column), kept at
     |·| ≥ 10 % of the friction slope ``ddp`` so that it is never singular."""
@@ -402,14 +451,6 @@ def _branch_rows(comp, rows: np.ndarray) -> SimpleNamespace:
         roughness_m=comp.roughness_m[rows], zeta=comp.zeta[rows], dz_m=comp.dz_m[rows],
         pump_b=np.searchsorted(rows, comp.pump_b[pump]), pump_curve=comp.pump_curve[pump],
         friction_law=comp.friction_law)
-
-
-class _Store(dict):
-    """Working storage kept on an object that may be pickled (to worker processes): it
-    pickles empty."""
-
-    def __reduce__(self):
-        return (_Store, ())
 
 
 def _done(head, mass, p, tol_m, tol_p) -> bool:

@@ -13,7 +13,7 @@ from functools import cache
 def compiled(*fns):
     """``fns`` compiled by numba as a tuple, or None when numba is not installed."""
     try:
-        from numba import njit
+        from numba import njit  # optional and heavy: imported on first use
     except ImportError:
         return None
     jit = njit(cache=True, nogil=True)

@@ -62,7 +62,7 @@ class SparseCholesky:
     """
 
     def __init__(self, indptr: np.ndarray, indices: np.ndarray, n: int, ldl: bool = False):
-        from cvxopt import cholmod, matrix, spmatrix
+        from cvxopt import cholmod, matrix, spmatrix  # optional: imported on first use
 
         self._cholmod, self._matrix = cholmod, matrix
         # simplicial LDLᵀ (no pivoting) also factors symmetric indefinite matrices that have

@@ -7,12 +7,7 @@ critical-point lift update → thermal linear solve. The next temperatures are A
 from the last iterates (``anderson.py``). Converged when temperatures, element flows,
 hydraulics and the control all settle.
 
-Consumers (return-setpoint control) draw ṁ = Q / (h(T_supply) − h(T_return,set)); when the
-supply arrives at less than ``DT_MIN_K`` above the setpoint, the return is clamped to
-T_supply − DT_MIN_K (flagged in the result). Feed-ins likewise: ṁ = Q / (h(T_out) − h(T_ret));
-when the local return comes within ``FEEDIN_DT_MIN_K`` of the outlet temperature (the network
-cannot absorb the heat there) the flow is capped at Q / (h(T_out) − h(T_out − FEEDIN_DT_MIN_K)),
-the unit then delivers less than its nominal heat, and the result flags ``inlet_clamped``.
+Element laws (consumer and feed-in flows, clamps): ``elements``.
 """
 
 from __future__ import annotations
@@ -24,14 +19,20 @@ import numpy as np
 
 from ..errors import ConvergenceError, ConvergenceInfo, ModelError, Problem
 from ..physics import water
+from ..results import build_result
 from .anderson import Anderson
-from .compile import Compiled, compile_network
-from .hydraulic import HydraulicOutcome, HydraulicSystem
+from .compile import Compiled, ConsumerControl, PlantControl, compile_network
+from .elements import (
+    DT_MIN_K,
+    FEEDIN_DT_MIN_K,
+    critical_point_update,
+    element_flows,
+    nodal_demand,
+    node_injection,
+)
+from .hydraulic import METHODS, HydraulicOutcome, HydraulicSystem
 from .linear import ReusedLU
 from .thermal import property_temperature, solve_enthalpy
-
-DT_MIN_K = 1.0
-FEEDIN_DT_MIN_K = 5.0
 
 
 @dataclass
@@ -62,6 +63,18 @@ class SolverOptions:
     tol_t_stalled_k: float = 0.05
     tol_flow_rel_settled: float = 1e-4
     settle_window: int = 8
+    # how the hydraulics are solved: "auto" (default: on the spanning forest when every
+    # connected part holds a pressure — directly without loops, Newton on the loop flows with
+    # up to ``tree.MAX_LOOPS`` loops, Newton–GGA for the rest of a solve when that stalls —
+    # else Newton–GGA), or one forced: "tree" (networks without loops), "loop_flows" (no
+    # fallback) or "gga" (Newton–GGA on all junctions). A forced method that does not apply
+    # raises ModelError. All methods solve the same equations to the same tolerances.
+    hydraulic_method: str = "auto"
+
+    def __post_init__(self):
+        if self.hydraulic_method not in METHODS:
+            raise ValueError(f"hydraulic_method must be one of {', '.join(METHODS)}, got "
+                             f"{self.hydraulic_method!r}")
 
 
 @dataclass
@@ -99,7 +112,8 @@ def predict_state(points: list, x: float) -> State | None:
 def _fixed_pressures(comp: Compiled, lift: np.ndarray):
     """Fixed node indices and their pressures; ModelError when two elements disagree."""
     nodes, values, owners = [], [], []
-    p_sup = np.where(comp.pl_control == 1, comp.pl_p_supply_pa, comp.pl_p_return_pa + lift)
+    p_sup = np.where(comp.pl_control == PlantControl.P_SUPPLY, comp.pl_p_supply_pa,
+                     comp.pl_p_return_pa + lift)
     for ids, nd, val in ((comp.pl_ids, comp.pl_ret, comp.pl_p_return_pa),
                          (comp.pl_ids, comp.pl_sup, p_sup),
                          (comp.r_ids, comp.r_node, comp.r_p_pa)):
@@ -124,48 +138,8 @@ def _fixed_pressures(comp: Compiled, lift: np.ndarray):
 
 def _initial_lift(comp: Compiled) -> np.ndarray:
     lift = np.where(np.isfinite(comp.pl_lift_pa), comp.pl_lift_pa, 3e5)
-    return np.where(comp.pl_control == 1, comp.pl_p_supply_pa - comp.pl_p_return_pa, lift)
-
-
-def element_flows(comp: Compiled, t_k: np.ndarray, h: np.ndarray) -> dict:
-    """Consumer and feed-in mass flows and outlet laws from node temperatures/enthalpies."""
-    t_s = t_k[comp.c_sup]
-    h_s = h[comp.c_sup]
-    ctrl = comp.c_control
-    q = comp.c_q_w
-    t_r = np.where(ctrl == 0, comp.c_t_return_k, np.nan)
-    clamped = (ctrl == 0) & (t_s - t_r < DT_MIN_K)
-    t_r = np.where(clamped, t_s - DT_MIN_K, t_r)
-    h_r = water.enthalpy(np.where(ctrl == 0, t_r, t_s))
-    dh_dt = h_s - water.enthalpy(t_s - np.where(ctrl == 1, comp.c_delta_t_k, 0.0))
-    m_mdot = comp.c_mdot_kg_s
-    with np.errstate(divide="ignore", invalid="ignore"):
-        m_c = np.select([ctrl == 0, ctrl == 1, ctrl == 2],
-                        [q / (h_s - h_r), q / dh_dt, m_mdot], 0.0)
-        dh = np.select([ctrl == 1, ctrl == 2], [dh_dt, np.where(m_mdot > 0, q / m_mdot, 0.0)],
-                       0.0)
-    m_c = np.where(np.isfinite(m_c), m_c, 0.0)
-    t_fr = t_k[comp.f_ret]
-    f_clamped = (comp.f_control == 0) & (comp.f_t_out_k - t_fr < FEEDIN_DT_MIN_K)
-    h_in = water.enthalpy(np.where(f_clamped, comp.f_t_out_k - FEEDIN_DT_MIN_K, t_fr))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        m_f = np.where(comp.f_control == 0,
-                       comp.f_q_w / (water.enthalpy(comp.f_t_out_k) - h_in), comp.f_mdot_kg_s)
-    m_f = np.where(np.isfinite(m_f), m_f, 0.0)
-    return dict(m_c=m_c, c_fixed_h=(ctrl == 0), c_h_out=h_r, c_dh=dh, c_clamped=clamped,
-                m_f=m_f, f_clamped=f_clamped)
-
-
-def nodal_demand(comp: Compiled, fl: dict) -> np.ndarray:
-    """Fixed withdrawal per node [kg/s] (negative = injection)."""
-    nodes = (comp.c_sup, comp.c_ret, comp.f_sup, comp.f_ret, comp.m_node)
-    flows = (fl["m_c"], -fl["m_c"], -fl["m_f"], fl["m_f"], comp.m_mdot_kg_s)
-    return np.bincount(np.concatenate(nodes), np.concatenate(flows), comp.n_nodes)
-
-
-def node_injection(comp: Compiled, mdot_b: np.ndarray, demand: np.ndarray) -> np.ndarray:
-    """Flow each node must receive from outside the branches [kg/s] (plants, references)."""
-    return comp.incidence.T @ mdot_b + demand
+    return np.where(comp.pl_control == PlantControl.P_SUPPLY,
+                    comp.pl_p_supply_pa - comp.pl_p_return_pa, lift)
 
 
 def initial_state(comp: Compiled) -> State:
@@ -178,17 +152,6 @@ def initial_state(comp: Compiled) -> State:
                 float(np.mean(comp.r_p_pa)) if len(comp.r_ids) else 0.0)
     h = np.full(comp.n_nodes, water.enthalpy(comp.t_initial_k))
     return State(mdot, p, h, lift)
-
-
-def critical_point_update(comp: Compiled, p: np.ndarray, m_c: np.ndarray) -> float:
-    """Lift correction [Pa] that gives the worst consumer exactly its Δp_min (0 if none)."""
-    if not np.any(comp.pl_control == 2):
-        return 0.0
-    use = m_c > 0
-    if not np.any(use):
-        return 0.0
-    dp = p[comp.c_sup[use]] - p[comp.c_ret[use]]
-    return float(np.max(comp.c_dp_min_pa[use] - dp))
 
 
 class BranchProperties:
@@ -272,15 +235,14 @@ def solve_compiled(comp: Compiled, warm: State | None = None,
 
 
 def _solve_from(comp: Compiled, warm: State | None, options: SolverOptions | None):
-    from ..results import build_result
-
     opt = options or SolverOptions()
     st = warm if warm is not None else initial_state(comp)
     mdot_b, p, h = st.mdot_b.copy(), st.p.copy(), st.h.copy()
     lift = st.lift.copy() if len(st.lift) == len(comp.pl_ids) else _initial_lift(comp)
-    lift = np.where(comp.pl_control == 1, comp.pl_p_supply_pa - comp.pl_p_return_pa, lift)
+    lift = np.where(comp.pl_control == PlantControl.P_SUPPLY,
+                    comp.pl_p_supply_pa - comp.pl_p_return_pa, lift)
     fixed, p_fixed = _fixed_pressures(comp, lift)
-    hyd = HydraulicSystem.for_network(comp, fixed)
+    hyd = HydraulicSystem.for_network(comp, fixed, opt.hydraulic_method)
     thermal_lu = ReusedLU(tol=1e-12, max_refine=6)
     history = []
     x = water.temperature_from_enthalpy(h)  # the iterate: node temperatures [K]
@@ -324,8 +286,9 @@ def _solve_from(comp: Compiled, warm: State | None, options: SolverOptions | Non
         d_lift = 0.0 if (it == 1 and linear_first) else critical_point_update(comp, p,
                                                                              fl["m_c"])
         if abs(d_lift) > opt.tol_dp_control_pa:
-            lift = np.where(comp.pl_control == 2, lift + d_lift, lift)
-            p[comp.side == "supply"] += d_lift if np.sum(comp.pl_control == 2) == 1 else 0.0
+            critical = comp.pl_control == PlantControl.CRITICAL_POINT
+            lift = np.where(critical, lift + d_lift, lift)
+            p[comp.side == "supply"] += d_lift if np.sum(critical) == 1 else 0.0
         inj = node_injection(comp, mdot_b, demand)
         flows = dict(fl, pl_in=inj[comp.pl_sup], pl_out=-inj[comp.pl_ret], r_in=inj[comp.r_node],
                      r_t_k=np.where(np.isfinite(comp.r_t_k), comp.r_t_k, comp.t_initial_k),
@@ -441,10 +404,10 @@ def _temperature_bounds(comp) -> tuple[float, float]:
              np.where(comp.c_control == 0, comp.c_t_return_k, np.nan)]
     vals = np.concatenate([np.asarray(v, dtype=float).ravel() for v in parts])
     vals = vals[np.isfinite(vals)]
-    drop = max(DT_MIN_K, float(np.max(np.where(comp.c_control == 1, comp.c_delta_t_k, 0.0),
-                                      initial=0.0)))
+    delta_t = comp.c_control == ConsumerControl.DELTA_T
+    drop = max(DT_MIN_K, float(np.max(np.where(delta_t, comp.c_delta_t_k, 0.0), initial=0.0)))
     lo, hi = float(np.min(vals)) - drop, float(np.max(vals))
-    if np.any(comp.c_control == 2) or np.any(comp.c_q_w < 0):
+    if np.any(comp.c_control == ConsumerControl.MDOT) or np.any(comp.c_q_w < 0):
         lo, hi = water.TEMPERATURE_RANGE_K
     return lo - 1e-6, hi + 1e-6
 

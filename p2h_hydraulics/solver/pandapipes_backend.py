@@ -57,16 +57,23 @@ from ..io.pandapipes_io import (
 from ..model.graph import active
 from ..physics import water
 from ..physics.friction import pressure_drop_pipe
-from ..results import Result, _add_edge_units, energy_mass_balance, pump_table
-from .compile import compile_network
-from .native import (
+from ..results import Result, add_edge_units, energy_mass_balance, pump_table
+from ..units import P_ATM_PA
+from .compile import (
+    BranchKind,
+    ConsumerControl,
+    FeedinControl,
+    PlantControl,
+    compile_network,
+)
+from .elements import (
     DT_MIN_K,
     FEEDIN_DT_MIN_K,
-    State,
     critical_point_update,
     nodal_demand,
     node_injection,
 )
+from .native import State
 
 PIPEFLOW_DEFAULTS = {
     "friction_model": "colebrook",
@@ -98,7 +105,7 @@ def solve_pandapipes(network, *, fluid: str = "water", max_outer: int = 40,
     ``ConvergenceError`` when pandapipes or the outer loop does not converge.
     """
     pandapipes()
-    from pandapipes.pf.pipeflow_setup import default_options
+    from pandapipes.pf.pipeflow_setup import default_options  # heavy: on first use
 
     unknown = set(pipeflow_options) - set(default_options)
     if unknown:
@@ -160,6 +167,7 @@ def _check_supported(network, comp) -> bool:
 
 def if97_fluid():
     """A pandapipes liquid whose ρ, μ, c_p interpolate the native IF97 table (``physics.water``)."""
+    # heavy: pandapipes is imported on first use (not at package import)
     from pandapipes.properties.fluids import Fluid, FluidPropertyInterExtra, get_fluid
 
     lib = pandapipes().create_empty_network(fluid="water")
@@ -232,14 +240,14 @@ class _OuterLoop:
             p_flow = cp.at[row, "p_flow_bar"] * 1e5 + self.off[js]
             hydro = p_flow - cp.at[row, "plift_bar"] * 1e5 - p[jr]
             err_ret = float(p[jr] - c.pl_p_return_pa[0])
-            if c.pl_control[0] == 2:
+            if c.pl_control[0] == PlantControl.CRITICAL_POINT:
                 self.lift[0] += d_lift
             else:
                 d_lift = 0.0
             cp.at[row, "p_flow_bar"] = (c.pl_p_return_pa[0] + self.lift[0] - self.off[js]) / 1e5
             cp.at[row, "plift_bar"] = (self.lift[0] - hydro) / 1e5
         d_m = 0.0
-        q_ctrl = c.f_control == 0
+        q_ctrl = c.f_control == FeedinControl.Q
         if np.any(q_ctrl):
             t_in = t[c.f_ret]
             self.f_clamped = q_ctrl & (c.f_t_out_k - t_in < FEEDIN_DT_MIN_K)
@@ -259,7 +267,7 @@ def run_pipeflow(net, opts: dict, outer_it: int = 1) -> int:
     """One pandapipes.pipeflow (retried with damped steps if the bidirectional iteration does
     not converge); its Newton iterations. PipeflowNotConverged → ConvergenceError."""
     pp = pandapipes()
-    from pandapipes.pf.pipeflow_setup import PipeflowNotConverged
+    from pandapipes.pf.pipeflow_setup import PipeflowNotConverged  # heavy: on first use
 
     attempts = [opts]
     if opts["mode"] == "bidirectional" and "alpha" not in opts and \
@@ -297,14 +305,15 @@ def _result(network, comp, net, loop: _OuterLoop, info: ConvergenceInfo, iters: 
     n_idx = pd.Index(comp.node_ids, name="id")
     junctions = pd.DataFrame({"p_pa": p, "t_k": t, "elevation_m": comp.elevation_m,
                               "side": comp.side}, index=n_idx)
-    from ..units import P_ATM_PA
 
     junctions["p_abs_pa"] = p + P_ATM_PA
     junctions["p_sat_pa"] = water.saturation_pressure(t) - P_ATM_PA
     # branches: in-service pipes then opened valves, as compiled
-    pipe_rows = network.pipes.index.get_indexer(pd.Index(comp.branch_ids[comp.branch_kind == 0]))
-    valve_rows = network.valves.index.get_indexer(pd.Index(comp.branch_ids[comp.branch_kind == 1]))
-    pump_rows = network.pumps.index.get_indexer(pd.Index(comp.branch_ids[comp.branch_kind == 2]))
+    kind = comp.branch_kind
+    pipe_rows = network.pipes.index.get_indexer(pd.Index(comp.branch_ids[kind == BranchKind.PIPE]))
+    valve_rows = network.valves.index.get_indexer(
+        pd.Index(comp.branch_ids[kind == BranchKind.VALVE]))
+    pump_rows = network.pumps.index.get_indexer(pd.Index(comp.branch_ids[kind == BranchKind.PUMP]))
     res = [(net["res_pipe"], pipe_rows), (net["res_valve"], valve_rows)]
     if len(pump_rows):
         res.append((net["res_pump"], pump_rows))
@@ -332,7 +341,7 @@ def _result(network, comp, net, loop: _OuterLoop, info: ConvergenceInfo, iters: 
         "t_in_k": t_in, "t_out_k": t_out, "q_loss_w": np.abs(m) * (h_in - h_out),
         "side": comp.side[comp.b_from],
     }, index=pd.Index(comp.branch_ids, name="id"))
-    branch = _add_edge_units(branch)
+    branch = add_edge_units(branch)
     consumers = _consumers(comp, net, loop, t, p, h)
     plant = _plant(comp, net, network, t, p, h)
     feedins = _feedins(comp, net, loop, t, p, h)
@@ -342,8 +351,8 @@ def _result(network, comp, net, loop: _OuterLoop, info: ConvergenceInfo, iters: 
     state = State(m, p, h, loop.lift.copy())
     balance = energy_mass_balance(comp, state, fl, inj, h_out, branch, plant, feedins, consumers)
     balance["hydraulic_iterations"] = iters
-    return Result(_add_edge_units(junctions), branch[comp.branch_kind == 0],
-                  branch[comp.branch_kind == 1], consumers, plant, feedins, info, balance,
+    return Result(add_edge_units(junctions), branch[kind == BranchKind.PIPE],
+                  branch[kind == BranchKind.VALVE], consumers, plant, feedins, info, balance,
                   "pandapipes", None, pumps=pump_table(comp, m, p, t, rho))
 
 
@@ -356,7 +365,7 @@ def _consumers(comp, net, loop, t, p, h) -> pd.DataFrame:
     else:
         m, t_ret = np.zeros(0), np.zeros(0)
     t_s = t[comp.c_sup]
-    reached = ~((comp.c_control == 0) & (t_s - comp.c_t_return_k < DT_MIN_K))
+    reached = ~((comp.c_control == ConsumerControl.T_RETURN) & (t_s - comp.c_t_return_k < DT_MIN_K))
     df = pd.DataFrame({
         "supply_junction": comp.node_ids[comp.c_sup], "return_junction": comp.node_ids[comp.c_ret],
         "mdot_kg_s": m, "q_w": m * (h[comp.c_sup] - water.enthalpy(t_ret)),
@@ -365,7 +374,7 @@ def _consumers(comp, net, loop, t, p, h) -> pd.DataFrame:
         "return_setpoint_reached": reached,
     }, index=pd.Index(comp.c_ids, name="id"))
     df["dp_margin_pa"] = df["dp_pa"] - df["dp_min_pa"]
-    return _add_edge_units(df)
+    return add_edge_units(df)
 
 
 def _plant(comp, net, network, t, p, h) -> pd.DataFrame:
@@ -385,9 +394,9 @@ def _plant(comp, net, network, t, p, h) -> pd.DataFrame:
         "t_supply_k": t_sup, "t_return_k": t[comp.pl_ret],
         "q_w": m * (water.enthalpy(t_sup) - h[comp.pl_ret]),
         "mdot_design_kg_s": comp.pl_mdot_design_kg_s,
-        "control": [("lift", "p_supply", "critical_point")[c] for c in comp.pl_control],
+        "control": [PlantControl(c).name.lower() for c in comp.pl_control],
     }, index=pd.Index(comp.pl_ids, name="id"))
-    return _add_edge_units(df)
+    return add_edge_units(df)
 
 
 def _feedins(comp, net, loop, t, p, h) -> pd.DataFrame:
@@ -402,4 +411,4 @@ def _feedins(comp, net, loop, t, p, h) -> pd.DataFrame:
         "p_supply_pa": p[comp.f_sup], "p_return_pa": p[comp.f_ret],
         "head_pa": p[comp.f_sup] - p[comp.f_ret], "inlet_clamped": loop.f_clamped,
     }, index=pd.Index(comp.f_ids, name="id"))
-    return _add_edge_units(df)
+    return add_edge_units(df)

@@ -21,7 +21,8 @@ from p2h_hydraulics import P2HUnit, check_integration
 from p2h_hydraulics.cli import main
 from p2h_hydraulics.errors import ConvergenceError, ConvergenceInfo
 from p2h_hydraulics.results import Result
-from p2h_hydraulics.solver.native import DT_MIN_K, SolverOptions
+from p2h_hydraulics.solver.elements import DT_MIN_K
+from p2h_hydraulics.solver.native import SolverOptions
 from p2h_hydraulics.units import P_ATM_PA, ZERO_CELSIUS_K
 
 T_SOIL_C = 10.0
@@ -258,7 +259,7 @@ def never_converges(monkeypatch):
         raise ConvergenceError("the native solver did not converge: forced by the test",
                                ConvergenceInfo(False, 3, [{}, {}, {}]))
 
-    monkeypatch.setattr("p2h_hydraulics.solver.solve", fail)
+    monkeypatch.setattr("p2h_hydraulics.evaluation.solve", fail)
 
 
 def test_checker_never_permits_a_non_converged_state(never_converges):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from p2h_hydraulics.checks import check_integration
+from p2h_hydraulics.check import check_integration
 from p2h_hydraulics.cli import main
 from p2h_hydraulics.scenario import load_scenario
 
@@ -115,7 +115,7 @@ def test_cli_json_and_exit_code(name, capsys):
     assert out["verdict"] == verdict and out["exit_code"] == exit_code
     decisive = out["decisive"]
     assert (decisive[0]["code"] if decisive else None) == code
-    assert out == json.loads(report(name).to_json())  # same as the API
+    assert out == report(name).to_dict()  # same as the API
 
 
 def test_cli_terminal_output_and_reports(tmp_path, capsys):

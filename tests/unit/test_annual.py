@@ -33,7 +33,7 @@ from p2h_hydraulics.annual.inputs import (
 from p2h_hydraulics.annual.make_data import it_load_csv_text, weather_csv_text
 from p2h_hydraulics.annual.run import network_for_hour, prepare
 from p2h_hydraulics.annual.settings import SoilSettings
-from p2h_hydraulics.checks import check_integration
+from p2h_hydraulics.check import check_integration
 from p2h_hydraulics.cli import main
 from p2h_hydraulics.errors import InputFileError, ScenarioError
 from p2h_hydraulics.scenario import load_scenario, parse_scenario_text

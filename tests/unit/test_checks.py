@@ -9,12 +9,13 @@ import numpy as np
 import pytest
 
 from p2h_hydraulics import solve
-from p2h_hydraulics.checks import REGISTRY, Thresholds, check_integration
+from p2h_hydraulics.check import check_integration
+from p2h_hydraulics.checks import Thresholds
 from p2h_hydraulics.errors import CheckFailed, ConvergenceError, ScenarioError
+from p2h_hydraulics.findings import NOT_PERMITTED, PERMITTED, PERMITTED_WITH_CONDITIONS, REGISTRY
 from p2h_hydraulics.model import network_from_records
-from p2h_hydraulics.p2h import P2HUnit, design_feedin, to_feedin_rows, with_feedins
-from p2h_hydraulics.report import NOT_PERMITTED, PERMITTED, PERMITTED_WITH_CONDITIONS
 from p2h_hydraulics.synthetic import line_network, single_pipe_network
+from p2h_hydraulics.unit import P2HUnit, design_feedin, to_feedin_rows, with_feedins
 
 LINE = dict(n=3, length_m=200.0, q_w=100e3, consumers="all", u_w_per_mk=0.2, d_inner_m=0.0703,
             t_supply_k=343.15, t_return_k=318.15)
@@ -81,9 +82,9 @@ def test_small_direct_feedin_is_permitted(line):
     assert lc["units"]["dc"]["mode"] == "direct"
     assert lc["feedin"]["plant_mdot_kg_s"] < lc["base"]["plant_mdot_kg_s"]
     assert lc["units"]["dc"]["mdot_kg_s"] > 0 and 40 < lc["units"]["dc"]["t_in_c"] < 55
-    d = json.loads(rep.to_json())
+    d = rep.to_dict()
     assert d["verdict"] == PERMITTED and d["exit_code"] == 0
-    md = rep.to_markdown()
+    md = rep.markdown()
     assert "**Verdict: PERMITTED**" in md and "| consumer_dp |" in md
 
 
@@ -203,7 +204,7 @@ def test_5_velocity_and_pressure_gradient(branch):
 
 
 def test_5_velocity_limit_uses_dn_when_given():
-    from p2h_hydraulics.checks import CaseContext, _pipe_vmax
+    from p2h_hydraulics.checks import CaseContext, pipe_vmax
 
     net = line_network(**LINE)
     pipes = net.pipes.copy()
@@ -211,7 +212,7 @@ def test_5_velocity_limit_uses_dn_when_given():
     pipes["d_inner_m"] = 0.0703  # the DN decides, not the diameter
     net = net.replace(pipes=pipes)
     ctx = CaseContext("x", Thresholds(), [], {}, net, net)
-    assert list(_pipe_vmax(ctx, pipes.index)) == [1.5, 1.5, 2.0, 2.0, 1.5, 1.5]
+    assert list(pipe_vmax(ctx, pipes.index)) == [1.5, 1.5, 2.0, 2.0, 1.5, 1.5]
 
 
 def test_6_flow_reversal_and_stagnant_pipes(line):
@@ -295,7 +296,7 @@ def test_10_plant_min_flow(line):
 
 
 def test_11_non_convergence_is_never_permitted(line, monkeypatch):
-    import p2h_hydraulics.solver as solver_pkg
+    import p2h_hydraulics.evaluation as solver_pkg
 
     real = solver_pkg.solve
 
@@ -338,14 +339,14 @@ def test_load_cases_and_thresholds_override(line):
 
 def test_report_files_are_written_atomically(line, tmp_path):
     rep = check_integration(line, units=[direct_unit()])
-    md = rep.write_markdown(tmp_path / "r.md")
-    js = rep.write_json(tmp_path / "r.json")
+    md = rep.to_markdown(tmp_path / "r.md")
+    js = rep.to_json(tmp_path / "r.json")
     assert md.read_text().startswith("# Feed-in check")
     assert json.loads(js.read_text())["verdict"] == PERMITTED
     from p2h_hydraulics.errors import P2HError
 
     with pytest.raises(P2HError, match="input"):
-        rep.write_markdown(md, inputs=[md])
+        rep.to_markdown(md, inputs=[md])
 
 
 # ------------------------------------------------------------------------------------------

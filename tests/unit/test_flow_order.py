@@ -50,12 +50,8 @@ def test_dag_equals_sparse_lu_and_cycle_is_refused(solver):
 
 def test_thermal_solve_is_the_same_without_the_compiled_pass(monkeypatch):
     from p2h_hydraulics.solver.compile import compile_network
-    from p2h_hydraulics.solver.native import (
-        element_flows,
-        nodal_demand,
-        node_injection,
-        solve_compiled,
-    )
+    from p2h_hydraulics.solver.elements import element_flows, nodal_demand, node_injection
+    from p2h_hydraulics.solver.native import solve_compiled
 
     comp = compile_network(make_network(60, topology="meshed", seed=3))
     state, res = solve_compiled(comp)

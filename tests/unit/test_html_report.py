@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from p2h_hydraulics.checks import check_integration
+from p2h_hydraulics.check import check_integration
 from p2h_hydraulics.cli import main
 from p2h_hydraulics.errors import P2HError
 from p2h_hydraulics.html_report import (

@@ -7,7 +7,7 @@ import pytest
 
 from p2h_hydraulics.errors import ConvergenceError, ConvergenceInfo
 from p2h_hydraulics.physics import water
-from p2h_hydraulics.solver import native
+from p2h_hydraulics.solver import elements, native
 from p2h_hydraulics.solver.compile import compile_network
 from p2h_hydraulics.solver.hydraulic import HydraulicSystem
 from p2h_hydraulics.synthetic import make_network
@@ -18,8 +18,8 @@ def _start(topology: str, n: int = 40):
     st = native.initial_state(comp)
     fixed, p_fixed = native._fixed_pressures(comp, st.lift)
     hyd = HydraulicSystem(comp, fixed)
-    fl = native.element_flows(comp, water.temperature_from_enthalpy(st.h), st.h)
-    demand = native.nodal_demand(comp, fl)
+    fl = elements.element_flows(comp, water.temperature_from_enthalpy(st.h), st.h)
+    demand = elements.nodal_demand(comp, fl)
     p = st.p.copy()
     p[fixed] = p_fixed
     t_b = np.full(comp.n_branches, float(comp.t_initial_k))

@@ -14,7 +14,6 @@ from p2h_hydraulics import load_network, solve
 from p2h_hydraulics.checks import Thresholds
 from p2h_hydraulics.errors import P2HError
 from p2h_hydraulics.model.graph import pipe_path
-from p2h_hydraulics.p2h import P2HUnit, design_feedin, to_feedin_rows, with_feedins
 from p2h_hydraulics.plotting import (
     diagram_path,
     new_axes,
@@ -24,6 +23,7 @@ from p2h_hydraulics.plotting import (
     plot_temperature_profile,
 )
 from p2h_hydraulics.sites import SitesResult
+from p2h_hydraulics.unit import P2HUnit, design_feedin, to_feedin_rows, with_feedins
 
 DEMO = Path(__file__).resolve().parents[2] / "networks" / "small_demo.json"
 

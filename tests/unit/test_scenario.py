@@ -10,11 +10,11 @@ import pytest
 
 from p2h_hydraulics.cli import main
 from p2h_hydraulics.errors import InputFileError, ScenarioError
+from p2h_hydraulics.evaluation import apply_load_case
 from p2h_hydraulics.io import load_network
 from p2h_hydraulics.scenario import (
     LoadCase,
     PlantSettings,
-    apply_load_case,
     load_scenario,
     parse_scenario_text,
     scenario_json_schema,

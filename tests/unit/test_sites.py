@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from p2h_hydraulics import load_network
-from p2h_hydraulics.checks import check_integration
+from p2h_hydraulics.check import check_integration
 from p2h_hydraulics.cli import main
 from p2h_hydraulics.errors import BackendError, P2HError, ScenarioError
 from p2h_hydraulics.executors import (
@@ -24,17 +24,12 @@ from p2h_hydraulics.executors import (
     make_executor,
     run_chunks,
 )
-from p2h_hydraulics.report import PERMITTED, PERMITTED_WITH_CONDITIONS
+from p2h_hydraulics.findings import PERMITTED, PERMITTED_WITH_CONDITIONS
 from p2h_hydraulics.scenario import load_scenario
-from p2h_hydraulics.sites import (
-    SitesResult,
-    _auto_round,
-    _refine_node,
-    _Trial,
-    compare_sites,
-    select_candidates,
-    trench_nodes,
-)
+from p2h_hydraulics.sites import SitesResult, compare_sites, select_candidates, trench_nodes
+from p2h_hydraulics.sites.compare import auto_round
+from p2h_hydraulics.sites.search import refine_node
+from p2h_hydraulics.sites.worker import Trial
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "networks" / "small_demo.json"
@@ -185,24 +180,24 @@ def test_auto_round_keeps_nodes_the_allowance_lets_beat_the_best():
     ranked, screened, refined = _auto_inputs(
         {"a": 600.0, "b": 500.0, "c": 170.0, "d": 150.0, "e": 10.0},
         {"a": 450.0, "b": 400.0})
-    todo, st = _auto_round(ranked, screened, refined, 2, 1000e3, 25e3)
+    todo, st = auto_round(ranked, screened, refined, 2, 1000e3, 25e3)
     assert todo == ["c"]  # 170·2.5 = 425 > 400; 150·2.5 = 375 and max(10, 25)·2.5 cannot
     assert st["screen_allowance"] == pytest.approx(2.5)
     assert st["best_capacity_kw"] == pytest.approx(400.0)
     assert st["unsolved_possible_ties"] == 1
     # a node the screen underestimated 3× widens the allowance to 3·1.25
     refined["c"] = {"capacity_kw": 510.0}
-    todo, st = _auto_round(ranked, screened, refined, 2, 1000e3, 25e3)
+    todo, st = auto_round(ranked, screened, refined, 2, 1000e3, 25e3)
     assert st["screen_allowance"] == pytest.approx(510 / 170 * 1.25)
     assert st["best_capacity_kw"] == pytest.approx(450.0)
     assert todo == ["d"]  # 150·3.75 = 562 > 450
     # at the search limit nothing can exceed the best: done, every bound reaching it may tie
     ranked, screened, refined = _auto_inputs({"a": 1000.0, "b": 900.0, "c": 500.0},
                                              {"a": 1000.0, "b": 1000.0})
-    todo, st = _auto_round(ranked, screened, refined, 2, 1000e3, 25e3)
+    todo, st = auto_round(ranked, screened, refined, 2, 1000e3, 25e3)
     assert todo == [] and st["unsolved_possible_ties"] == 1
     # fewer solved than ``best``: every node is still in
-    todo, _ = _auto_round(ranked, screened, {"a": {"capacity_kw": 1000.0}}, 2, 1000e3, 25e3)
+    todo, _ = auto_round(ranked, screened, {"a": {"capacity_kw": 1000.0}}, 2, 1000e3, 25e3)
     assert todo == ["b", "c"]
 
 
@@ -285,7 +280,7 @@ class _StubSetup:
     def trial(self, node, q_w, order, warm, into=None):
         if into is None:
             self.tried.append(q_w / 1e3)
-        t = into if into is not None else _Trial(q_w=q_w, feasible=True)
+        t = into if into is not None else Trial(q_w=q_w, feasible=True)
         for i in order:
             name = self.cases[i].name
             t.n_solves += 1
@@ -311,7 +306,7 @@ class _StubSetup:
 @pytest.mark.parametrize("seed_kw", [10.0, 900.0, 1234.0, 1900.0])
 def test_search_converges_to_the_limit_from_any_seed(seed_kw):
     stub = _StubSetup(lambda q: q <= 1234.0)
-    row = _refine_node(stub, "N", {"q_w": seed_kw * 1e3, "order": [0]})
+    row = refine_node(stub, "N", {"q_w": seed_kw * 1e3, "order": [0]})
     assert row["capacity_kw"] <= 1234.0 < row["first_infeasible_kw"]
     assert row["first_infeasible_kw"] - row["capacity_kw"] <= 0.02 * 1260 + 1e-9
     assert row["limited_by"] == "velocity" and not row["non_monotone"]
@@ -319,9 +314,9 @@ def test_search_converges_to_the_limit_from_any_seed(seed_kw):
 
 
 def test_search_limits():
-    row = _refine_node(_StubSetup(lambda q: True), "N", {"q_w": 500e3, "order": [0]})
+    row = refine_node(_StubSetup(lambda q: True), "N", {"q_w": 500e3, "order": [0]})
     assert row["capacity_kw"] == 2000.0 and row["limited_by"] == "q_max"
-    row = _refine_node(_StubSetup(lambda q: False), "N", {"q_w": 500e3, "order": [0]})
+    row = refine_node(_StubSetup(lambda q: False), "N", {"q_w": 500e3, "order": [0]})
     assert row["capacity_kw"] == 0.0 and row["first_infeasible_kw"] == pytest.approx(25.0)
     assert row["verdict"] == "NOT_PERMITTED"
 
@@ -330,7 +325,7 @@ def test_search_probes_below_a_non_monotone_verdict():
     """Permitted up to 300 kW and again 800–1000 kW: the probe at half the capacity found
     from the seed catches the gap and the search goes below it."""
     stub = _StubSetup(lambda q: q <= 300.0 or 800.0 <= q <= 1000.0)
-    row = _refine_node(stub, "N", {"q_w": 900e3, "order": [0]})
+    row = refine_node(stub, "N", {"q_w": 900e3, "order": [0]})
     assert row["non_monotone"]
     assert row["capacity_kw"] <= 300.0 < row["first_infeasible_kw"] <= 500.0
 
@@ -340,7 +335,7 @@ def test_search_judges_other_load_cases_once_settled_and_follows_the_one_that_bi
     1,500 kW, case 1 only up to 700 kW). Trials on the way are judged in the first case only;
     the capacity found is judged in both, and the search then continues below in both."""
     stub = _StubSetup(lambda q, i: q <= (1500.0 if i == 0 else 700.0), n_cases=2)
-    row = _refine_node(stub, "N", {"q_w": 1000e3, "order": [0, 1]})
+    row = refine_node(stub, "N", {"q_w": 1000e3, "order": [0, 1]})
     assert row["capacity_kw"] <= 700.0 < row["first_infeasible_kw"] <= 700.0 + 25.0
     assert row["load_case"] == "lc1"
     cap = row["capacity_kw"]
@@ -349,7 +344,7 @@ def test_search_judges_other_load_cases_once_settled_and_follows_the_one_that_bi
     # the right order from the start: a trial that fails costs one solve, and passing trials
     # before the end are judged in the first case only
     stub = _StubSetup(lambda q, i: q <= (1500.0 if i == 0 else 700.0), n_cases=2)
-    row = _refine_node(stub, "N", {"q_w": 1000e3, "order": [1, 0]})
+    row = refine_node(stub, "N", {"q_w": 1000e3, "order": [1, 0]})
     assert row["capacity_kw"] <= 700.0 < row["first_infeasible_kw"] <= 725.0
     assert len(stub.solved) < 2 * len(stub.tried)
 
@@ -357,28 +352,28 @@ def test_search_judges_other_load_cases_once_settled_and_follows_the_one_that_bi
 def test_bracketing_steps_grow_when_estimates_fall_short():
     """A margin that flattens: the secant from the last two passes lands just above ``lo``;
     after a probe aimed across fell short, the next step is at least twice the last."""
-    from p2h_hydraulics.sites import _crossing, _step_beyond
+    from p2h_hydraulics.sites.search import crossing, step_beyond
 
     key = ("lc", "velocity")
-    a = _Trial(q_w=500e3, feasible=True, margins={key: 0.5})
-    b = _Trial(q_w=600e3, feasible=True, margins={key: 0.49})
-    q, aimed = _step_beyond(a, b, 1.1, False, 25e3, 0.02, up=True)
+    a = Trial(q_w=500e3, feasible=True, margins={key: 0.5})
+    b = Trial(q_w=600e3, feasible=True, margins={key: 0.49})
+    q, aimed = step_beyond(a, b, 1.1, False, 25e3, 0.02, up=True)
     assert aimed and q == pytest.approx(4 * 600e3)  # far root: capped at 4×
-    c = _Trial(q_w=610e3, feasible=True, margins={key: 0.001})
-    q, _ = _step_beyond(b, c, 1.1, False, 25e3, 0.02, up=True)
+    c = Trial(q_w=610e3, feasible=True, margins={key: 0.001})
+    q, _ = step_beyond(b, c, 1.1, False, 25e3, 0.02, up=True)
     assert q == pytest.approx(610e3 + 0.001 * 10e3 / 0.489 + 12.5e3, rel=1e-6)
-    q, _ = _step_beyond(b, c, 1.1, True, 25e3, 0.02, up=True)  # crept: ≥ twice the last step
+    q, _ = step_beyond(b, c, 1.1, True, 25e3, 0.02, up=True)  # crept: ≥ twice the last step
     assert q == pytest.approx(630e3)
     # downwards from two trials not permitted, the binding margin recovering: −0.2, −0.1
-    hi1 = _Trial(q_w=1000e3, feasible=False, margins={key: -0.2},
+    hi1 = Trial(q_w=1000e3, feasible=False, margins={key: -0.2},
                  binding={"code": "velocity", "load_case": "lc"})
-    hi2 = _Trial(q_w=900e3, feasible=False, margins={key: -0.1},
+    hi2 = Trial(q_w=900e3, feasible=False, margins={key: -0.1},
                  binding={"code": "velocity", "load_case": "lc"})
-    assert _crossing(hi1, hi2) == pytest.approx(800e3)
-    q, aimed = _step_beyond(hi1, hi2, 1.1, False, 25e3, 0.02, up=False)
+    assert crossing(hi1, hi2) == pytest.approx(800e3)
+    q, aimed = step_beyond(hi1, hi2, 1.1, False, 25e3, 0.02, up=False)
     assert aimed and q == pytest.approx(800e3 - 12.5e3)
-    assert _crossing(hi2, hi1) is None  # not a downward pair
-    q, aimed = _step_beyond(None, hi2, 1.1, False, 25e3, 0.02, up=False)
+    assert crossing(hi2, hi1) is None  # not a downward pair
+    q, aimed = step_beyond(None, hi2, 1.1, False, 25e3, 0.02, up=False)
     assert not aimed and q == pytest.approx(900e3 / 1.1)
 
 
@@ -386,17 +381,17 @@ def test_upward_bracketing_extrapolates_the_falling_margin():
     """Two permitted trials whose margin falls linearly (0.5 at 500 kW, 0.4 at 600 kW: zero
     at 1,000 kW) → the next probe aims just above 1,000 kW (half a tolerance); warning-only
     criteria and margins held at zero are ignored."""
-    from p2h_hydraulics.sites import _extrapolated
+    from p2h_hydraulics.sites.search import extrapolated
 
-    a = _Trial(q_w=500e3, feasible=True, margins={("lc", "velocity"): 0.5,
+    a = Trial(q_w=500e3, feasible=True, margins={("lc", "velocity"): 0.5,
                                                   ("lc", "pressure_gradient"): 50.0,
                                                   ("lc", "consumer_dp"): 2e-7})
-    b = _Trial(q_w=600e3, feasible=True, margins={("lc", "velocity"): 0.4,
+    b = Trial(q_w=600e3, feasible=True, margins={("lc", "velocity"): 0.4,
                                                   ("lc", "pressure_gradient"): 5.0,
                                                   ("lc", "consumer_dp"): 1e-7})
-    assert _extrapolated(a, b) == pytest.approx(1000e3)
-    assert _extrapolated(None, b) is None
-    assert _extrapolated(b, a) is None  # not an upward pair
+    assert extrapolated(a, b) == pytest.approx(1000e3)
+    assert extrapolated(None, b) is None
+    assert extrapolated(b, a) is None  # not an upward pair
 
 
 # ------------------------------------------------------------------------------------------
@@ -489,7 +484,7 @@ def test_csv_and_json_outputs(serial, tmp_path):
     j = json.loads(Path(serial.to_json(tmp_path / "s.json")).read_text())
     assert [s["node"] for s in j["sites"]] == list(serial.table.index)
     assert j["q_max_kw"] == 400.0 and "stats" in j
-    assert "NaN" not in serial.to_json()
+    assert "NaN" not in serial.to_json(tmp_path / "s2.json").read_text()
 
 
 def test_cli_sites_json_and_outputs(scen_path, tmp_path, capsys):

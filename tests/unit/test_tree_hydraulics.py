@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from p2h_hydraulics.physics import water
-from p2h_hydraulics.solver import native, tree
+from p2h_hydraulics.solver import elements, native, tree
 from p2h_hydraulics.solver.compile import compile_network
 from p2h_hydraulics.solver.tree import TreeHydraulics
 from p2h_hydraulics.synthetic import make_network
@@ -107,8 +107,8 @@ def test_tree_flows_meet_every_junction_balance():
     st = native.initial_state(comp)
     fixed, _ = native._fixed_pressures(comp, st.lift)
     t = TreeHydraulics.build(comp.n_nodes, comp.b_from, comp.b_to, fixed)
-    fl = native.element_flows(comp, water.temperature_from_enthalpy(st.h), st.h)
-    demand = native.nodal_demand(comp, fl)
+    fl = elements.element_flows(comp, water.temperature_from_enthalpy(st.h), st.h)
+    demand = elements.nodal_demand(comp, fl)
     m = t.flows(demand)
     mass = comp.incidence.T @ m + demand
     free = np.setdiff1d(np.arange(comp.n_nodes), fixed)

@@ -60,6 +60,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .model.schema import TABLES
 from .model.trench import RETURN_SUFFIX, SUPPLY_SUFFIX
 from .physics.heat_pump import heat_pump_stage
 from .units import BAR, ZERO_CELSIUS_K
@@ -258,6 +259,22 @@ def design_feedin(unit: P2HUnit, required_supply_c: float,
 
     ``t_return_local_c`` (the return temperature at the unit's node, when known) is recorded for
     the inlet check; the outlet temperature and the heat-pump stage do not depend on it.
+
+    Parameters
+    ----------
+    unit : P2HUnit
+        The unit.
+    required_supply_c : float
+        Supply temperature the network needs [°C] (the unit's own ``required_supply_c``
+        overrides it).
+    t_return_local_c : float, optional
+        Return temperature at the unit's node [°C].
+
+    Returns
+    -------
+    FeedinDesign
+        Mode ("direct", "heat_pump", "too_cold"), outlet temperature, heat to the network,
+        heat-pump COP, lift and electricity, maximum inlet temperature.
     """
     if unit.required_supply_c is not None:
         required_supply_c = float(unit.required_supply_c)
@@ -312,7 +329,20 @@ def design_feedin(unit: P2HUnit, required_supply_c: float,
 
 def to_feedin_rows(units: P2HUnit | Sequence[P2HUnit],
                    designs: FeedinDesign | Sequence[FeedinDesign]) -> list[dict]:
-    """Rows for the network's ``feedins`` table (SI, control ``q``), one per unit."""
+    """Rows for the network's ``feedins`` table (SI, control ``q``), one per unit.
+
+    Parameters
+    ----------
+    units : P2HUnit or sequence of P2HUnit
+        The units.
+    designs : FeedinDesign or sequence of FeedinDesign
+        Their designs (``design_feedin``), matched by unit id.
+
+    Returns
+    -------
+    list of dict
+        One ``feedins`` row per unit (SI: ``q_w``, ``t_out_k``; control ``q``).
+    """
     if isinstance(units, P2HUnit):
         units = [units]
     if isinstance(designs, FeedinDesign):
@@ -331,9 +361,18 @@ def to_feedin_rows(units: P2HUnit | Sequence[P2HUnit],
 
 
 def feedin_table(rows: Iterable[dict]) -> pd.DataFrame:
-    """A ``feedins`` DataFrame (indexed by id, schema columns) from ``to_feedin_rows`` rows."""
-    from .model.schema import TABLES
+    """A ``feedins`` DataFrame (indexed by id, schema columns) from ``to_feedin_rows`` rows.
 
+    Parameters
+    ----------
+    rows : iterable of dict
+        Rows from ``to_feedin_rows``.
+
+    Returns
+    -------
+    DataFrame
+        The feed-in table, indexed by id, with the schema's columns.
+    """
     cols = [a.name for a in TABLES["feedins"] if a.name != "id"]
     rows = list(rows)
     df = pd.DataFrame([{c: r.get(c) for c in cols} for r in rows], columns=cols)
@@ -347,7 +386,22 @@ def feedin_table(rows: Iterable[dict]) -> pd.DataFrame:
 
 
 def with_feedins(network, rows: Iterable[dict], keep_existing: bool = True):
-    """A new network with the feed-in ``rows`` added (the input is not modified)."""
+    """A new network with the feed-in ``rows`` added (the input is not modified).
+
+    Parameters
+    ----------
+    network : Network
+        The network.
+    rows : iterable of dict
+        Feed-in rows (``to_feedin_rows``).
+    keep_existing : bool
+        Keep the network's own feed-ins.
+
+    Returns
+    -------
+    Network
+        A new network with the rows in its ``feedins`` table.
+    """
     new = feedin_table(rows)
     if keep_existing and len(network.feedins):
         clash = sorted(set(new.index) & set(network.feedins.index))

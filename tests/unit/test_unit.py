@@ -8,7 +8,9 @@ import pytest
 from pydantic import ValidationError
 
 from p2h_hydraulics import solve
-from p2h_hydraulics.p2h import (
+from p2h_hydraulics.physics.heat_pump import carnot_cop
+from p2h_hydraulics.synthetic import single_pipe_network
+from p2h_hydraulics.unit import (
     COOLING_DEFAULTS,
     P2HUnit,
     design_feedin,
@@ -16,8 +18,6 @@ from p2h_hydraulics.p2h import (
     to_feedin_rows,
     with_feedins,
 )
-from p2h_hydraulics.physics.heat_pump import carnot_cop
-from p2h_hydraulics.synthetic import single_pipe_network
 
 K0 = 273.15
 
