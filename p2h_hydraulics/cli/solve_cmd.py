@@ -25,7 +25,8 @@ def solve_command(
 ) -> None:
     """Solve the steady state of NETWORK and print the key figures."""
     from ..io import load_network
-    from ..io.results_io import owned_result_name, result_format, write_result
+    from ..io.results_io import result_format, write_result
+    from ..results import owned_result_name
     from ..solver import solve
 
     files, folders = [], []
