@@ -186,8 +186,18 @@ RESULT_TABLES = ("junctions", "pipes", "valves", "consumers", "plant", "feedins"
 
 
 def owned_result_name(name: str) -> bool:
-    """True for the file names of a results CSV folder (``<table>.csv``, ``summary.csv``): the
-    entries ``Result.write`` may replace."""
+    """Whether ``name`` is a file of a results CSV folder: an entry ``Result.write`` may replace.
+
+    Parameters
+    ----------
+    name : str
+        A file name.
+
+    Returns
+    -------
+    bool
+        True for ``<table>.csv`` of a result table and ``summary.csv``.
+    """
     stem, _, ext = name.rpartition(".")
     return ext.lower() == "csv" and stem.lower() in (*RESULT_TABLES, "summary")
 

@@ -521,8 +521,28 @@ def apply_load_case(network, load_case: LoadCase | dict, plant: PlantSettings | 
 
     Consumer demands are scaled by ``demand_scale`` (then set per consumer by ``q_kw``);
     fixed-flow consumers scale their flow with their demand (they keep their cooling ΔT).
-    ScenarioError when the load case makes a consumer impossible (return setpoint shifted
-    below 0 °C or up to the supply temperature, a return below 0 °C, zero flow with demand).
+    Return setpoints are shifted (``t_return_offset_k``), the soil temperature and the plant
+    settings replaced (``plant``: the scenario-wide defaults, then the load case's own).
+
+    Parameters
+    ----------
+    network : Network
+        The scenario's network (never modified).
+    load_case : LoadCase or dict
+        The load case.
+    plant : PlantSettings, optional
+        Scenario-wide plant defaults.
+
+    Returns
+    -------
+    Network
+        The load case's network (without the P2H units).
+
+    Raises
+    ------
+    ScenarioError
+        When the load case makes a consumer impossible (return setpoint shifted below 0 °C or
+        up to the supply temperature, a return below 0 °C, zero flow with demand).
     """
     if isinstance(load_case, dict):
         load_case = LoadCase.model_validate(load_case)

@@ -519,8 +519,19 @@ def _settings_text(net) -> str:
 
 
 def owned_csv_name(name: str) -> bool:
-    """True for the file names a CSV network folder consists of (``junctions.csv`` …,
-    ``settings.csv``): the entries ``write_csv_network`` may replace."""
+    """Whether ``name`` is a file of a CSV network folder: an entry ``write_csv_network`` may
+    replace.
+
+    Parameters
+    ----------
+    name : str
+        A file name.
+
+    Returns
+    -------
+    bool
+        True for ``<table>.csv`` of a known table and ``settings.csv``.
+    """
     stem, _, ext = name.rpartition(".")
     return ext.lower() == "csv" and stem.lower() in (*KNOWN_TABLES, SETTINGS_FILE)
 

@@ -172,8 +172,23 @@ def json_value(v):
 
 
 def element_record(table: str, eid, row: dict) -> dict:
-    """One element as a file record: schema fields at the top level, the table's extra
-    columns (attributes kept from a source, see ``model.build``) under ``"extra"``."""
+    """One element as a file record.
+
+    Parameters
+    ----------
+    table : str
+        The element table's name.
+    eid : str
+        The element's id.
+    row : dict
+        The element's row (column → value).
+
+    Returns
+    -------
+    dict
+        Schema fields at the top level, the table's extra columns (attributes kept from a
+        source, see ``model.build``) under ``"extra"``; values JSON-ready.
+    """
     known = _FIELDS[table]
     rec = {"id": eid, **{k: json_value(v) for k, v in row.items() if k in known}}
     extra = {k: json_value(v) for k, v in row.items() if k not in known}

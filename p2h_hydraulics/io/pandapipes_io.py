@@ -286,7 +286,18 @@ def to_pandapipes(network):
 
 
 def pandapipes_friction_model(settings: dict) -> str:
-    """pandapipes' ``friction_model`` option for a network's ``settings["friction_law"]``."""
+    """pandapipes' ``friction_model`` option for a network's friction law.
+
+    Parameters
+    ----------
+    settings : dict
+        The network's settings (``friction_law``; default "colebrook").
+
+    Returns
+    -------
+    str
+        The value of pandapipes' ``friction_model`` option.
+    """
     return FRICTION_TO_PANDAPIPES[settings.get("friction_law", "colebrook")]
 
 

@@ -9,7 +9,18 @@ from .geojson import write_geojson_result
 
 
 def result_format(path) -> str:
-    """"json", "geojson" or "csv" (a folder) for an output path."""
+    """The result format an output path asks for.
+
+    Parameters
+    ----------
+    path : path-like
+        The output path.
+
+    Returns
+    -------
+    str
+        "json", "geojson" or "csv" (a folder of CSV tables).
+    """
     suffix = Path(path).suffix.lower()
     return {".json": "json", ".geojson": "geojson"}.get(suffix, "csv")
 

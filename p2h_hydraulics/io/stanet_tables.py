@@ -154,6 +154,11 @@ def is_stanet_export(path) -> bool:
     ----------
     path : str or Path
         Candidate file; nothing but its first few kilobytes is read.
+
+    Returns
+    -------
+    bool
+        True for a STANET export.
     """
     p = Path(path)
     try:

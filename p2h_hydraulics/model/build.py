@@ -155,7 +155,20 @@ def _extra_values(raw: Any, names: dict, where: dict, problems: list[Problem]) -
 
 
 def extra_columns(table: str, df: pd.DataFrame) -> list[str]:
-    """Columns of ``df`` that are not fields of ``table`` (attributes kept from the source)."""
+    """The columns of ``df`` that are not fields of ``table`` (attributes kept from a source).
+
+    Parameters
+    ----------
+    table : str
+        The element table's name.
+    df : DataFrame
+        The table.
+
+    Returns
+    -------
+    list of str
+        The extra column names, in the table's order.
+    """
     known = {a.name for a in TABLES[table]}
     return [c for c in df.columns if c not in known]
 

@@ -139,8 +139,19 @@ def _control_problems(net) -> list[Problem]:
 
 
 def hottest_source_k(net) -> float:
-    """The hottest temperature [K] water can enter the network with: plant supply setpoints,
-    feed-in outlets, pressure references and injections in service (NaN without any)."""
+    """The hottest temperature water can enter the network with.
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+
+    Returns
+    -------
+    float
+        The highest of the plant supply setpoints, feed-in outlets, pressure references' and
+        injections' temperatures in service [K]; NaN without any.
+    """
     temps = []
     for table, col in (("plants", "t_supply_k"), ("feedins", "t_out_k"),
                        ("pressure_refs", "t_k"), ("mass_flows", "t_k")):
@@ -162,6 +173,16 @@ def consumer_problems(net) -> list[Problem]:
       at the hottest source temperature of the network (heat losses only make it colder): the
       return would freeze. The water properties stop at 0 °C, so such a state would otherwise
       be shown as a return of exactly 0 °C.
+
+    Parameters
+    ----------
+    net : Network
+        The network (or a load case's network).
+
+    Returns
+    -------
+    list of Problem
+        One per impossible consumer, naming it and the field concerned.
     """
     from ..physics import water
 
@@ -224,7 +245,19 @@ def _diameter_problems(net) -> list[Problem]:
 
 
 def load_problems(net) -> list[Problem]:
-    """Every consumer needs a load: ``q_w``, or annual heat with a known building type."""
+    """Consumers without a load: every consumer needs ``q_w``, or annual heat with a known
+    building type.
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+
+    Returns
+    -------
+    list of Problem
+        One per consumer without a usable load (empty when every consumer has one).
+    """
     from ..loads import accepted_codes, known_type
 
     c = net.consumers

@@ -196,7 +196,7 @@ def test_markdown_report_escapes_html_and_table_syntax(tmp_path, capsys):
                     unit_id=HTML[1], description=f"{HTML[0]}\n{HTML[1]}", q_kw=5000)
     rep = check_integration(p2h.load_scenario(scen))
     assert rep.verdict == "NOT_PERMITTED"  # 5 MW into a 350 kW network: findings name ids
-    md = rep.to_markdown()
+    md = rep.markdown()
     _assert_markdown_safe(md)
     assert "C&lt;img" in md and "\\|x\\`y\\`" in md  # the consumer id, escaped
     report = tmp_path / "r.md"

@@ -458,7 +458,7 @@ def _many_cases_scenario(tmp_path: Path, n: int) -> Path:
 
 
 def test_check_with_thousands_of_load_cases_needs_yes(tmp_path, capsys, monkeypatch):
-    import p2h_hydraulics.checks as checks
+    import p2h_hydraulics.check as checks
 
     path = _many_cases_scenario(tmp_path, 1_001)
     monkeypatch.setattr(checks, "check_integration",
@@ -609,7 +609,7 @@ def test_annual_out_never_replaces_its_weather_file(tmp_path, capsys, monkeypatc
 def test_an_unwritable_folder_fails_before_solving(scenario_tree, tmp_path, capsys,
                                                    monkeypatch):
     """``os.access`` stands in for a read-only folder (root may write everywhere)."""
-    import p2h_hydraulics.checks as checks
+    import p2h_hydraulics.check as checks
 
     locked = tmp_path / "readonly"
     locked.mkdir()

@@ -244,7 +244,7 @@ def test_check_regular_file_names_the_kind(tmp_path, fifo):
 def no_solving(monkeypatch):
     """Fails the test if a command gets as far as solving."""
     import p2h_hydraulics.annual.run as annual_run
-    import p2h_hydraulics.checks as checks
+    import p2h_hydraulics.check as checks
     import p2h_hydraulics.sites as sites
 
     def forbidden(*args, **kwargs):

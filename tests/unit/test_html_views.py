@@ -241,7 +241,7 @@ def test_sites_view_table_and_map(evil):
 
 @pytest.fixture(scope="module")
 def old_hot_report():
-    from p2h_hydraulics.checks import check_integration
+    from p2h_hydraulics.check import check_integration
     from p2h_hydraulics.scenario import load_scenario
 
     scen = load_scenario(OLD_HOT)
