@@ -47,7 +47,6 @@ def import_command(
     from ..importing import import_network
     from ..importing.mapping import load_mapping_file, parse_map_options
     from ..io import save_network
-    from ..io.atomic import write_text_atomic
 
     inputs = [Path(p.rsplit(":", 1)[0]) if not Path(p).exists() and ":" in p else Path(p)
               for p in (source, consumers, return_lines) if p]
@@ -72,7 +71,7 @@ def import_command(
     try:
         path = save_network(net, out, inputs=inputs)
         if report is not None:
-            write_text_atomic(report, rep.to_markdown(), inputs)
+            rep.to_markdown(report, inputs=[*inputs, out])
     except OSError as exc:
         raise P2HError(f"cannot write the output ({exc.strerror or exc})") from None
     if as_json:
