@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputFileError
+from ..io.safe_read import read_regular_text
 
 KINDS = ("lines", "consumers", "plant")
 
@@ -198,11 +199,10 @@ def load_mapping_file(path) -> dict:
     import yaml
 
     path = Path(path)
-    if not path.is_file():
-        raise InputFileError(f"{path}: mapping file not found (or not a regular file)")
+    text = read_regular_text(path, what="mapping")  # regular files, the scenario cap (YAML)
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
         raise InputFileError(f"{path}: not a readable YAML mapping ({exc})") from None
     if not isinstance(doc, dict):
         raise InputFileError(f"{path}: expected 'field: attribute' lines (a YAML mapping)")

@@ -314,8 +314,6 @@ def test_unconnected_node_left_out_and_noted(tmp_path):
 
 
 def test_size_cap(tmp_path, monkeypatch):
-    from p2h_hydraulics.io import stanet_tables
-
-    monkeypatch.setattr(stanet_tables, "MAX_BYTES", 1000)
-    with pytest.raises(InputFileError, match="more than the 1000 bytes"):
+    monkeypatch.setenv("P2H_MAX_STANET_MB", str(1000 / 2**20))
+    with pytest.raises(InputFileError, match="the limit is 1,000 bytes"):
         import_stanet(CP1252)
