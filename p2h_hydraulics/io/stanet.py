@@ -63,7 +63,7 @@ FRICTION_CODES = {1: "swamee_jain", 3: "nikuradse", 5: "colebrook"}
 _FRICTION_NAMES = {"N": "nikuradse", "NIKURADSE": "nikuradse", "PC": "colebrook",
                    "COLEBROOK": "colebrook", "PRANDTL-COLEBROOK": "colebrook",
                    "SJ": "swamee_jain", "SWAMEE-JAIN": "swamee_jain"}
-T_H_TO_KG_S = 1000.0 / 3600.0
+T_H_TO_KG_S = to_si(1.0, "kg_s", "t_h")  # STANET flows are in t/h
 STEP_TABLES = ("NOD", "PIP", "HE1", "HE2", "NE1")
 _USED = {
     "KNO": {"KNAM", "XRECHTS", "YHOCH", "GEOH", "PRECH", "PABS", "TEMP"},
