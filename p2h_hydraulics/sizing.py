@@ -52,7 +52,6 @@ in the solve gets the next larger DN (with the other pipe of its trench); solve 
 # report type that carries its per-pipe reasons and writes them (to_dict/json/csv/markdown).
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -64,7 +63,7 @@ import pandas as pd
 
 from .errors import ModelError, Problem
 from .findings import clean_tree
-from .io.atomic import write_text_atomic
+from .io.atomic import write_json_atomic, write_text_atomic
 
 __all__ = ["SizingReport", "WINTER", "design_flows", "pipe_hydraulics", "size_network",
            "simultaneity_factor", "winter_simultaneity"]
@@ -314,8 +313,7 @@ class SizingReport:
         Path
             The file written.
         """
-        text = json.dumps(self.to_dict(), indent=1, allow_nan=False, ensure_ascii=False)
-        return write_text_atomic(path, text + "\n", inputs)
+        return write_json_atomic(path, self.to_dict(), inputs)
 
     def to_csv(self, path, inputs=()) -> Path:
         """Write the per-pipe table (``table``) as CSV, atomically and never over an input.

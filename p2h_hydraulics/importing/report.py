@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..findings import clean_tree
-from ..io.atomic import write_text_atomic
+from ..io.atomic import write_json_atomic, write_text_atomic
 from ..io.stanet_compare import comparison_markdown
 
 
@@ -94,8 +93,7 @@ class ImportReport:
         Path
             The file written.
         """
-        text = json.dumps(self.to_dict(), indent=1, allow_nan=False, ensure_ascii=False)
-        return write_text_atomic(path, text + "\n", inputs)
+        return write_json_atomic(path, self.to_dict(), inputs)
 
     def to_markdown(self, path, inputs=()) -> Path:
         """Write ``markdown()``, atomically and never over an input file.
