@@ -78,8 +78,7 @@ def import_command(
         print_json({**rep.to_dict(), "written": str(path)})
         return
     table = Table(title=escape(f"import of {source}"), show_header=False)
-    rows = [("layout", "STANET export"), ("network", repr(net))] if rep.mode == "stanet" else \
-        _gis_rows(rep, net)
+    rows = _stanet_rows(rep, net) if rep.mode == "stanet" else _gis_rows(rep, net)
     for k, v in rows:
         table.add_row(k, escape(v))
     console.print(table)
@@ -87,6 +86,25 @@ def import_command(
         console.print(f"note: {note}", markup=False, style="yellow")
     console.print(f"wrote {path}" + (f" and {report}" if report is not None else ""),
                   markup=False)
+
+
+def _stanet_rows(rep, net) -> list[tuple[str, str]]:
+    rows = [("layout", "STANET export"), ("network", repr(net))]
+    c = rep.comparison
+    if not c:
+        return [*rows, ("compared with STANET", "no (see the notes)")]
+    if "max_abs_dp_bar" in c:
+        rows.append((f"max |Δp| vs STANET ({c['nodes_compared']} nodes)",
+                     f"{c['max_abs_dp_bar'] * 1e5:.1f} Pa at {c['max_abs_dp_node']}"))
+    if "max_abs_dmdot_kg_s" in c:
+        rows.append((f"max |Δṁ| vs STANET ({c['pipes_compared']} pipes)",
+                     f"{c['max_abs_dmdot_kg_s']:.2e} kg/s at {c['max_abs_dmdot_pipe']}"))
+    for pid, v in c["plants"].items():
+        rows.append((f"plant {pid} flow, ours / STANET",
+                     f"{v['mdot_kg_s'][0]:.4f} / {v['mdot_kg_s'][1]:.4f} kg/s"))
+        rows.append((f"plant {pid} lift, ours / STANET",
+                     f"{v['lift_bar'][0]:.4f} / {v['lift_bar'][1]:.4f} bar"))
+    return rows
 
 
 def _gis_rows(rep, net) -> list[tuple[str, str]]:

@@ -147,3 +147,12 @@ def test_import_report_files_hold_what_the_report_holds(tmp_path):
     assert rep.to_markdown(tmp_path / "r.md").read_text(encoding="utf-8") == rep.markdown()
     with pytest.raises(P2HError, match="input"):
         rep.to_markdown(EXPORTS[0], inputs=[EXPORTS[0]])
+
+
+def test_cli_prints_the_comparison(tmp_path, capsys):
+    c = _expected(EXPORTS[0])
+    assert main(["import", str(EXPORTS[0]), "--out", str(tmp_path / "n.json")]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert f"{c['max_abs_dp_bar'] * 1e5:.1f} Pa at {c['max_abs_dp_node']}" in out
+    ours, theirs = c["plants"]["HKW"]["mdot_kg_s"]
+    assert f"{ours:.4f} / {theirs:.4f} kg/s" in out
