@@ -156,3 +156,17 @@ def test_cli_prints_the_comparison(tmp_path, capsys):
     assert f"{c['max_abs_dp_bar'] * 1e5:.1f} Pa at {c['max_abs_dp_node']}" in out
     ours, theirs = c["plants"]["HKW"]["mdot_kg_s"]
     assert f"{ours:.4f} / {theirs:.4f} kg/s" in out
+
+
+def test_docs_show_the_report_the_command_writes(tmp_path, monkeypatch, capsys):
+    """docs/import.md's STANET run is what ``p2h import export.csv`` writes."""
+    import shutil
+
+    shutil.copy(EXPORTS[0], tmp_path / "export.csv")
+    monkeypatch.chdir(tmp_path)
+    assert main(["import", "export.csv", "--report", "import.md", "--out", "net.json"]) == 0
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "import.md").read_text(
+        encoding="utf-8")
+    part = doc.split("\n## STANET exports\n", 1)[1]
+    shown = part.split("```markdown\n", 1)[1].split("```", 1)[0]
+    assert shown == (tmp_path / "import.md").read_text(encoding="utf-8")
