@@ -54,7 +54,7 @@ import pandas as pd
 from .errors import ModelError, Problem, ScenarioError
 from .io.safe_read import read_regular_text
 
-# the shipped synthetic year (also ``annual.inputs.EXAMPLE_WEATHER``)
+# the shipped synthetic year (``weather: example`` of ``p2h annual`` reads it too)
 EXAMPLE_WEATHER = Path(__file__).resolve().parent / "data" / "weather_example_year.csv"
 
 __all__ = ["BUILDING_TYPES", "DEFAULT_T_DESIGN_K", "RESIDENTIAL_BUILDING_CLASS", "WIND_CLASS",
