@@ -290,7 +290,8 @@ class Setup:
         ``t_cold`` the colder of the node's base-case return and the plant's base inlet
         temperature (so the bound is not below the true one: at zero plant flow the whole
         return reaches the feed-in, as warm as at the node or at the plant). Only with one
-        active plant whose base flow and design flow are positive.
+        active plant whose base flow and design flow are positive, and a unit feeding at
+        least as warm as the plant (colder water would make the consumers draw more flow).
 
         Parameters
         ----------
@@ -314,7 +315,8 @@ class Setup:
         pid = str(plants.index[0])
         design = case.design_flow.get(pid, math.nan)
         m0 = float(case.base.plant["mdot_kg_s"].sum())
-        if not (m0 > 0 and math.isfinite(design) and design > 0):
+        if not (m0 > 0 and math.isfinite(design) and design > 0
+                and t_out_k >= float(plants.iloc[0]["t_supply_k"]) - 1e-6):
             return None
         j = case.base.junctions["t_k"]
         t_cold = min(float(j.at[self.pairs[node][1]]),
