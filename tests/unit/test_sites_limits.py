@@ -92,11 +92,11 @@ def small(tmp_path_factory):
                           ("C", 0.0465, 150e3, 200.0), ("D", 0.0125, 3e3, 80.0)],
                  0.1071, "{t_supply_min_c: 55}")
     scen = load_scenario(path)
-    return scen, compare_sites(scen, executor="serial")
+    return scen, compare_sites(scen, executor="serial"), path
 
 
 def test_default_tolerance_scales_with_the_unit_and_the_network(small):
-    scen, res = small
+    scen, res, _ = small
     load_kw = sum(scen.load_network().consumers["q_w"]) / 1e3
     assert load_kw < 1000.0
     # 0.5 % of min(search limit 400 kW, design load 453 kW), far below the old 25 kW floor
@@ -111,7 +111,7 @@ def test_small_network_ranking_resolves_close_capacities(small):
     """Each reported capacity brackets the checker's own capacity within the tolerance; the
     3 %-wider branch ranks above the two equal ones, which come out equal; the 3 kW house
     on its thin pipe takes about 15 kW and is not reported as 0 kW."""
-    scen, res = small
+    scen, res, _ = small
     t = res.table
     true = {n: _true_capacity_kw(scen, n, 400.0) for n in ("A", "C", "D")}
     for n, q in true.items():
@@ -187,3 +187,25 @@ def test_trials_beyond_the_reversal_are_named_by_it_also_when_solved(reversal, m
     monkeypatch.setattr(worker, "REVERSE_SAFETY", math.inf, raising=False)
     res = compare_sites(reversal, candidates="A,B", q_max_kw=800.0, executor="serial")
     _assert_reverse_flow_named(reversal, res, ["A", "B"])
+
+
+def test_cli_default_and_explicit_tolerance(small, tmp_path):
+    """``p2h sites`` without ``--tol``: the relative default (the 3 kW house gets its ≈ 15 kW);
+    with the old ``--tol 25``: the house is not resolved (0 kW)."""
+    import json
+
+    from p2h_hydraulics.cli import main
+
+    path = str(small[2])
+    out = tmp_path / "d.json"
+    assert main(["sites", path, "--candidates", "D", "--workers", "1", "--out", str(out)]) == 0
+    d = json.loads(out.read_text(encoding="utf-8"))
+    assert d["tol_kw"] == pytest.approx(2.0) and d["tol_rel"] == pytest.approx(0.01)
+    row = next(r for r in d["sites"] if r["node"] == "D")
+    assert row["capacity_kw"] > 5.0
+    out2 = tmp_path / "d25.json"
+    assert main(["sites", path, "--candidates", "D", "--workers", "1", "--tol", "25",
+                 "--out", str(out2)]) == 0
+    d25 = json.loads(out2.read_text(encoding="utf-8"))
+    assert d25["tol_kw"] == 25.0
+    assert next(r for r in d25["sites"] if r["node"] == "D")["capacity_kw"] == 0.0
