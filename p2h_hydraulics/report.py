@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .findings import NOT_PERMITTED, Finding, clean_tree
-from .io.atomic import write_json_atomic, write_text_atomic
+from .io.atomic import DocumentFiles
 
 __all__ = ["Report", "render_markdown", "finding_value_text", "md_text", "CASE_ROWS",
            "UNIT_ROWS"]
 
 @dataclass
-class Report:
+class Report(DocumentFiles):
     """The answer of ``check_integration``: verdict, sorted findings, conditions, key figures."""
 
     verdict: str
@@ -105,43 +105,9 @@ class Report:
             "thresholds": self.thresholds,
         })
 
-    def to_json(self, path, inputs=()) -> Path:
-        """Write ``to_dict`` as JSON, atomically and never over an input file.
-
-        Parameters
-        ----------
-        path : path-like
-            The JSON file.
-        inputs : iterable of path-like
-            Input files of the run (refused as the target).
-
-        Returns
-        -------
-        Path
-            The file written.
-        """
-        return write_json_atomic(path, self.to_dict(), inputs)
-
     def markdown(self) -> str:
         """The report as Markdown text (``render_markdown``)."""
         return render_markdown(self)
-
-    def to_markdown(self, path, inputs=()) -> Path:
-        """Write the Markdown report, atomically and never over an input file.
-
-        Parameters
-        ----------
-        path : path-like
-            The Markdown file.
-        inputs : iterable of path-like
-            Input files of the run (refused as the target).
-
-        Returns
-        -------
-        Path
-            The file written.
-        """
-        return write_text_atomic(path, self.markdown(), inputs)
 
     def write(self, out_dir, inputs=(), stem: str = "report") -> list[Path]:
         """Write ``<stem>.json`` and ``<stem>.md`` into ``out_dir``.

@@ -63,7 +63,7 @@ import pandas as pd
 
 from .errors import ModelError, Problem
 from .findings import clean_tree
-from .io.atomic import write_json_atomic, write_text_atomic
+from .io.atomic import DocumentFiles, write_text_atomic
 
 __all__ = ["SizingReport", "WINTER", "design_flows", "pipe_hydraulics", "size_network",
            "simultaneity_factor", "winter_simultaneity"]
@@ -270,7 +270,7 @@ def _choose_all(mdot, t_k, roughness, th, dns, d_of) -> list[tuple[float, str]]:
 
 
 @dataclass
-class SizingReport:
+class SizingReport(DocumentFiles):
     """What ``size_network`` did: per-pipe table, the simultaneity rule, the verification.
 
     ``table`` (index pipe id): ``side``, ``n_consumers``, ``simultaneity``,
@@ -298,23 +298,6 @@ class SizingReport:
                            "pipes": {str(k): dict(r) for k, r in
                                      self.table.to_dict(orient="index").items()}})
 
-    def to_json(self, path, inputs=()) -> Path:
-        """Write ``to_dict`` as JSON, atomically and never over an input file.
-
-        Parameters
-        ----------
-        path : path-like
-            The JSON file.
-        inputs : iterable of path-like
-            Input files of the run (refused as the target).
-
-        Returns
-        -------
-        Path
-            The file written.
-        """
-        return write_json_atomic(path, self.to_dict(), inputs)
-
     def to_csv(self, path, inputs=()) -> Path:
         """Write the per-pipe table (``table``) as CSV, atomically and never over an input.
 
@@ -331,23 +314,6 @@ class SizingReport:
             The file written.
         """
         return write_text_atomic(path, self.table.to_csv(index_label="id"), inputs)
-
-    def to_markdown(self, path, inputs=()) -> Path:
-        """Write ``markdown()``, atomically and never over an input file.
-
-        Parameters
-        ----------
-        path : path-like
-            The Markdown file.
-        inputs : iterable of path-like
-            Input files of the run (refused as the target).
-
-        Returns
-        -------
-        Path
-            The file written.
-        """
-        return write_text_atomic(path, self.markdown(), inputs)
 
     def markdown(self) -> str:
         """The report as Markdown text (edge units: kg/s, m/s, Pa/m, bar).

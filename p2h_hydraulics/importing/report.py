@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 from ..findings import clean_tree
-from ..io.atomic import write_json_atomic, write_text_atomic
+from ..io.atomic import DocumentFiles
 from ..io.stanet_compare import comparison_markdown
 
 
@@ -25,7 +24,7 @@ class Connection:
 
 
 @dataclass
-class ImportReport:
+class ImportReport(DocumentFiles):
     """Figures and assumptions of one import (``to_markdown`` is what ``--report`` writes).
 
     Outputs as every result type has them: ``to_dict()``, ``to_json(path)``, ``markdown()``
@@ -77,40 +76,6 @@ class ImportReport:
             Every field of the report.
         """
         return clean_tree(asdict(self))
-
-    def to_json(self, path, inputs=()) -> Path:
-        """Write ``to_dict`` as JSON, atomically and never over an input file.
-
-        Parameters
-        ----------
-        path : path-like
-            The JSON file.
-        inputs : iterable of path-like
-            Input files of the run (refused as the target).
-
-        Returns
-        -------
-        Path
-            The file written.
-        """
-        return write_json_atomic(path, self.to_dict(), inputs)
-
-    def to_markdown(self, path, inputs=()) -> Path:
-        """Write ``markdown()``, atomically and never over an input file.
-
-        Parameters
-        ----------
-        path : path-like
-            The Markdown file.
-        inputs : iterable of path-like
-            Input files of the run (refused as the target).
-
-        Returns
-        -------
-        Path
-            The file written.
-        """
-        return write_text_atomic(path, self.markdown(), inputs)
 
     def connection_lengths(self) -> dict[str, float]:
         """Consumer id (``id:supply`` / ``id:return`` for separate lines) → length of its

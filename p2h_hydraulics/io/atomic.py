@@ -37,7 +37,7 @@ from .safe_read import file_kind
 
 __all__ = ["protect", "protected_paths", "check_output_file", "check_output_folder",
            "write_bytes_atomic", "write_text_atomic", "write_json_atomic", "staged_folder",
-           "write_folder_atomic"]
+           "write_folder_atomic", "DocumentFiles"]
 
 _PROTECTED: set[Path] = set()
 
@@ -378,3 +378,43 @@ def write_folder_atomic(path, files: dict[str, bytes | str], inputs: Iterable = 
             write_bytes_atomic(tmp / name, data.encode("utf-8") if isinstance(data, str)
                                else data)
     return path
+
+
+class DocumentFiles:
+    """``to_json(path)`` and ``to_markdown(path)`` of a report type: one convention for every
+    report (``Report``, ``ImportReport``, ``SizingReport``), written once. The type provides
+    ``to_dict()`` (JSON-ready data) and ``markdown()`` (the text)."""
+
+    def to_json(self, path, inputs: Iterable = ()) -> Path:
+        """Write ``to_dict()`` as JSON, atomically and never over an input file.
+
+        Parameters
+        ----------
+        path : path-like
+            The JSON file.
+        inputs : iterable of path-like
+            Input files of the run (refused as the target).
+
+        Returns
+        -------
+        Path
+            The file written.
+        """
+        return write_json_atomic(path, self.to_dict(), inputs)
+
+    def to_markdown(self, path, inputs: Iterable = ()) -> Path:
+        """Write ``markdown()``, atomically and never over an input file.
+
+        Parameters
+        ----------
+        path : path-like
+            The Markdown file.
+        inputs : iterable of path-like
+            Input files of the run (refused as the target).
+
+        Returns
+        -------
+        Path
+            The file written.
+        """
+        return write_text_atomic(path, self.markdown(), inputs)
