@@ -38,8 +38,8 @@ def pathway_figure(result) -> Figure:
     ax1.set_ylabel("verdict")
     handles = [ax1.fill_between([], [], color=c, label=plain_text(v.lower().replace("_", " ")))
                for v, c in VERDICT_COLORS.items()]
-    ax1.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 1.9), ncols=3,
-               fontsize="small", frameon=False)
+    fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize="small",
+               frameon=False)
     cop = _col(lv, "cop_min")
     ax2.plot(x, cop, "o-", color="tab:purple", label="COP (lowest load case)")
     ax2.set_ylabel("COP")
@@ -80,5 +80,5 @@ def pathway_figure(result) -> Figure:
     if len(x):
         ax4.set_xlim(np.max(x) + half, np.min(x) - half)  # warmest (today) on the left
     ax1.set_title(plain_text(f"{result.scenario}: temperature pathway "
-                             f"({result.settings.get('return_model')} returns)"), pad=28)
+                             f"({result.settings.get('return_model')} returns)"))
     return fig
