@@ -125,26 +125,35 @@ def pathway_command(
 
 
 _SHORT = {"PERMITTED": "yes", "PERMITTED_WITH_CONDITIONS": "cond.", "NOT_PERMITTED": "no"}
+_MODE = {"direct": "direct", "heat_pump": "HP", "too_cold": "cold"}
 
 
 def _print(result) -> None:
+    from rich import box
     from rich.table import Table
 
     console.print(f"[bold]{escape(result.answer())}[/]", markup=True)
     t = Table(title=escape(f"{result.scenario}: temperature pathway "
-                           f"({result.settings['return_model']} returns)"))
+                           f"({result.settings['return_model']} returns)"),
+              box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1))
     annual = result.annual
-    for c in ("°C", "permitted", "mode", "COP", "HP el. " + ("MWh/a" if annual else "kW"),
-              "head bar (limit)", "flow kg/s (limit)", "Δp margin bar", "bottleneck"):
-        t.add_column(c, no_wrap=True)
+    for c, w in (("°C", 2), ("ok?", 5), ("mode", 6), ("COP", 4),
+                 ("HP " + ("MWh/a" if annual else "kW"), 5), ("head bar", 9),
+                 ("flow kg/s", 7), ("Δp bar", 5)):
+        t.add_column(c, no_wrap=True, min_width=w)
+    t.add_column("new bottleneck", no_wrap=True, overflow="ellipsis", max_width=20)
     for r in result.levels:
         tr = r["bottleneck_trenches"]
         el = (fmt(r["annual_heat_pump_electricity_mwh"], 1) if annual
               else fmt(r["p_el_kw_max"], 0))
-        t.add_row(f"{r['level_c']:g}", _SHORT[r["verdict"]], str(r["mode"]),
+        t.add_row(f"{r['level_c']:g}", _SHORT[r["verdict"]], _MODE.get(r["mode"], "–"),
                   fmt(r["cop_min"], 2) if r["cop_min"] else "–", el,
-                  f"{fmt(r['plant_head_bar'], 2)} ({fmt(r['plant_head_max_bar'], 2)})",
-                  f"{fmt(r['plant_mdot_kg_s'], 0)} ({fmt(r['plant_flow_max_kg_s'], 0)})",
-                  fmt(r["dp_margin_min_bar"], 2),
-                  escape(" ".join(tr[:2]) + (f" +{len(tr) - 2}" if len(tr) > 2 else "")))
+                  f"{fmt(r['plant_head_bar'], 2)}/{fmt(r['plant_head_max_bar'], 2)}",
+                  f"{fmt(r['plant_mdot_kg_s'], 0)}/{fmt(r['plant_flow_max_kg_s'], 0)}",
+                  fmt(None if r["dp_margin_min_bar"] is None
+                      else round(r["dp_margin_min_bar"], 2) + 0.0, 2),
+                  escape(" ".join(tr[:1]) + (f" +{len(tr) - 1}" if len(tr) > 1 else "")))
     console.print(t)
+    console.print("ok?: the feed-in check over all load cases; head and flow: the plant "
+                  "without the feed-in / its limit; Δp: smallest consumer margin over Δp_min",
+                  markup=False)

@@ -38,6 +38,10 @@ def _trenches(pipes) -> list[str]:
     return out
 
 
+def _list(items, n: int = 6) -> str:
+    return ", ".join(items[:n]) + (f" and {len(items) - n} more" if len(items) > n else "")
+
+
 def _fnum(x, digits=1) -> str:
     return "–" if x is None or (isinstance(x, float) and not math.isfinite(x)) \
         else f"{x:.{digits}f}"
@@ -158,8 +162,16 @@ class PathwayResult:
         return max(ok) if ok else None
 
     def hydraulic_limit_c(self) -> float | None:
-        """The warmest level at which the network's own hydraulics hit a limit."""
-        bad = [r["level_c"] for r in self.levels if not r["hydraulics_ok"]]
+        """The warmest level at which the network's own hydraulics hit a limit (plant head or
+        flow, consumer Δp, pipe velocity, no solution; not the R_max guide value)."""
+        bad = [r["level_c"] for r in self.levels
+               if set(r["hydraulic_limits"]) - {"pipe pressure gradient"}]
+        return max(bad) if bad else None
+
+    def gradient_limit_c(self) -> float | None:
+        """The warmest level at which pipes newly exceed the pressure-gradient guide value."""
+        bad = [r["level_c"] for r in self.levels
+               if "pipe pressure gradient" in r["hydraulic_limits"]]
         return max(bad) if bad else None
 
     def answer(self) -> str:
@@ -189,7 +201,13 @@ class PathwayResult:
             parts.append(f"the heat-pump electricity (largest load case) goes from "
                          f"{_fnum(a, 0)} kW at {hi['level_c']:g} °C to {_fnum(b, 0)} kW at "
                          f"{lo['level_c']:g} °C")
-        h = self.hydraulic_limit_c()
+        h, g = self.hydraulic_limit_c(), self.gradient_limit_c()
+        if g is not None and (h is None or g > h):
+            r = next(x for x in self.levels if x["level_c"] == g)
+            tr = _trenches(r["pipes_over_r_max"] if h is None else
+                           [p for p in r["bottleneck_pipes"] if p in r["pipes_over_r_max"]])
+            parts.append(f"from {g:g} °C more pipes exceed the pressure-gradient guide value "
+                         f"R_max ({_list(tr)})")
         if h is None:
             parts.append(f"the network's hydraulics carry every level down to "
                          f"{lo['level_c']:g} °C (plant head {_fnum(lo['plant_head_bar'], 2)} of "
@@ -211,12 +229,17 @@ class PathwayResult:
                 elif lim == "consumer Δp":
                     what.append(f"consumer {r['dp_min_consumer']} gets "
                                 f"{_fnum(-r['dp_margin_min_bar'], 2)} bar less than its Δp_min")
-                else:
-                    what.append(lim + " over its limit" if lim.startswith("pipe") else lim)
+                elif lim == "pipe velocity":
+                    what.append(f"pipes exceed v_max (up to {_fnum(r['v_max_m_s'], 2)} m/s in "
+                                f"{r['v_max_pipe']})")
+                elif lim != "pipe pressure gradient":
+                    what.append(lim)
             tr = r["bottleneck_trenches"]
-            bott = (f" (bottleneck: pipes {', '.join(tr[:6])}"
-                    + (f" and {len(tr) - 6} more" if len(tr) > 6 else "") + ")") if tr else ""
+            bott = f" (bottleneck: pipes {_list(tr)})" if tr else ""
             parts.append(f"at {h:g} °C and below {', '.join(what)}{bott}")
+            if r["consumers_at_limit"]:
+                parts.append(f"{r['consumers_at_limit']} consumers are at their exchanger "
+                             f"limit there ({self.settings.get('return_model')} returns)")
         permitted = [r["level_c"] for r in self.levels if r["verdict"] != NOT_PERMITTED]
         if permitted:
             parts.append(f"the feed-in check passes at {self._ranges(permitted)} °C")
