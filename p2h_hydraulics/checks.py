@@ -42,7 +42,7 @@ then the safety of the network:
 The four physical-plausibility checks after ``convergence`` judge both solves alike: a state
 that cannot exist (a return colder than the ground or frozen, water freezing in a pipe, a
 velocity no network runs at, a consumer the solve left out) is a violation whoever causes it,
-so an absurd network is never PERMITTED (``docs/criteria-sanity.md``). Statically impossible
+so an absurd network is never PERMITTED (``docs/criteria.md``). Statically impossible
 inputs never reach the checker: ``model.validate.consumer_problems`` refuses them when the
 network is read or a load case applied, and a network without consumers is refused.
 
@@ -258,7 +258,7 @@ def check_convergence(ctx: CaseContext) -> list[Finding]:
 
 
 # -- physical plausibility: states that cannot exist never yield PERMITTED (docs:
-#    criteria-sanity.md). Each judges the solves without and with the feed-in.
+#    criteria.md). Each judges the solves without and with the feed-in.
 
 _T_FREEZE_K = ZERO_CELSIUS_K
 _FREEZE_TOL_K = 0.01  # water this close to 0 °C sits at the bottom of the water table
