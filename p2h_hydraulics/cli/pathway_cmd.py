@@ -138,7 +138,7 @@ def _print(result) -> None:
               box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1))
     annual = result.annual
     for c, w in (("°C", 2), ("ok?", 5), ("mode", 6), ("COP", 4),
-                 ("HP " + ("MWh/a" if annual else "kW"), 5), ("head bar", 9),
+                 ("HP " + ("MWh" if annual else "kW"), 5), ("head bar", 9),
                  ("flow kg/s", 7), ("Δp bar", 5)):
         t.add_column(c, no_wrap=True, min_width=w)
     t.add_column("new bottleneck", no_wrap=True, overflow="ellipsis", max_width=20)

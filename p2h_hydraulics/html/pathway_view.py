@@ -38,7 +38,7 @@ def pathway_plotly(result):
                              "%{text}<extra></extra>"), 1, 1)
     fig.add_trace(go.Scatter(x=x, y=col("cop_min"), name="COP (lowest load case)",
                              mode="lines+markers"), 2, 1)
-    key, unit = (("annual_heat_pump_electricity_mwh", "MWh/a") if result.annual
+    key, unit = (("annual_heat_pump_electricity_mwh", "MWh") if result.annual
                  else ("p_el_kw_max", "kW"))
     fig.add_trace(go.Bar(x=x, y=col(key), name=f"heat-pump electricity [{unit}]",
                          marker_color="rgba(255,127,14,0.5)"), 2, 1, secondary_y=True)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from matplotlib.ticker import NullFormatter, ScalarFormatter
 
 from ..plotting import new_figure, plain_text
 
@@ -33,12 +35,14 @@ def pathway_figure(result) -> Figure:
         ax1.axvspan(r["level_c"] - half, r["level_c"] + half,
                     color=VERDICT_COLORS[r["verdict"]], alpha=0.7, lw=0)
         ax1.text(r["level_c"], 0.5, {"direct": "D", "heat_pump": "HP", "too_cold": "×"}.get(
-            r["mode"], "?"), ha="center", va="center", fontsize=8)
+            r["mode"], "?"), ha="center", va="center", fontsize=8,
+            transform=ax1.get_xaxis_transform())
     ax1.set_yticks([])
     ax1.set_ylabel("verdict")
-    handles = [ax1.fill_between([], [], color=c, label=plain_text(v.lower().replace("_", " ")))
+    handles = [Patch(color=c, alpha=0.7, label=v.lower().replace("_", " "))
                for v, c in VERDICT_COLORS.items()]
-    fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize="small",
+    handles.append(Patch(color="none", label="D direct · HP heat pump · × too cold"))
+    fig.legend(handles=handles, loc="outside lower center", ncols=4, fontsize="small",
                frameon=False)
     cop = _col(lv, "cop_min")
     ax2.plot(x, cop, "o-", color="tab:purple", label="COP (lowest load case)")
@@ -47,8 +51,8 @@ def pathway_figure(result) -> Figure:
     if result.annual:
         el = _col(lv, "annual_heat_pump_electricity_mwh")
         ax2b.bar(x, el, width=half, color="tab:orange", alpha=0.5,
-                 label="heat-pump electricity [MWh/a]")
-        ax2b.set_ylabel("MWh/a")
+                 label="heat-pump electricity [MWh, analysed hours]")
+        ax2b.set_ylabel("MWh")
     else:
         el = _col(lv, "p_el_kw_max")
         ax2b.bar(x, el, width=half, color="tab:orange", alpha=0.5,
@@ -61,6 +65,12 @@ def pathway_figure(result) -> Figure:
     ax3.plot(x, _col(lv, "plant_head_bar"), "o-", color="tab:blue", label="plant head")
     ax3.plot(x, _col(lv, "plant_head_max_bar"), "--", color="tab:blue", label="head limit")
     ax3.set_ylabel("plant head [bar]")
+    heads = _col(lv, "plant_head_bar")
+    heads = heads[np.isfinite(heads) & (heads > 0)]
+    if heads.size and heads.max() / heads.min() > 10:  # a few levels explode: log scale
+        ax3.set_yscale("log")
+        ax3.yaxis.set_major_formatter(ScalarFormatter())
+        ax3.yaxis.set_minor_formatter(NullFormatter())
     ax3b = ax3.twinx()
     ax3b.plot(x, _col(lv, "plant_mdot_kg_s"), "s-", color="tab:gray", label="plant flow")
     ax3b.plot(x, _col(lv, "plant_flow_max_kg_s"), ":", color="tab:gray", label="flow limit")
@@ -71,6 +81,10 @@ def pathway_figure(result) -> Figure:
     ax4.plot(x, _col(lv, "dp_margin_min_bar"), "o-", color="tab:green",
              label="smallest consumer Δp − Δp_min")
     ax4.axhline(0.0, color="tab:red", lw=1)
+    dp = _col(lv, "dp_margin_min_bar")
+    dp = dp[np.isfinite(dp)]
+    if dp.size and np.ptp(np.append(dp, 0.0)) < 0.2:  # critical-point control: margin ≈ 0
+        ax4.set_ylim(-0.2, 0.2)
     ax4.set_ylabel("Δp margin [bar]")
     ax4.set_xlabel("plant supply temperature level [°C] (network without the feed-in: "
                    "panels 3–4)")

@@ -191,11 +191,13 @@ class PathwayResult:
         if self.annual:
             a, b = hi.get("annual_heat_pump_electricity_mwh"), lo.get(
                 "annual_heat_pump_electricity_mwh")
-            parts.append(f"the heat-pump electricity falls from {_fnum(a)} MWh/a at "
-                         f"{hi['level_c']:g} °C to {_fnum(b)} MWh/a at {lo['level_c']:g} °C"
+            per = "MWh/a" if hi.get("annual_full_year") else \
+                f"MWh (in {hi.get('annual_hours')} analysed hours)"
+            parts.append(f"the heat-pump electricity falls from {_fnum(a)} {per} at "
+                         f"{hi['level_c']:g} °C to {_fnum(b)} at {lo['level_c']:g} °C"
                          if (a or 0) > (b or 0) else
-                         f"the heat-pump electricity is {_fnum(a)} MWh/a at {hi['level_c']:g} °C "
-                         f"and {_fnum(b)} MWh/a at {lo['level_c']:g} °C")
+                         f"the heat-pump electricity is {_fnum(a)} {per} at {hi['level_c']:g} °C "
+                         f"and {_fnum(b)} at {lo['level_c']:g} °C")
         else:
             a, b = hi["p_el_kw_max"], lo["p_el_kw_max"]
             parts.append(f"the heat-pump electricity (largest load case) goes from "

@@ -304,7 +304,7 @@ def temperature_pathway(scenario, supply=None, return_model: str = "substation",
     Examples
     --------
     >>> import p2h_hydraulics as p2h
-    >>> pw = p2h.temperature_pathway("scenarios/pathway_3g_to_4g.yaml", supply=[81, 71])
+    >>> pw = p2h.temperature_pathway("scenarios/pathway_3g_to_4g.yaml", supply=[81, 67])
     >>> [row["mode"] for row in pw.levels]
     ['heat_pump', 'direct']
     """

@@ -233,3 +233,19 @@ def test_shipped_scenario_goes_direct_at_source_minus_approach():
     # constant ΔT keeps the flows: the plant flow stays within 3 % of today's
     assert rows[67]["plant_mdot_kg_s"] == pytest.approx(rows[81]["plant_mdot_kg_s"], rel=3e-2)
     assert np.isfinite(rows[67]["plant_head_bar"])
+
+
+def test_figure_and_page_show_the_levels_and_escape_input_text(tiny):
+    pw = temperature_pathway(tiny / "scen.yaml", supply=[70, 66], return_model="fixed")
+    pw.scenario = "<script>x</script> $\\frac$"
+    fig = pw.figure()
+    line = next(ln for ax in fig.axes for ln in ax.get_lines()
+                if ln.get_label() == "plant head")
+    assert line.get_ydata() == pytest.approx([r["plant_head_bar"] for r in pw.levels])
+    import io
+
+    fig.savefig(io.BytesIO(), format="png")  # the $ in the name is not mathtext
+    from p2h_hydraulics.html.pathway_view import pathway_view
+
+    page = pathway_view(pw)
+    assert "<script>x</script>" not in page and "&lt;script&gt;x&lt;/script&gt;" in page
