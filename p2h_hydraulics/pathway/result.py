@@ -5,10 +5,10 @@ load cases: verdict and its decisive check, the unit's mode (``direct`` when eve
 directly in every load case, ``too_cold`` when any cannot reach the supply, else
 ``heat_pump``), lowest COP, largest heat-pump electricity, the network without the feed-in
 (largest plant flow and head against the plant limits, smallest consumer Δp margin, fastest
-pipe, steepest pressure gradient, pipes over v_max or R_max; the bottleneck: those that are
-not over it already at the warmest level), the consumers
-at their exchanger limit and, with ``annual``, the year's figures. ``cases``: the same per
-(level, load case).
+pipe, the pipe closest to or furthest over its v_max, steepest pressure gradient, pipes over
+v_max or R_max; the bottleneck: those not over it already at the warmest level), the
+consumers at their exchanger limit and, with ``annual``, the year's figures. ``cases``: the
+same per (level, load case).
 """
 
 from __future__ import annotations
@@ -68,6 +68,7 @@ def _level_row(row: dict, head_max: float, flow_max: float, ref: set) -> dict:
     over_r = sorted({p for n in nets for p in n["pipes_over_r_max"]})
     vrow = max(nets, key=lambda n: n["v_max_m_s"]) if nets else {}
     rrow = max(nets, key=lambda n: n["r_max_pa_per_m"]) if nets else {}
+    wrow = max(nets, key=lambda n: n["v_worst_m_s"] / n["v_worst_limit_m_s"]) if nets else {}
     drow = min(nets, key=lambda n: n["dp_margin_min_bar"]
                if n.get("dp_margin_min_bar") is not None else math.inf) if nets else {}
     head, flow = ext("plant_head_bar", max), ext("plant_mdot_kg_s", max)
@@ -99,6 +100,8 @@ def _level_row(row: dict, head_max: float, flow_max: float, ref: set) -> dict:
         "dp_margin_min_bar": drow.get("dp_margin_min_bar"),
         "dp_min_consumer": drow.get("dp_min_consumer"),
         "v_max_m_s": vrow.get("v_max_m_s"), "v_max_pipe": vrow.get("v_max_pipe"),
+        "v_worst_pipe": wrow.get("v_worst_pipe"), "v_worst_m_s": wrow.get("v_worst_m_s"),
+        "v_worst_limit_m_s": wrow.get("v_worst_limit_m_s"),
         "r_max_pa_per_m": rrow.get("r_max_pa_per_m"), "r_max_pipe": rrow.get("r_max_pipe"),
         "pipes_over_v_max": over_v, "pipes_over_r_max": over_r,
         "bottleneck_pipes": sorted(set(new_v) | set(new_r)),
@@ -232,8 +235,9 @@ class PathwayResult:
                     what.append(f"consumer {r['dp_min_consumer']} gets "
                                 f"{_fnum(-r['dp_margin_min_bar'], 2)} bar less than its Δp_min")
                 elif lim == "pipe velocity":
-                    what.append(f"pipes exceed v_max (up to {_fnum(r['v_max_m_s'], 2)} m/s in "
-                                f"{r['v_max_pipe']})")
+                    what.append(f"pipes exceed v_max ({r['v_worst_pipe']}: "
+                                f"{_fnum(r['v_worst_m_s'], 2)} m/s of "
+                                f"{_fnum(r['v_worst_limit_m_s'], 1)})")
                 elif lim != "pipe pressure gradient":
                     what.append(lim)
             tr = r["bottleneck_trenches"]

@@ -147,7 +147,7 @@ def _hydraulics(ctx, th: Thresholds) -> dict:
     vmax = pipe_vmax(ctx, p.index)
     over_v = [str(i) for i in p.index[v > vmax]]
     over_r = [str(i) for i in p.index[r > th.r_max_pa_per_m]]
-    iv, ir = int(np.argmax(v)), int(np.argmax(r))
+    iv, ir, iw = int(np.argmax(v)), int(np.argmax(r)), int(np.argmax(v / vmax))
     cons = res.active_consumers
     dp_min = {str(c): float(x) for c, x in ctx.network_base.consumers["dp_min_pa"].items()}
     th_dp = None if th.dp_min_bar is None else th.dp_min_bar * BAR
@@ -161,6 +161,8 @@ def _hydraulics(ctx, th: Thresholds) -> dict:
         "dp_min_consumer": s.get("dp_min_consumer"),
         "dp_margin_min_bar": (min(margin) / BAR) if margin else None,
         "v_max_m_s": float(v[iv]), "v_max_pipe": str(p.index[iv]),
+        "v_worst_pipe": str(p.index[iw]), "v_worst_m_s": float(v[iw]),
+        "v_worst_limit_m_s": float(vmax[iw]),
         "r_max_pa_per_m": float(r[ir]), "r_max_pipe": str(p.index[ir]),
         "pipes_over_v_max": over_v, "pipes_over_r_max": over_r,
     }
