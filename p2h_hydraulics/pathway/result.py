@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..findings import NOT_PERMITTED, PERMITTED, PERMITTED_WITH_CONDITIONS, clean_tree
+from ..report import md_text
 
 __all__ = ["PathwayResult"]
 
@@ -364,17 +365,18 @@ class PathwayResult:
         return written
 
     def markdown(self) -> str:
-        """The answer and the levels table as Markdown."""
+        """The answer and the levels table as Markdown (text from inputs escaped)."""
         head = ("| level °C | verdict | decisive | mode | COP | HP el. kW | plant head bar "
                 "(limit) | plant flow kg/s (limit) | Δp margin bar | v max m/s | bottleneck |")
-        lines = [f"**{self.answer()}**", "", head, "|" + "---|" * 11]
+        lines = [f"**{md_text(self.answer())}**", "", head, "|" + "---|" * 11]
         for r in self.levels:
             tr = r["bottleneck_trenches"]
             lines.append(
-                f"| {r['level_c']:g} | {r['verdict']} | {r['decisive'] or ''} | {r['mode']} | "
+                f"| {r['level_c']:g} | {r['verdict']} | {md_text(r['decisive'] or '')} | "
+                f"{r['mode']} | "
                 f"{_fnum(r['cop_min'], 2)} | {_fnum(r['p_el_kw_max'], 0)} | "
                 f"{_fnum(r['plant_head_bar'], 2)} ({_fnum(r['plant_head_max_bar'], 2)}) | "
                 f"{_fnum(r['plant_mdot_kg_s'])} ({_fnum(r['plant_flow_max_kg_s'])}) | "
                 f"{_fnum(r['dp_margin_min_bar'], 2)} | {_fnum(r['v_max_m_s'], 2)} | "
-                f"{' '.join(tr[:4]) + (' …' if len(tr) > 4 else '')} |")
+                f"{md_text(' '.join(tr[:4])) + (' …' if len(tr) > 4 else '')} |")
         return "\n".join(lines) + "\n"

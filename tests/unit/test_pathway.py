@@ -249,3 +249,14 @@ def test_figure_and_page_show_the_levels_and_escape_input_text(tiny):
 
     page = pathway_view(pw)
     assert "<script>x</script>" not in page and "&lt;script&gt;x&lt;/script&gt;" in page
+
+
+def test_markdown_escapes_element_ids(tiny):
+    pw = temperature_pathway(tiny / "scen.yaml", supply=[81, 57], return_model="fixed",
+                             settings={"plant_head_max_bar": 20.0, "plant_flow_max_kg_s": 50.0})
+    low = next(r for r in pw.levels if r["level_c"] == 57)
+    assert low["bottleneck_trenches"] == ["T2"]
+    low["bottleneck_trenches"] = ["T|2<b>"]  # an id with Markdown / HTML syntax
+    md = pw.markdown()
+    assert "T\\|2&lt;b&gt;" in md and "<b>" not in md
+    assert md.count("\n| 81 |") == 1 and md.count("\n| 57 |") == 1
