@@ -260,3 +260,15 @@ def test_markdown_escapes_element_ids(tiny):
     md = pw.markdown()
     assert "T\\|2&lt;b&gt;" in md and "<b>" not in md
     assert md.count("\n| 81 |") == 1 and md.count("\n| 57 |") == 1
+
+
+def test_work_above_the_limit_needs_yes(tiny, monkeypatch, capsys):
+    # 2 levels × 1 load case × 2 solves = 4 estimated solves against a limit of 3
+    monkeypatch.setenv("P2H_MAX_SOLVES", "3")
+    scen = str(tiny / "scen.yaml")
+    assert main(["pathway", scen, "--supply", "70,66", "--return-model", "fixed"]) == 3
+    assert "add --yes" in capsys.readouterr().err.replace("\n", " ")
+    assert main(["pathway", scen, "--supply", "70,66", "--return-model", "fixed", "--yes"]) == 0
+    monkeypatch.setenv("P2H_MAX_SOLVES", "4")
+    assert main(["pathway", scen, "--supply", "70,66", "--return-model", "fixed"]) == 0
+    capsys.readouterr()
