@@ -43,6 +43,7 @@ G-codes, an optional ``DE_`` prefix and trailing profile digits such as ``HEF03`
 
 from __future__ import annotations
 
+import io
 import math
 import re
 from pathlib import Path
@@ -51,8 +52,9 @@ import numpy as np
 import pandas as pd
 
 from .errors import ModelError, Problem, ScenarioError
+from .io.safe_read import read_regular_text
 
-# the shipped synthetic year (also ``annual.inputs.EXAMPLE_WEATHER``)
+# the shipped synthetic year (``weather: example`` of ``p2h annual`` reads it too)
 EXAMPLE_WEATHER = Path(__file__).resolve().parent / "data" / "weather_example_year.csv"
 
 __all__ = ["BUILDING_TYPES", "DEFAULT_T_DESIGN_K", "RESIDENTIAL_BUILDING_CLASS", "WIND_CLASS",
@@ -107,7 +109,8 @@ def profile_type(code) -> str | None:
 def example_weather() -> pd.DataFrame:
     """The shipped synthetic weather year (``timestamp``, ``t_out_c``): the default of the
     design loads and of ``p2h annual``'s ``weather: example``."""
-    df = pd.read_csv(EXAMPLE_WEATHER, comment="#")
+    text = read_regular_text(EXAMPLE_WEATHER, what="weather")
+    df = pd.read_csv(io.StringIO(text), comment="#")
     return pd.DataFrame({"timestamp": pd.DatetimeIndex(pd.to_datetime(df["timestamp"])),
                          "t_out_c": df["t_out_c"].to_numpy(dtype=float)})
 

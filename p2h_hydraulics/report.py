@@ -7,13 +7,12 @@ are in ``findings``.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .findings import NOT_PERMITTED, Finding, clean_tree
-from .io.atomic import write_text_atomic
+from .io.atomic import write_json_atomic, write_text_atomic
 
 __all__ = ["Report", "render_markdown", "finding_value_text", "md_text", "CASE_ROWS",
            "UNIT_ROWS"]
@@ -121,9 +120,7 @@ class Report:
         Path
             The file written.
         """
-        text = json.dumps(self.to_dict(), indent=1, allow_nan=False, default=str,
-                          ensure_ascii=False)
-        return write_text_atomic(path, text + "\n", inputs)
+        return write_json_atomic(path, self.to_dict(), inputs)
 
     def markdown(self) -> str:
         """The report as Markdown text (``render_markdown``)."""

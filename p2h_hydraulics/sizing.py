@@ -48,17 +48,22 @@ in the solve gets the next larger DN (with the other pipe of its trench); solve 
 (at most ``max_steps`` times). Pipes whose diameter was given are never changed.
 """
 
+# size: one algorithm (design flows, DN choice, critical-path upsizing, design solve) and the
+# report type that carries its per-pipe reasons and writes them (to_dict/json/csv/markdown).
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
 from .errors import ModelError, Problem
+from .findings import clean_tree
+from .io.atomic import write_json_atomic, write_text_atomic
 
 __all__ = ["SizingReport", "WINTER", "design_flows", "pipe_hydraulics", "size_network",
            "simultaneity_factor", "winter_simultaneity"]
@@ -279,8 +284,79 @@ class SizingReport:
     verification: dict = field(default_factory=dict)
     upsized: list = field(default_factory=list)
 
-    def to_markdown(self) -> str:
-        """The report as Markdown (edge units: kg/s, m/s, Pa/m, bar)."""
+    def to_dict(self) -> dict:
+        """The report as plain Python (JSON-ready: NaN as None).
+
+        Returns
+        -------
+        dict
+            ``simultaneity``, ``limits``, ``verification``, ``upsized`` and ``pipes``: the
+            per-pipe table as ``{pipe id: {column: value}}``.
+        """
+        return clean_tree({"simultaneity": self.simultaneity, "limits": self.limits,
+                           "verification": self.verification, "upsized": list(self.upsized),
+                           "pipes": {str(k): dict(r) for k, r in
+                                     self.table.to_dict(orient="index").items()}})
+
+    def to_json(self, path, inputs=()) -> Path:
+        """Write ``to_dict`` as JSON, atomically and never over an input file.
+
+        Parameters
+        ----------
+        path : path-like
+            The JSON file.
+        inputs : iterable of path-like
+            Input files of the run (refused as the target).
+
+        Returns
+        -------
+        Path
+            The file written.
+        """
+        return write_json_atomic(path, self.to_dict(), inputs)
+
+    def to_csv(self, path, inputs=()) -> Path:
+        """Write the per-pipe table (``table``) as CSV, atomically and never over an input.
+
+        Parameters
+        ----------
+        path : path-like
+            The CSV file.
+        inputs : iterable of path-like
+            Input files of the run (refused as the target).
+
+        Returns
+        -------
+        Path
+            The file written.
+        """
+        return write_text_atomic(path, self.table.to_csv(index_label="id"), inputs)
+
+    def to_markdown(self, path, inputs=()) -> Path:
+        """Write ``markdown()``, atomically and never over an input file.
+
+        Parameters
+        ----------
+        path : path-like
+            The Markdown file.
+        inputs : iterable of path-like
+            Input files of the run (refused as the target).
+
+        Returns
+        -------
+        Path
+            The file written.
+        """
+        return write_text_atomic(path, self.markdown(), inputs)
+
+    def markdown(self) -> str:
+        """The report as Markdown text (edge units: kg/s, m/s, Pa/m, bar).
+
+        Returns
+        -------
+        str
+            Limits, simultaneity, the design solve and one row per pipe with its reason.
+        """
         t = self.table
         lines = ["# Pipe sizing", "",
                  f"- pipes sized: {int(t['sized'].sum())} of {len(t)}",

@@ -40,6 +40,7 @@ import pandas as pd
 
 from ..errors import InputFileError, ScenarioError
 from ..io.safe_read import max_input_bytes, read_regular_text
+from ..loads import EXAMPLE_WEATHER, hourly_demand_w, uses_profile
 from .settings import AnnualSettings, SoilSettings
 
 __all__ = ["DATA_DIR", "HourlyInputs", "build_inputs", "dhw_profile", "example_it_load_profile",
@@ -48,7 +49,6 @@ __all__ = ["DATA_DIR", "HourlyInputs", "build_inputs", "dhw_profile", "example_i
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 ANNUAL_DATA = DATA_DIR / "annual"
-EXAMPLE_WEATHER = DATA_DIR / "weather_example_year.csv"
 EXAMPLE_IT_LOAD = ANNUAL_DATA / "it_load_example.csv"
 
 
@@ -348,8 +348,6 @@ def _unit_factor(unit, path: Path, n: int) -> np.ndarray:
 def _bdew_profiles(cons: pd.DataFrame, weather: pd.DataFrame, prof: np.ndarray | None):
     """Hourly BDEW demand of consumers given by annual heat + building type (``loads``) where
     ``consumer_profiles`` name no column."""
-    from ..loads import hourly_demand_w, uses_profile
-
     if not uses_profile(cons).any():
         return prof
     bdew = hourly_demand_w(cons, weather)

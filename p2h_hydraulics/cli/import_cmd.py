@@ -47,7 +47,6 @@ def import_command(
     from ..importing import import_network
     from ..importing.mapping import load_mapping_file, parse_map_options
     from ..io import save_network
-    from ..io.atomic import write_text_atomic
 
     inputs = [Path(p.rsplit(":", 1)[0]) if not Path(p).exists() and ":" in p else Path(p)
               for p in (source, consumers, return_lines) if p]
@@ -72,15 +71,14 @@ def import_command(
     try:
         path = save_network(net, out, inputs=inputs)
         if report is not None:
-            write_text_atomic(report, rep.to_markdown(), inputs)
+            rep.to_markdown(report, inputs=[*inputs, out])
     except OSError as exc:
         raise P2HError(f"cannot write the output ({exc.strerror or exc})") from None
     if as_json:
         print_json({**rep.to_dict(), "written": str(path)})
         return
     table = Table(title=escape(f"import of {source}"), show_header=False)
-    rows = [("layout", "STANET export"), ("network", repr(net))] if rep.mode == "stanet" else \
-        _gis_rows(rep, net)
+    rows = _stanet_rows(rep, net) if rep.mode == "stanet" else _gis_rows(rep, net)
     for k, v in rows:
         table.add_row(k, escape(v))
     console.print(table)
@@ -88,6 +86,25 @@ def import_command(
         console.print(f"note: {note}", markup=False, style="yellow")
     console.print(f"wrote {path}" + (f" and {report}" if report is not None else ""),
                   markup=False)
+
+
+def _stanet_rows(rep, net) -> list[tuple[str, str]]:
+    rows = [("layout", "STANET export"), ("network", repr(net))]
+    c = rep.comparison
+    if not c:
+        return [*rows, ("compared with STANET", "no (see the notes)")]
+    if "max_abs_dp_bar" in c:
+        rows.append((f"max |Δp| vs STANET ({c['nodes_compared']} nodes)",
+                     f"{c['max_abs_dp_bar'] * 1e5:.1f} Pa at {c['max_abs_dp_node']}"))
+    if "max_abs_dmdot_kg_s" in c:
+        rows.append((f"max |Δṁ| vs STANET ({c['pipes_compared']} pipes)",
+                     f"{c['max_abs_dmdot_kg_s']:.2e} kg/s at {c['max_abs_dmdot_pipe']}"))
+    for pid, v in c["plants"].items():
+        rows.append((f"plant {pid} flow, ours / STANET",
+                     f"{v['mdot_kg_s'][0]:.4f} / {v['mdot_kg_s'][1]:.4f} kg/s"))
+        rows.append((f"plant {pid} lift, ours / STANET",
+                     f"{v['lift_bar'][0]:.4f} / {v['lift_bar'][1]:.4f} bar"))
+    return rows
 
 
 def _gis_rows(rep, net) -> list[tuple[str, str]]:

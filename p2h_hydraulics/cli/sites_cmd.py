@@ -42,9 +42,13 @@ def sites_command(
                                     help="run on a local Dask cluster of --workers workers"),
     q_max: float = typer.Option(None, "--q-max", min=0.0,
                                 help="search limit [kW] (default: the unit's heat output)"),
-    tol: float = typer.Option(25.0, "--tol", min=0.0, help="capacity tolerance [kW]"),
-    tol_rel: float = typer.Option(0.02, "--tol-rel", min=0.0, max=0.5,
-                                  help="relative capacity tolerance"),
+    tol: float = typer.Option(None, "--tol", min=0.0,
+                              help="capacity tolerance [kW] (default: 0.5 % of the smaller of "
+                                   "the search limit and the network's total design load, at "
+                                   "least 0.1 kW)"),
+    tol_rel: float = typer.Option(None, "--tol-rel", min=0.0, max=0.5,
+                                  help="relative capacity tolerance (default 0.01); the search "
+                                       "stops within max(--tol, --tol-rel × capacity)"),
     refine: str = typer.Option("all", "--refine",
                                help="nodes refined by full solves: 'all', 'auto' (every node "
                                     "that can still be among the --best) or the number of "

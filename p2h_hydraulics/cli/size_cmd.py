@@ -28,7 +28,7 @@ def size_command(
 ) -> None:
     """Size the pipes of NETWORK and write the sized network (the input is never changed)."""
     from ..io import load_network, save_network
-    from ..io.atomic import protect, write_text_atomic
+    from ..io.atomic import protect
     from ..sizing import size_network
 
     protect(network)
@@ -47,7 +47,7 @@ def size_command(
     try:
         path = save_network(sized, out, inputs=[network])
         if report is not None:
-            write_text_atomic(report, rep.to_markdown(), inputs=[network, out])
+            rep.to_markdown(report, inputs=[network, out])
     except OSError as exc:
         raise P2HError(f"cannot write the output ({exc.strerror or exc})") from None
     t = rep.table

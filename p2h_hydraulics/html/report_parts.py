@@ -111,7 +111,7 @@ def sites_intro(r) -> list[str]:
             f"({esc(unit.get('cooling'))} cooling) that is "
             f"{'permitted (with or without conditions)' if r.allow_conditions else 'permitted'}"
             f" in every load case ({esc(', '.join(r.load_cases))}), searched between 0 and "
-            f"{num(r.q_max_kw, 0)} kW to {num(r.tol_kw, 0)} kW or "
+            f"{num(r.q_max_kw, 0)} kW to {num(r.tol_kw, 1)} kW or "
             f"{num(100 * r.tol_rel, 1)} %.</p>"]
     st = r.stats or {}
     if st:

@@ -159,7 +159,7 @@ class Assembly:
             from ..sizing import size_network
 
             net, sizing = size_network(net, only_missing=True)
-            rep.sizing = sizing.to_markdown()
+            rep.sizing = sizing.markdown()
             for _key, ids, conn in connections["consumers"]:
                 conn.dn = float(net.pipes.at[ids[0], "dn"])
             tally(self.defaults, "pipes", "house-connection DN", "sized with the network "

@@ -14,11 +14,13 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputFileError, Problem
+from ..io.stanet import is_stanet_export
 from .assemble import Assembly
 from .features import read_lines, read_sites, side_of
 from .layers import choose_crs, crs_text, read_layer, split_source, to_target
 from .mapping import KINDS, load_mapping_file, merge_mappings, parse_map_options, resolve
 from .report import ImportReport
+from .stanet import import_stanet_network
 from .topology import SideGraph, components, degrees, orient
 
 DEFAULT_SNAP_M = 0.05
@@ -57,11 +59,19 @@ def import_network(source, consumers=None, plant=None, mapping=None,
     Returns
     -------
     (Network, ImportReport)
-        The validated network (SI, two-pipe form) and the report (``to_markdown``).
+        The validated network (SI, two-pipe form) and the report (``markdown``); for a
+        STANET export ``importing.stanet.import_stanet_network``'s (the imported network
+        solved and compared with STANET's stored state).
     """
-    stanet = _stanet(source)
-    if stanet is not None:
-        return stanet
+    if is_stanet_export(source):
+        given = {"consumers": consumers, "plant": plant, "mapping": mapping, "crs": crs,
+                 "return_lines": return_lines, "size": size or None}
+        extra = [k for k, v in given.items() if v is not None]
+        if extra:
+            raise InputFileError(f"{source}: a STANET export carries its own consumers, plant, "
+                                 f"pipe data and coordinates; {', '.join(extra)} apply to GIS "
+                                 "layers only (leave them out)")
+        return import_stanet_network(source)
     if not (isinstance(snap_m, (int, float)) and 0 < snap_m < 100):
         raise InputFileError(f"snap distance {snap_m!r} m: expected a number above 0 and below "
                              "100 m")
@@ -137,30 +147,6 @@ def import_network(source, consumers=None, plant=None, mapping=None,
 
 
 # --------------------------------------------------------------------------------------------
-
-
-def _stanet(source):
-    """(network, report) when ``source`` is a STANET export, else None."""
-    try:
-        from ..io.stanet import import_stanet, is_stanet_export
-    except ImportError:
-        return None
-    path = Path(str(source))
-    if not path.is_file() or not is_stanet_export(path):
-        return None
-    from ..errors import ConvergenceError
-    from ..solver import solve
-
-    imp = import_stanet(path)
-    net = imp.network
-    report = ImportReport(sources=[str(path)], mode="stanet", notes=list(imp.notes),
-                          network={t: len(net.table(t)) for t in net.TABLE_NAMES})
-    try:  # how our solve of the imported state compares with STANET's stored results
-        report.comparison = dict(imp.comparison(solve(net)))
-    except ConvergenceError as exc:
-        report.notes.append(f"the imported network did not converge in our solve ({exc}); "
-                            "no comparison with STANET's results")
-    return net, report
 
 
 def _mapping_inputs(mapping) -> list[dict]:

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputFileError
+from ..io.safe_read import check_regular_file, check_regular_folder, max_input_bytes
 
-MAX_FILE_BYTES = 2_000_000_000
+WHAT = "GIS layer"  # the file kind in messages; its cap: safe_read's "gis" (P2H_MAX_GIS_MB)
 _MERCATOR_NAMES = ("mercator", "pseudo-mercator")
 
 
@@ -65,12 +66,11 @@ def read_layer(source, layer: str | None = None, what: str = "layer") -> Layer:
     path, named = split_source(source)
     layer = layer or named
     label = f"{path}:{layer}" if layer else str(path)
-    if not path.exists():
-        raise InputFileError(f"{label}: {what} file not found")
-    if not (path.is_file() or (path.is_dir() and path.suffix.lower() == ".gdb")):
-        raise InputFileError(f"{label}: not a regular file")
-    if path.is_file() and path.stat().st_size > MAX_FILE_BYTES:
-        raise InputFileError(f"{label}: file larger than {MAX_FILE_BYTES // 10**9} GB")
+    if path.suffix.lower() == ".gdb":  # a file geodatabase is a folder
+        check_regular_folder(path, f"{what} {WHAT}")
+    else:
+        check_regular_file(path, WHAT, max_input_bytes(WHAT),
+                           hint=f"the {what} layer{f' {layer}' if layer else ''}")
     try:
         layers = pyogrio.list_layers(path)
     except Exception as exc:  # pyogrio raises DataSourceError and others

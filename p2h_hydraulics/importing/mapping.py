@@ -25,19 +25,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputFileError
+from ..io.safe_read import read_regular_text
+from ..units import SUFFIXES
 
 KINDS = ("lines", "consumers", "plant")
 
-UNITS: dict[str, dict[str, tuple[float, float]]] = {
-    "length": {"m": (1.0, 0.0), "mm": (1e-3, 0.0), "cm": (1e-2, 0.0), "km": (1e3, 0.0)},
-    "power": {"w": (1.0, 0.0), "kw": (1e3, 0.0), "mw": (1e6, 0.0)},
-    "energy": {"j": (1.0, 0.0), "kwh": (3.6e6, 0.0), "mwh": (3.6e9, 0.0), "gwh": (3.6e12, 0.0),
-               "gj": (1e9, 0.0)},
-    "temperature": {"k": (1.0, 0.0), "c": (1.0, 273.15)},
-    "pressure": {"pa": (1.0, 0.0), "kpa": (1e3, 0.0), "bar": (1e5, 0.0), "mbar": (100.0, 0.0)},
-    "w_per_mk": {"w_per_mk": (1.0, 0.0)},
-    "w_per_m2k": {"w_per_m2k": (1.0, 0.0)},
-}
+# quantity → its SI unit; the units of each and their factors are ``units.SUFFIXES``'s
+DIMENSIONS = {"length": "m", "power": "w", "energy": "j", "temperature": "k", "pressure": "pa",
+              "w_per_mk": "w_per_mk", "w_per_m2k": "w_per_m2k"}
+UNITS: dict[str, dict[str, tuple[float, float]]] = {dim: SUFFIXES[si]
+                                                    for dim, si in DIMENSIONS.items()}
 # unit spellings found in attribute values → unit key
 _UNIT_TEXT = {"m": "m", "mm": "mm", "cm": "cm", "km": "km", "w": "w", "kw": "kw", "mw": "mw",
               "kwh": "kwh", "mwh": "mwh", "gwh": "gwh", "gj": "gj", "j": "j", "k": "k", "c": "c",
@@ -198,11 +195,10 @@ def load_mapping_file(path) -> dict:
     import yaml
 
     path = Path(path)
-    if not path.is_file():
-        raise InputFileError(f"{path}: mapping file not found (or not a regular file)")
+    text = read_regular_text(path, what="mapping")  # regular files, the scenario cap (YAML)
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
         raise InputFileError(f"{path}: not a readable YAML mapping ({exc})") from None
     if not isinstance(doc, dict):
         raise InputFileError(f"{path}: expected 'field: attribute' lines (a YAML mapping)")

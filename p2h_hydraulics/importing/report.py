@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from ..findings import clean_tree
+from ..io.atomic import write_json_atomic, write_text_atomic
+from ..io.stanet_compare import comparison_markdown
 
 
 @dataclass
@@ -22,6 +27,9 @@ class Connection:
 @dataclass
 class ImportReport:
     """Figures and assumptions of one import (``to_markdown`` is what ``--report`` writes).
+
+    Outputs as every result type has them: ``to_dict()``, ``to_json(path)``, ``markdown()``
+    (text) and ``to_markdown(path)`` (file).
 
     Counts refer to the drawn network: ``nodes_from_ends`` network nodes made from line ends,
     ``join_nodes`` nodes where a consumer or plant split a line, ``ends_snapped`` line ends
@@ -61,8 +69,48 @@ class ImportReport:
     comparison: dict = field(default_factory=dict)  # STANET export: our solve vs its results
 
     def to_dict(self) -> dict:
-        """Plain data (JSON-ready)."""
-        return asdict(self)
+        """The report as plain Python (JSON-ready: NaN as None, lists for tuples).
+
+        Returns
+        -------
+        dict
+            Every field of the report.
+        """
+        return clean_tree(asdict(self))
+
+    def to_json(self, path, inputs=()) -> Path:
+        """Write ``to_dict`` as JSON, atomically and never over an input file.
+
+        Parameters
+        ----------
+        path : path-like
+            The JSON file.
+        inputs : iterable of path-like
+            Input files of the run (refused as the target).
+
+        Returns
+        -------
+        Path
+            The file written.
+        """
+        return write_json_atomic(path, self.to_dict(), inputs)
+
+    def to_markdown(self, path, inputs=()) -> Path:
+        """Write ``markdown()``, atomically and never over an input file.
+
+        Parameters
+        ----------
+        path : path-like
+            The Markdown file.
+        inputs : iterable of path-like
+            Input files of the run (refused as the target).
+
+        Returns
+        -------
+        Path
+            The file written.
+        """
+        return write_text_atomic(path, self.markdown(), inputs)
 
     def connection_lengths(self) -> dict[str, float]:
         """Consumer id (``id:supply`` / ``id:return`` for separate lines) → length of its
@@ -70,8 +118,16 @@ class ImportReport:
         return {c.element if c.side == "both" else f"{c.element}:{c.side}": c.length_m
                 for c in self.connections if c.table == "consumers"}
 
-    def to_markdown(self) -> str:
-        """The report as Markdown."""
+    def markdown(self) -> str:
+        """The report as Markdown text.
+
+        Returns
+        -------
+        str
+            For GIS layers the figures, connections, fields, defaults and notes; for a STANET
+            export the element counts, the comparison of our solve with STANET's computed
+            state (``io.stanet_compare.comparison_markdown``) and STANET's notes.
+        """
         if self.mode == "stanet":
             return self._stanet_markdown()
         out = ["# Import report", ""]
@@ -147,20 +203,7 @@ class ImportReport:
         out += [f"| {t} | {n} |" for t, n in self.network.items() if n]
         if self.comparison:
             out += ["", "## Our solve of the imported state compared with STANET's results", "",
-                    "| figure | value |", "|---|---|"]
-            out += _rows(self.comparison)
+                    *comparison_markdown(self.comparison)]
         if self.notes:
             out += ["", "## Notes", ""] + [f"- {note}" for note in self.notes]
         return "\n".join(out) + "\n"
-
-
-def _rows(d: dict, prefix: str = "") -> list[str]:
-    rows = []
-    for k, v in d.items():
-        if isinstance(v, dict):
-            rows += _rows(v, f"{prefix}{k} / ")
-        elif isinstance(v, float):
-            rows.append(f"| {prefix}{k} | {v:.6g} |")
-        else:
-            rows.append(f"| {prefix}{k} | {v} |")
-    return rows

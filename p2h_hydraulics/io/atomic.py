@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import json
 import os
 import shutil
 import stat
@@ -35,7 +36,8 @@ from ..errors import OutputError
 from .safe_read import file_kind
 
 __all__ = ["protect", "protected_paths", "check_output_file", "check_output_folder",
-           "write_bytes_atomic", "write_text_atomic", "staged_folder", "write_folder_atomic"]
+           "write_bytes_atomic", "write_text_atomic", "write_json_atomic", "staged_folder",
+           "write_folder_atomic"]
 
 _PROTECTED: set[Path] = set()
 
@@ -246,6 +248,33 @@ def _umask() -> int:
 def write_text_atomic(path, text: str, inputs: Iterable = ()) -> Path:
     """Write UTF-8 ``text`` to ``path`` atomically."""
     return write_bytes_atomic(path, text.encode("utf-8"), inputs)
+
+
+def write_json_atomic(path, doc, inputs: Iterable = ()) -> Path:
+    """Write a result type's ``to_dict()`` as JSON, atomically: the ``to_json`` of reports.
+
+    Parameters
+    ----------
+    path : path-like
+        The JSON file.
+    doc : object
+        JSON-ready data (NaN already replaced; anything else not JSON-native becomes its
+        ``str``).
+    inputs : iterable of path-like
+        Input files of the run (refused as the target).
+
+    Returns
+    -------
+    Path
+        The file written (indent 1, UTF-8 text, a final newline).
+
+    Raises
+    ------
+    ValueError
+        ``doc`` holds NaN or infinity (JSON has neither).
+    """
+    text = json.dumps(doc, indent=1, allow_nan=False, default=str, ensure_ascii=False)
+    return write_text_atomic(path, text + "\n", inputs)
 
 
 # --------------------------------------------------------------------------------------------

@@ -868,7 +868,7 @@ def read_pandapipes_json(path, validate: bool = True, document=None):
     Parameters
     ----------
     path : str or Path
-        The file (a regular file of at most ``pandapipes_json.MAX_BYTES`` bytes).
+        The file (a regular file within the ``pandapipes`` cap of ``io.safe_read``).
     validate : bool
         Validate the converted network.
     document : object, optional

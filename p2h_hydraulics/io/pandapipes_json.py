@@ -34,7 +34,8 @@ the key path (for example ``net.junction._object``). Rows of a ``controller`` ta
 the name of their class (they are never loaded), so that the import can report them as
 unsupported.
 
-The file is read only when it is a regular file, and at most ``MAX_BYTES`` bytes. Old file
+The file is read only when it is a regular file within the ``pandapipes`` cap of
+``io.safe_read`` (128 MiB, ``P2H_MAX_PANDAPIPES_MB``). Old file
 formats are brought up to date with pandapipes' ``convert_format`` (column renames on the
 rebuilt tables).
 """
@@ -42,16 +43,15 @@ rebuilt tables).
 from __future__ import annotations
 
 import codecs
-import os
-import stat
 from pathlib import Path
 
 import pandas as pd
 
 from ..errors import InputFileError, Problem
 from .pandapipes_allowlist import Decoder, Refused, parse_json_text
+from .safe_read import read_regular_bytes
 
-MAX_BYTES = 128 * 1024 * 1024  # a 50 000-pipe pandapipes net is about 50 MB
+WHAT = "pandapipes network"  # the file kind in messages; its cap: safe_read's "pandapipes"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -59,7 +59,8 @@ MAX_BYTES = 128 * 1024 * 1024  # a 50 000-pipe pandapipes net is about 50 MB
 # ---------------------------------------------------------------------------------------------
 
 def read_document(path) -> object:
-    """Parse a JSON file read as a regular file of at most ``MAX_BYTES`` bytes.
+    """Parse a JSON file read as a regular file within the ``pandapipes`` cap
+    (``io.safe_read.read_regular_bytes``).
 
     Parameters
     ----------
@@ -72,33 +73,7 @@ def read_document(path) -> object:
         The parsed JSON (plain dicts, lists, strings, numbers; duplicate keys refused).
     """
     path = Path(path)
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except FileNotFoundError:
-        raise InputFileError(f"{path}: file not found") from None
-    except IsADirectoryError:
-        raise InputFileError(f"{path}: is a directory, expected a JSON file") from None
-    except OSError as exc:
-        raise InputFileError(f"{path}: cannot be read ({exc.strerror})") from None
-    try:
-        info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            raise InputFileError(f"{path}: is a directory, expected a JSON file")
-        if not stat.S_ISREG(info.st_mode):
-            raise InputFileError(f"{path}: not a regular file (a pipe, device or socket); "
-                                 "network files are read only from regular files")
-        if info.st_size > MAX_BYTES:
-            raise InputFileError(f"{path}: too large ({info.st_size / 2**20:.0f} MiB; network "
-                                 f"files are read up to {MAX_BYTES // 2**20} MiB)")
-        with os.fdopen(fd, "rb", closefd=True) as fh:
-            fd = -1
-            data = fh.read(MAX_BYTES + 1)
-    finally:
-        if fd >= 0:
-            os.close(fd)
-    if len(data) > MAX_BYTES:
-        raise InputFileError(f"{path}: too large (network files are read up to "
-                             f"{MAX_BYTES // 2**20} MiB)")
+    data = read_regular_bytes(path, what=WHAT)
     try:
         bom16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
         text = data.decode("utf-16" if bom16 else "utf-8-sig")

@@ -15,6 +15,9 @@ kind          default   variable
 network       512 MiB   ``P2H_MAX_NETWORK_MB``
 scenario      1 MiB     ``P2H_MAX_SCENARIO_MB``
 table         64 MiB    ``P2H_MAX_TABLE_MB``  (weather, demand and unit profiles)
+stanet        256 MiB   ``P2H_MAX_STANET_MB``  (STANET CSV exports)
+pandapipes    128 MiB   ``P2H_MAX_PANDAPIPES_MB``  (pandapipes JSON; 50 000 pipes ≈ 50 MB)
+gis           2048 MiB  ``P2H_MAX_GIS_MB``  (GIS layer files, read by GDAL)
 ============  ========  =========================
 
 Scenarios are small by nature (the network lives in its own file), and the YAML parser needs
@@ -30,16 +33,20 @@ from pathlib import Path
 from ..errors import InputFileError
 
 __all__ = ["LIMITS_MB", "ENV_VARS", "max_input_bytes", "check_regular_file",
-           "check_regular_folder", "read_regular_bytes", "read_regular_text", "file_kind"]
+           "check_regular_folder", "read_regular_bytes", "read_regular_head",
+           "read_regular_text", "file_kind"]
 
 MIB = 1 << 20
-LIMITS_MB: dict[str, float] = {"network": 512, "scenario": 1, "table": 64}
+LIMITS_MB: dict[str, float] = {"network": 512, "scenario": 1, "table": 64, "stanet": 256,
+                               "pandapipes": 128, "gis": 2048}
 ENV_VARS: dict[str, str] = {k: f"P2H_MAX_{k.upper()}_MB" for k in LIMITS_MB}
 
 # what a message calls the file → the kind of cap it gets
 _KIND_OF = {"weather": "table", "profile": "table", "consumer profile": "table",
             "csv table": "network", "network": "network", "scenario": "scenario",
-            "table": "table"}
+            "mapping": "scenario",
+            "table": "table", "STANET export": "stanet", "pandapipes network": "pandapipes",
+            "GIS layer": "gis"}
 
 
 def max_input_bytes(kind: str) -> int:
@@ -49,8 +56,9 @@ def max_input_bytes(kind: str) -> int:
     Parameters
     ----------
     kind : str
-        One of ``LIMITS_MB`` ("network", "scenario", "table"); other names (e.g. "weather")
-        map to their kind, unknown ones to "table".
+        One of ``LIMITS_MB`` ("network", "scenario", "table", "stanet", "pandapipes", "gis");
+        other names (e.g. "weather", "STANET export") map to their kind, unknown ones to
+        "table".
 
     Returns
     -------
@@ -113,8 +121,13 @@ def _refuse_special(path: Path, st: os.stat_result, what: str, expected: str) ->
         f"{what} is read only from a {expected}")
 
 
-def check_regular_file(path, what: str = "input") -> os.stat_result:
-    """Refuse anything but an existing regular file (symbolic links followed).
+def check_regular_file(path, what: str = "input", max_bytes: int | None = None, *,
+                       hint: str = "") -> os.stat_result:
+    """Refuse anything but an existing regular file (symbolic links followed), and with
+    ``max_bytes`` one larger than that.
+
+    For files another library opens itself (GIS layers through GDAL); files read here go
+    through ``read_regular_bytes``, which checks the same and the size again while reading.
 
     Parameters
     ----------
@@ -122,6 +135,10 @@ def check_regular_file(path, what: str = "input") -> os.stat_result:
         The file.
     what : str
         What the file is, for messages ("network", "scenario", "weather" …).
+    max_bytes : int, optional
+        The cap (``max_input_bytes(kind)``); no size check when None.
+    hint : str
+        Added to the message when the file is too large.
 
     Returns
     -------
@@ -131,14 +148,18 @@ def check_regular_file(path, what: str = "input") -> os.stat_result:
     Raises
     ------
     InputFileError
-        Missing, a directory, a FIFO, a device or a socket; the message names the path.
+        Missing, a directory, a FIFO, a device or a socket, or larger than ``max_bytes``;
+        the message names the path.
     """
     path = Path(path)
     st = _stat(path, what)
     if stat.S_ISDIR(st.st_mode):
-        raise InputFileError(f"{path}: is a directory, expected a {what} file")
+        raise InputFileError(f"{path}: is a directory, not a regular file; expected a {what} "
+                             "file")
     if not stat.S_ISREG(st.st_mode):
         _refuse_special(path, st, what, "regular file")
+    if max_bytes is not None and st.st_size > max_bytes:
+        raise _too_large(path, st.st_size, int(max_bytes), what, hint)
     return st
 
 
@@ -199,9 +220,46 @@ def read_regular_bytes(path, max_bytes: int | None = None, what: str = "input", 
     """
     path = Path(path)
     cap = max_input_bytes(what) if max_bytes is None else int(max_bytes)
-    st = check_regular_file(path, what)
-    if st.st_size > cap:
-        raise _too_large(path, st.st_size, cap, what, hint)
+    check_regular_file(path, what, cap, hint=hint)
+    data = _read_open(path, cap + 1, what, cap, hint)
+    if len(data) > cap:
+        raise _too_large(path, None, cap, what, hint)
+    return data
+
+
+def read_regular_head(path, n_bytes: int, what: str = "input") -> bytes:
+    """The first ``n_bytes`` (at most) of a regular file, however large it is: for telling a
+    format from its header.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+    n_bytes : int
+        How many bytes to read at most.
+    what : str
+        What the file is, for messages.
+
+    Returns
+    -------
+    bytes
+        The head of the file.
+
+    Raises
+    ------
+    InputFileError
+        Not a regular file or unreadable (as ``read_regular_bytes``).
+    """
+    path = Path(path)
+    check_regular_file(path, what)
+    return _read_open(path, int(n_bytes), what)
+
+
+def _read_open(path: Path, limit: int, what: str, cap: int | None = None,
+               hint: str = "") -> bytes:
+    """Up to ``limit`` bytes of ``path``, opened non-blocking (a FIFO swapped in after the check
+    cannot stall the open) and checked again on the open descriptor (type, and size against
+    ``cap`` when given)."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) \
         | getattr(os, "O_BINARY", 0)
     try:
@@ -213,17 +271,15 @@ def read_regular_bytes(path, max_bytes: int | None = None, what: str = "input", 
         fst = os.fstat(fd)
         if not stat.S_ISREG(fst.st_mode):
             _refuse_special(path, fst, what, "regular file")
-        if fst.st_size > cap:
+        if cap is not None and fst.st_size > cap:
             raise _too_large(path, fst.st_size, cap, what, hint)
         chunks, total = [], 0
-        while total <= cap:
-            block = os.read(fd, min(1 << 22, cap + 1 - total))
+        while total < limit:
+            block = os.read(fd, min(1 << 22, limit - total))
             if not block:
                 break
             chunks.append(block)
             total += len(block)
-        if total > cap:
-            raise _too_large(path, None, cap, what, hint)
         return b"".join(chunks)
     except OSError as exc:
         raise InputFileError(f"{path}: {what} file cannot be read ({exc.strerror or exc})") \

@@ -18,8 +18,9 @@
            ``DP`` → ``p_supply`` around that middle pressure; design flow = ``FLUSS``
 ``NET``    settings: ``TU`` soil [°C], ``LAM`` friction law (``FRICTION_CODES``; STANET's codes
            as pandapipes' converter reads them), ``TEMPCALC`` (``N``: isothermal, below)
-``ZAE``    ``VERBRAUCH`` (annual consumption, taken as kWh) and ``PROFIL`` → the columns
-           ``annual_heat_kwh`` and ``stanet_profile`` of the consumer whose supply or return
+``ZAE``    ``VERBRAUCH`` (annual consumption, taken as kWh) and ``PROFIL`` → the field
+           ``annual_heat_j`` (SI; ``annual_heat_kwh`` in files) and the extra column
+           ``stanet_profile`` of the consumer whose supply or return
            node is ``KNAM`` (summed / joined when several)
 =========  ===================================================================================
 
@@ -50,7 +51,7 @@ from ..model.build import network_from_records
 from ..model.network import Network
 from ..physics import water
 from ..physics.heat_loss import u_from_area_coefficient
-from ..units import P_ATM_PA, ZERO_CELSIUS_K
+from ..units import P_ATM_PA, ZERO_CELSIUS_K, to_si
 from .stanet_compare import StanetImport, StanetResults
 from .stanet_tables import StanetFile, StanetTable, is_stanet_export, read_stanet_file
 
@@ -62,7 +63,7 @@ FRICTION_CODES = {1: "swamee_jain", 3: "nikuradse", 5: "colebrook"}
 _FRICTION_NAMES = {"N": "nikuradse", "NIKURADSE": "nikuradse", "PC": "colebrook",
                    "COLEBROOK": "colebrook", "PRANDTL-COLEBROOK": "colebrook",
                    "SJ": "swamee_jain", "SWAMEE-JAIN": "swamee_jain"}
-T_H_TO_KG_S = 1000.0 / 3600.0
+T_H_TO_KG_S = to_si(1.0, "kg_s", "t_h")  # STANET flows are in t/h
 STEP_TABLES = ("NOD", "PIP", "HE1", "HE2", "NE1")
 _USED = {
     "KNO": {"KNAM", "XRECHTS", "YHOCH", "GEOH", "PRECH", "PABS", "TEMP"},
@@ -418,7 +419,7 @@ def _plants(hea: StanetTable, dec: str, off: dict, t_plant_c: np.ndarray, notes:
 
 def _join_zae(sf: StanetFile, network: Network, dec: str, notes: list[str]) -> None:
     cons = network.consumers
-    cons["annual_heat_kwh"] = np.nan
+    cons["annual_heat_j"] = np.nan
     cons["stanet_profile"] = ""
     zae = sf.table("ZAE")
     if zae is None or not len(zae):
@@ -437,8 +438,9 @@ def _join_zae(sf: StanetFile, network: Network, dec: str, notes: list[str]) -> N
             continue
         cid = targets[0]
         if np.isfinite(v):
-            old = cons.at[cid, "annual_heat_kwh"]
-            cons.at[cid, "annual_heat_kwh"] = v if np.isnan(old) else old + v
+            old = cons.at[cid, "annual_heat_j"]
+            cons.at[cid, "annual_heat_j"] = to_si(v, "j", "kwh") if np.isnan(old) else \
+                old + to_si(v, "j", "kwh")
         if p:
             old_p = cons.at[cid, "stanet_profile"]
             if p not in old_p.split(","):

@@ -2,19 +2,21 @@
 
 ``StanetResults`` holds what the export says STANET computed (SI, our ids); ``StanetImport`` is
 what ``io.stanet.import_stanet`` returns: the native network, the notes, those results, and
-``comparison`` / ``report_markdown`` to set a solve of the network (made by the caller: this
+``comparison`` / ``markdown`` to set a solve of the network (made by the caller: this
 layer does not solve) beside them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
 from ..model.network import Network
+from .atomic import write_text_atomic
 
-__all__ = ["StanetImport", "StanetResults"]
+__all__ = ["StanetImport", "StanetResults", "comparison_markdown"]
 
 
 @dataclass
@@ -94,27 +96,75 @@ class StanetImport:
         out["plants"] = plants
         return out
 
-    def report_markdown(self, result=None) -> str:
-        """The import report: notes, and with ``result`` the comparison with STANET."""
+    def markdown(self, result=None) -> str:
+        """The import as Markdown text: the notes, and with ``result`` the comparison.
+
+        Parameters
+        ----------
+        result : Result, optional
+            ``solve(self.network)``; its comparison with STANET's state is added.
+
+        Returns
+        -------
+        str
+            Markdown (``comparison_markdown`` for the comparison table).
+        """
         lines = [f"# STANET import: {self.source}", "", "## Read and assumed", ""]
         lines += [f"- {n}" for n in self.notes]
         if result is not None:
-            c = self.comparison(result)
             lines += ["", "## Our solve vs STANET's computed state", "",
-                      "| figure | value |", "|---|---|",
-                      f"| nodes compared | {c['nodes_compared']} |"]
-            if "max_abs_dp_bar" in c:
-                lines += [f"| max \\|Δp\\| | {c['max_abs_dp_bar']:.5f} bar "
-                          f"({c['max_abs_dp_bar'] * 1e5:.1f} Pa) at {c['max_abs_dp_node']} |",
-                          f"| mean \\|Δp\\| | {c['mean_abs_dp_bar']:.5f} bar "
-                          f"({c['mean_abs_dp_bar'] * 1e5:.1f} Pa) |"]
-            if "max_abs_dmdot_kg_s" in c:
-                lines += [f"| max \\|Δṁ\\| pipes | {c['max_abs_dmdot_kg_s']:.2e} kg/s "
-                          f"({100 * c['max_abs_dmdot_rel']:.3g} % of the largest flow) at "
-                          f"{c['max_abs_dmdot_pipe']} |"]
-            for pid, v in c["plants"].items():
-                lines += [f"| plant {pid} flow (ours / STANET) | {v['mdot_kg_s'][0]:.4f} / "
-                          f"{v['mdot_kg_s'][1]:.4f} kg/s |",
-                          f"| plant {pid} lift (ours / STANET) | {v['lift_bar'][0]:.4f} / "
-                          f"{v['lift_bar'][1]:.4f} bar |"]
+                      *comparison_markdown(self.comparison(result))]
         return "\n".join(lines) + "\n"
+
+    def to_markdown(self, path, result=None, inputs=()) -> Path:
+        """Write ``markdown(result)``, atomically and never over an input file.
+
+        Parameters
+        ----------
+        path : path-like
+            The Markdown file.
+        result : Result, optional
+            As for ``markdown``.
+        inputs : iterable of path-like
+            Input files of the run (refused as the target); the export itself always is.
+
+        Returns
+        -------
+        Path
+            The file written.
+        """
+        guarded = [*inputs, *([self.source] if self.source else [])]
+        return write_text_atomic(path, self.markdown(result), guarded)
+
+
+def comparison_markdown(c: dict) -> list[str]:
+    """A ``StanetImport.comparison`` as the lines of a Markdown table (edge units: bar, kg/s).
+
+    Parameters
+    ----------
+    c : dict
+        The comparison.
+
+    Returns
+    -------
+    list of str
+        Header and rows: nodes compared, max and mean |Δp| (and where), pipes compared, max
+        |Δṁ| of the pipe flows (and where), every plant's flow and lift (ours / STANET).
+    """
+    lines = ["| figure | value |", "|---|---|", f"| nodes compared | {c['nodes_compared']} |"]
+    if "max_abs_dp_bar" in c:
+        lines += [f"| max \\|Δp\\| | {c['max_abs_dp_bar']:.3g} bar "
+                  f"({c['max_abs_dp_bar'] * 1e5:.1f} Pa) at {c['max_abs_dp_node']} |",
+                  f"| mean \\|Δp\\| | {c['mean_abs_dp_bar']:.3g} bar "
+                  f"({c['mean_abs_dp_bar'] * 1e5:.1f} Pa) |"]
+    lines.append(f"| pipes compared | {c['pipes_compared']} |")
+    if "max_abs_dmdot_kg_s" in c:
+        lines += [f"| max \\|Δṁ\\| pipes | {c['max_abs_dmdot_kg_s']:.2e} kg/s "
+                  f"({100 * c['max_abs_dmdot_rel']:.3g} % of the largest flow) at "
+                  f"{c['max_abs_dmdot_pipe']} |"]
+    for pid, v in c["plants"].items():
+        lines += [f"| plant {pid} flow (ours / STANET) | {v['mdot_kg_s'][0]:.4f} / "
+                  f"{v['mdot_kg_s'][1]:.4f} kg/s |",
+                  f"| plant {pid} lift (ours / STANET) | {v['lift_bar'][0]:.4f} / "
+                  f"{v['lift_bar'][1]:.4f} bar |"]
+    return lines

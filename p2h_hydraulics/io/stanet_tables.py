@@ -10,7 +10,8 @@ among them one ``REM FLDNAM <TAB>;<FIELD1>;<FIELD2>;…`` per table naming its c
 Decoding: field names and table keys are ASCII; descriptions and names may carry umlauts in
 cp1252 or as UTF-8 in which they were already replaced by U+FFFD. The text is decoded as UTF-8
 when it is valid UTF-8, else as cp1252 (bytes cp1252 leaves undefined become U+FFFD), so both
-read. Only regular files up to ``MAX_BYTES`` are read; nothing in the file is executed.
+read. Only regular files up to the ``stanet`` cap of ``io.safe_read`` are read (256 MiB,
+``P2H_MAX_STANET_MB``); nothing in the file is executed.
 
 Values stay strings here (``StanetTable.rows``); :meth:`StanetTable.number` converts one
 column and names the line, table and field of a value that is not a number.
@@ -18,8 +19,6 @@ column and names the line, table and field of a value that is not a number.
 
 from __future__ import annotations
 
-import os
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,10 +26,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputFileError, Problem
+from .safe_read import read_regular_bytes, read_regular_head
 
-__all__ = ["MAX_BYTES", "StanetFile", "StanetTable", "is_stanet_export", "read_stanet_file"]
+__all__ = ["WHAT", "StanetFile", "StanetTable", "is_stanet_export", "read_stanet_file"]
 
-MAX_BYTES = 256 * 1024 * 1024
+WHAT = "STANET export"  # the file kind in messages; its cap: safe_read's "stanet"
 _HEADER_PROBE_BYTES = 4096
 _MAGIC = "DAKTEXNET"
 
@@ -125,19 +125,6 @@ class StanetFile:
         return self.header.get("QUE", "")
 
 
-def _check_regular(path: Path) -> int:
-    try:
-        st = os.stat(path)
-    except OSError:
-        raise InputFileError(f"{path}: file not found") from None
-    if not stat.S_ISREG(st.st_mode):
-        raise InputFileError(f"{path}: not a regular file")
-    if st.st_size > MAX_BYTES:
-        raise InputFileError(f"{path}: {st.st_size} bytes, more than the {MAX_BYTES} bytes a "
-                             "STANET export may have here")
-    return st.st_size
-
-
 def decode(raw: bytes) -> tuple[str, str]:
     """``(text, encoding)``: UTF-8 when the bytes are valid UTF-8, else cp1252 (undefined bytes
     → U+FFFD). A UTF-8 byte-order mark is dropped."""
@@ -160,13 +147,9 @@ def is_stanet_export(path) -> bool:
     bool
         True for a STANET export.
     """
-    p = Path(path)
     try:
-        if not stat.S_ISREG(os.stat(p).st_mode):
-            return False
-        with open(p, "rb") as fh:
-            head = fh.read(_HEADER_PROBE_BYTES)
-    except OSError:
+        head = read_regular_head(path, _HEADER_PROBE_BYTES, WHAT)
+    except InputFileError:
         return False
     text = head.decode("latin-1").lstrip("\ufeff\xef\xbb\xbf")
     first = text.lstrip().split("\n", 1)[0].strip()
@@ -179,7 +162,8 @@ def read_stanet_file(path) -> StanetFile:
     Parameters
     ----------
     path : str or Path
-        The export (cp1252 or UTF-8), a regular file of at most ``MAX_BYTES``.
+        The export (cp1252 or UTF-8), a regular file within the ``stanet`` cap
+        (``io.safe_read.max_input_bytes("stanet")``).
 
     Returns
     -------
@@ -194,9 +178,7 @@ def read_stanet_file(path) -> StanetFile:
         ``StanetFile.skipped``.
     """
     p = Path(path)
-    _check_regular(p)
-    with open(p, "rb") as fh:
-        raw = fh.read(MAX_BYTES + 1)
+    raw = read_regular_bytes(p, what=WHAT)
     text, encoding = decode(raw)
     file = str(p)
     lines = text.splitlines()

@@ -27,6 +27,7 @@ from ..errors import ScenarioError
 from ..evaluation import apply_load_case, required_supply_c, validate_units
 from ..executors import chunked, default_workers, executor_kind, executor_scope, run_chunks
 from ..findings import NOT_PERMITTED
+from ..model.graph import active
 from ..scenario import Scenario, load_scenario
 from ..unit import P2HUnit, design_feedin
 from .candidates import candidate_pairs, placed, select_candidates
@@ -44,6 +45,39 @@ from .worker import Spec, drop_setup, light_scenario, setup_for
 # Jacobian at the base flows sends too much of the feed-in into pipes that carry little)
 _AUTO_MIN_FACTOR = 2.5
 _AUTO_SAFETY = 1.25
+
+# default capacity tolerance (``default_tolerance_w``): a share of the smaller of the search
+# limit and the network's total design load, with an absolute floor; relative tolerance
+DEFAULT_TOL_SHARE = 0.005
+DEFAULT_TOL_FLOOR_W = 100.0
+DEFAULT_TOL_REL = 0.01
+
+
+def default_tolerance_w(net, q_max_w: float) -> float:
+    """The default absolute capacity tolerance of the site search [W].
+
+    ``DEFAULT_TOL_SHARE`` (0.5 %) of ``min(q_max, total design load)``, at least
+    ``DEFAULT_TOL_FLOOR_W`` (0.1 kW): relative to the unit (its search limit) and to the
+    network (the heat its consumers can take), so a small network is resolved as finely as
+    a large one. The design load is the sum of the active consumers' ``q_w`` (consumers
+    without one are left out); without any, the search limit alone.
+
+    Parameters
+    ----------
+    net : Network
+        The network (before any load case).
+    q_max_w : float
+        Search limit [W].
+
+    Returns
+    -------
+    float
+        Tolerance [W].
+    """
+    c = active(net.consumers)
+    load = float(np.nansum(c["q_w"].to_numpy(dtype=float))) if len(c) else 0.0
+    scale = min(q_max_w, load) if load > 0 else q_max_w
+    return max(DEFAULT_TOL_FLOOR_W, DEFAULT_TOL_SHARE * scale)
 
 def _screen_task(nodes: list[str], spec: Spec) -> dict:
     """Worker: screened capacity, binding code and load-case order per node."""
@@ -104,8 +138,9 @@ def _setup_task(_chunk, spec: Spec) -> dict:
 
 
 def compare_sites(scenario, candidates=None, q_max_kw: float | None = None,
-                  tol_kw: float = 25.0, executor=None, progress: Callable | None = None, *,
-                  tol_rel: float = 0.02, allow_conditions: bool = True, refine="all",
+                  tol_kw: float | None = None, executor=None,
+                  progress: Callable | None = None, *, tol_rel: float | None = None,
+                  allow_conditions: bool = True, refine="all",
                   confirm: bool = False, unit: P2HUnit | dict | None = None,
                   workers: int | None = None, chunk_size: int | None = None,
                   best: int = 10) -> SitesResult:
@@ -120,8 +155,15 @@ def compare_sites(scenario, candidates=None, q_max_kw: float | None = None,
         string, e.g. ``"M1,S*"``) or a predicate ``f(node_id) -> bool``.
     q_max_kw : float, optional
         Search limit [kW] (default: the template unit's heat output).
-    tol_kw, tol_rel : float
-        The search stops when the bracket is within ``max(tol_kw, tol_rel·q)``.
+    tol_kw : float, optional
+        Absolute capacity tolerance [kW]. Default (``default_tolerance_w``): 0.5 % of the
+        smaller of the search limit and the network's total design load (its consumers' heat
+        demand), at least 0.1 kW — so a 500 kW network is resolved to 2.5 kW and a
+        100 MW network with a 3 MW unit to 15 kW.
+    tol_rel : float, optional
+        Relative capacity tolerance (default 0.01). The search stops when the bracket is
+        within ``max(tol_kw, tol_rel·q)``; a node whose capacity is below ``tol_kw`` (or
+        the search limit, if smaller) reports 0 kW.
     executor : Executor or str, optional
         A ``concurrent.futures.Executor`` or a kind for ``executors.make_executor``
         ("process", "thread", "serial", "dask"; default: a process pool of ``workers``,
@@ -162,12 +204,15 @@ def compare_sites(scenario, candidates=None, q_max_kw: float | None = None,
     scen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     net = scen.load_network()
     template = _template(scen, unit)
-    if float(tol_kw) <= 0 or not 0 <= float(tol_rel) < 1:
-        raise ScenarioError("tol_kw must be > 0 and tol_rel in [0, 1)")
     pairs = candidate_pairs(net)
     nodes = select_candidates(net, candidates, pairs)
     validate_units(net, [placed(template, nodes[0], pairs[nodes[0]])])
     q_max_w = _q_max_w(scen, net, template, q_max_kw)
+    tol_w = default_tolerance_w(net, q_max_w) if tol_kw is None else float(tol_kw) * 1e3
+    tol_rel = DEFAULT_TOL_REL if tol_rel is None else float(tol_rel)
+    if not (tol_w > 0 and math.isfinite(tol_w)) or not 0 <= tol_rel < 1:
+        raise ScenarioError(f"tol_kw must be > 0 and tol_rel in [0, 1), got tol_kw="
+                            f"{tol_w / 1e3!r}, tol_rel={tol_rel!r}")
     auto = isinstance(refine, str) and refine == "auto"
     if auto and not (isinstance(best, int | np.integer) and best >= 1):
         raise ScenarioError(f"best must be a whole number ≥ 1, got {best!r}")
@@ -177,7 +222,7 @@ def compare_sites(scenario, candidates=None, q_max_kw: float | None = None,
         # in-process executors share the network already read; others read it themselves
         spec = Spec(uuid.uuid4().hex,
                      scen if kind in ("serial", "thread") else light_scenario(scen),
-                     template, q_max_w, float(tol_kw) * 1e3, float(tol_rel),
+                     template, q_max_w, tol_w, tol_rel,
                      bool(allow_conditions), bool(confirm))
         n_workers = 1 if kind == "serial" else max(1, int(
             getattr(ex, "_max_workers", None) or getattr(ex, "n_workers", None)
@@ -221,7 +266,7 @@ def compare_sites(scenario, candidates=None, q_max_kw: float | None = None,
                                 if c in table.columns])
     glob = setups[0]["global_findings"] if setups else []
     return SitesResult(table=table, scenario=scen.name, unit=template.model_dump(),
-                       q_max_kw=q_max_w / 1e3, tol_kw=float(tol_kw), tol_rel=float(tol_rel),
+                       q_max_kw=q_max_w / 1e3, tol_kw=tol_w / 1e3, tol_rel=tol_rel,
                        allow_conditions=bool(allow_conditions),
                        load_cases=[lc.name for lc in scen.load_cases],
                        global_findings=glob, stats=stats)

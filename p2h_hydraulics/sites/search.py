@@ -24,7 +24,28 @@ import math
 from ..bracket import next_probe, zero_crossing
 from ..check import check_integration
 from ..findings import NOT_PERMITTED, PERMITTED, PERMITTED_WITH_CONDITIONS, WARNING_ONLY
+from ..unit import design_feedin
 from .worker import Setup, Trial, feasible
+
+
+def design_t_out(setup: Setup, i: int, node: str) -> float:
+    """The template unit's outlet temperature [K] at ``node`` in load case ``i``.
+
+    Parameters
+    ----------
+    setup : Setup
+        This process's setup.
+    i : int
+        Load case.
+    node : str
+        Candidate node.
+
+    Returns
+    -------
+    float
+    """
+    return design_feedin(setup.unit_at(node, setup.spec.q_max_w), setup.cases[i].required_c,
+                         None).t_out_k
 
 _MAX_TRIALS = 30  # full-solve trials per node at most
 
@@ -80,15 +101,67 @@ class NodeSearch:
         once the search has settled, ``settle``), or in every case."""
         cases = self.order if every_case or self.eager else self.order[:1]
         t = self.setup.trial(self.node, q, cases, self.warm)
+        self.name_reverse_flow(t)
         self.trials.append(t)
         self._reorder(t)
         return t
+
+    def name_reverse_flow(self, t: Trial) -> None:
+        """Name plant reverse flow where another finding stands in for it: a trial refused
+        by another criterion whose solve finds the plant's flow reversed (the hot return
+        the reversed plant sends out, velocities of the flow pushed back follow from it), or
+        a trial that did not converge where the plant's flow, extrapolated from this node's
+        converged trials below it (and the base case), has fallen to its minimum within the
+        search's tolerance. Such a trial is refused by ``plant_min_flow`` — a physical
+        limit, not a convergence failure — and, when not solved, gets the extrapolated
+        plant-flow margin, so the search narrows on it."""
+        b = t.binding
+        if t.feasible or b is None or b["code"] == "plant_min_flow":
+            return
+        name = b["load_case"]
+        key = (name, "plant_min_flow")
+        if key not in t.margins and b["code"] != "convergence":
+            return
+        frac = self.setup.th.plant_min_flow_fraction
+        if key in t.margins:  # solved: the plant's flow is known
+            if t.margins[key] <= -100.0 * frac:
+                share = t.margins[key] / 100.0 + frac
+                why = (f"the solve at {t.q_w / 1e3:.1f} kW finds the plant's flow reversed "
+                       f"({100 * share:.0f} % of its design flow); {b['code']} "
+                       "follows from it")
+                t.binding = {"code": "plant_min_flow", "load_case": name,
+                             "element": t.elements.get(key), "message": why}
+            return
+        i = next((j for j, c in enumerate(self.setup.cases) if c.name == name), None)
+        if i is None:
+            return
+        rev = self.setup.reverse_flow(i, self.node, design_t_out(self.setup, i, self.node))
+        if rev is None:
+            return
+        pts = {0.0: 100.0 * (rev["mdot0_kg_s"] / rev["design_kg_s"] - frac)}
+        pts.update({x.q_w: x.margins[key] for x in self.trials
+                    if key in x.margins and x.q_w < t.q_w})
+        (q1, m1), (q2, m2) = sorted(pts.items())[-2:] if len(pts) > 1 else (
+            (0.0, pts[0.0]), (rev["q_w"], -100.0 * frac))
+        if not m2 < m1:
+            return
+        q0 = zero_crossing(q1, m1, q2, m2)
+        if not q0 <= t.q_w + self._tol(t.q_w):
+            return
+        t.margins[key] = min(m2 + (m2 - m1) * (t.q_w - q2) / (q2 - q1), -1e-6)
+        t.elements[key] = rev["plant"]
+        why = (f"the plant's flow, extrapolated from the solves at {q1 / 1e3:.1f} and "
+               f"{q2 / 1e3:.1f} kW, reaches its minimum ({100 * frac:.0f} % of design) at "
+               f"{q0 / 1e3:.1f} kW, and the solve at {t.q_w / 1e3:.1f} kW does not converge")
+        t.binding = {"code": "plant_min_flow", "load_case": name, "element": rev["plant"],
+                     "message": why}
 
     def complete(self, t: Trial) -> bool:
         """Judge a trial that passed its first load case in the others; True if permitted."""
         rest = [i for i in self.order if i not in t.passed]
         if t.feasible and rest:
             self.setup.trial(self.node, t.q_w, rest, self.warm, into=t)
+            self.name_reverse_flow(t)
             self._reorder(t)
         return t.feasible
 
@@ -181,6 +254,22 @@ class NodeSearch:
                 lo, hi = self.settle(None, t)
         return self.row(lo, hi, non_monotone)
 
+    def message(self, lo: Trial | None, hi: Trial) -> str:
+        """The binding finding's message; for the plant's flow led by where it runs out
+        (the crossing of its margin between ``lo`` and ``hi``, else ``hi``): "plant reverse
+        flow beyond X kW" (minimum share 0, or the flow at ``hi`` reversed) or "plant flow
+        below its minimum beyond X kW"."""
+        b = hi.binding
+        if b["code"] != "plant_min_flow":
+            return b["message"]
+        frac = self.setup.th.plant_min_flow_fraction
+        q0 = crossing(lo, hi)
+        q0 = hi.q_w if q0 is None else min(q0, hi.q_w)
+        m = hi.margins.get((b["load_case"], "plant_min_flow"), math.nan)
+        what = ("plant reverse flow" if frac == 0 or m <= -100.0 * frac
+                else "plant flow below its minimum")
+        return f"{what} beyond {q0 / 1e3:.1f} kW: {b['message']}"
+
     def row(self, lo: Trial | None, hi: Trial | None, non_monotone: bool) -> dict:
         """The node's result row: capacity, binding criterion and the figures at ``lo``."""
         trials = self.trials
@@ -191,7 +280,7 @@ class NodeSearch:
                "non_monotone": non_monotone}
         if hi is not None:
             row.update(limited_by=hi.binding["code"], load_case=hi.binding["load_case"],
-                       element=hi.binding["element"], message=hi.binding["message"],
+                       element=hi.binding["element"], message=self.message(lo, hi),
                        first_infeasible_kw=hi.q_w / 1e3)
         else:
             row.update(limited_by="q_max", load_case=None, element=None,

@@ -33,6 +33,8 @@ from ..findings import (
     priorities,
     sort_findings,
 )
+from ..model.graph import active
+from ..physics.water import enthalpy
 from ..solver import compile_network, solve_compiled
 from ..solver.native import SolverOptions, predict_state
 from ..unit import P2HUnit, design_feedin, feedin_table, pump_head_needed_pa, to_feedin_rows
@@ -48,6 +50,10 @@ TRIAL_OPTIONS = SolverOptions(max_outer=100)
 # checks judged once for all nodes (their findings of the base case or of the unit's design)
 _GLOBAL_CASES = ("design", "base")
 _NODE_CODES = ("feedin_return_temperature",)
+# a trial whose feed-in flow exceeds the plant's base flow by more than this share (with the
+# coldest inlet the feed-in can see, ``Setup.reverse_flow``) is refused by plant reverse
+# flow without a solve: beyond that the solve only finds the reversal (or does not converge)
+REVERSE_SAFETY = 0.02
 
 @dataclass(frozen=True)
 class Spec:
@@ -223,6 +229,11 @@ class Setup:
         for i in order:
             case = self.cases[i]
             d0 = design_feedin(unit, case.required_c, None)
+            rev = self.reverse_flow(i, node, d0.t_out_k)
+            if rev is not None and q_w >= rev["q_w"] * (1.0 + REVERSE_SAFETY):
+                _reverse_without_solving(out, i, case.name, q_w, rev,
+                                         self.th.plant_min_flow_fraction)
+                break
             new = feedin_table(to_feedin_rows([unit], [d0]))
             fdf = (pd.concat([case.net.feedins, new[case.net.feedins.columns]])
                    if len(case.net.feedins) else new)
@@ -271,6 +282,51 @@ class Setup:
                 break
         return out
 
+    def reverse_flow(self, i: int, node: str, t_out_k: float) -> dict | None:
+        """Where the plant of load case ``i`` must reverse with a feed-in at ``node``.
+
+        The feed-in's mass flow ``q / (h(t_out) − h(t_in))`` beyond the plant's base flow
+        ``m0`` must come back through the plant: ``q_w = m0 · (h(t_out) − h(t_cold))`` with
+        ``t_cold`` the colder of the node's base-case return and the plant's base inlet
+        temperature (so the bound is not below the true one: at zero plant flow the whole
+        return reaches the feed-in, as warm as at the node or at the plant). Only with one
+        active plant whose base flow and design flow are positive, and a unit feeding at
+        least as warm as the plant (colder water would make the consumers draw more flow).
+
+        Parameters
+        ----------
+        i : int
+            Load case.
+        node : str
+            Candidate node.
+        t_out_k : float
+            The unit's outlet temperature [K].
+
+        Returns
+        -------
+        dict or None
+            ``q_w`` [W], ``plant`` id, ``mdot0_kg_s`` (base flow), ``design_kg_s``,
+            ``t_cold_k``; None where not known.
+        """
+        case = self.cases[i]
+        plants = active(case.net.plants)
+        if case.base is None or len(plants) != 1:
+            return None
+        pid = str(plants.index[0])
+        design = case.design_flow.get(pid, math.nan)
+        m0 = float(case.base.plant["mdot_kg_s"].sum())
+        if not (m0 > 0 and math.isfinite(design) and design > 0
+                and t_out_k >= float(plants.iloc[0]["t_supply_k"]) - 1e-6):
+            return None
+        j = case.base.junctions["t_k"]
+        t_cold = min(float(j.at[self.pairs[node][1]]),
+                     float(j.at[plants.iloc[0]["return_junction"]]))
+        dh = float(enthalpy(t_out_k) - enthalpy(t_cold))
+        if not dh > 0:
+            return None
+        return {"q_w": m0 * dh, "plant": pid, "mdot0_kg_s": m0, "design_kg_s": design,
+                "t_cold_k": t_cold, "dh_j_kg": dh}
+
     def base_figures(self, node: str) -> dict:
         """Figures at zero feed-in (for nodes with capacity 0 and screened nodes)."""
         unit = self.unit_at(node, self.spec.q_max_w)
@@ -306,6 +362,28 @@ def feasible(verdict: str, allow_conditions: bool) -> bool:
     bool
     """
     return verdict == PERMITTED or (allow_conditions and verdict == PERMITTED_WITH_CONDITIONS)
+
+
+def _reverse_without_solving(out: Trial, i: int, case: str, q_w: float, rev: dict,
+                             frac: float) -> None:
+    """Refuse ``out`` in load case ``i`` by plant reverse flow, without a solve; its
+    plant-flow margin (% of design flow above the minimum share ``frac``) estimated as the
+    base flow less the feed-in's flow."""
+    m_f = q_w / rev["dh_j_kg"]
+    share = (rev["mdot0_kg_s"] - m_f) / rev["design_kg_s"]
+    out.feasible = False
+    out.verdicts[case] = NOT_PERMITTED
+    out.failed_case = i
+    key = (case, "plant_min_flow")
+    margin = 100.0 * (share - frac)
+    if margin < out.margins.get(key, math.inf):
+        out.margins[key], out.elements[key] = margin, rev["plant"]
+    why = (f"the feed-in's flow at {q_w / 1e3:.1f} kW (≥ {m_f:.2f} kg/s, its inlet no colder "
+           f"than {rev['t_cold_k'] - ZERO_CELSIUS_K:.1f} °C) exceeds the plant's base flow "
+           f"{rev['mdot0_kg_s']:.2f} kg/s, so the plant's flow reverses at or below "
+           f"{rev['q_w'] / 1e3:.1f} kW (not solved)")
+    out.binding = {"code": "plant_min_flow", "load_case": case, "element": rev["plant"],
+                   "message": why}
 
 
 def _decisive(findings, verdict, allow_conditions, names) -> dict:

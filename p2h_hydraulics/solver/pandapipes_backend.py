@@ -32,11 +32,14 @@ table (ρ, μ, c_p within 0.1 % of IAPWS-IF97; ``fluid="if97"`` swaps in the nat
 its c_p-based consumer law ṁ = Q / (c̄_p ΔT) (flows 0.1–0.2 % apart), g = 9.81 m/s², the
 density of a pipe's water column from its inlet and outlet temperatures (native: from its two
 junction temperatures), Colebrook with 3.71 and also in laminar flow (native: 3.7, 64/Re below
-Re 2300), and stagnant junctions at the ambient-temperature option (= soil temperature, as in
-the native solver). Consumers whose supply arrives less than 1 K above their return setpoint
-are clamped by the native solver but not by pandapipes. When the bidirectional iteration does
-not converge (it can cycle on loop closures carrying almost no flow) the run is repeated once
-with damped steps (``DAMPED_RETRY``) before ``ConvergenceError`` is raised.
+Re 2300). Stagnant water is reported as the native solver has it (``stagnant_nodes``): a
+junction without inflow at the U·L-weighted soil temperature of the pipes that reach it
+(``Compiled.t_soil_node_k``; pandapipes itself puts it at its one ambient temperature), a pipe
+without flow at its own soil temperature. Consumers whose supply arrives less than 1 K above
+their return setpoint are clamped by the native solver but not by pandapipes. When the
+bidirectional iteration does not converge (it can cycle on loop closures carrying almost no
+flow) the run is repeated once with damped steps (``DAMPED_RETRY``) before ``ConvergenceError``
+is raised.
 """
 
 from __future__ import annotations
@@ -87,6 +90,8 @@ PIPEFLOW_DEFAULTS = {
     "max_iter_colebrook": 100,
     "tolerance_colebrook": 1e-10,
 }
+# junctions with at most this inflow hold stagnant water (at their surroundings' temperature)
+STAGNANT_KG_S = 1e-9
 # second attempt when the bidirectional iteration does not converge (it can cycle on loop
 # closures carrying almost no flow): damped steps, more iterations
 DAMPED_RETRY = {"alpha": 0.7, "max_iter_bidirect": 300}
@@ -299,15 +304,45 @@ def run_pipeflow(net, opts: dict, outer_it: int = 1) -> int:
     return int(sum(v for k, v in res.items() if str(k).startswith("iterations_")))
 
 
+def stagnant_nodes(comp, m_branch, m_consumer, m_plant, m_feedin) -> np.ndarray:
+    """Junctions no water flows into (dead ends, isolated stretches): True per node.
+
+    Inflow per node from the branch flows (into ``b_to`` when positive, ``b_from`` when
+    negative), the consumers (into their return junction), the plants (into their supply
+    junction, or their return junction when reversed) and the feed-ins (into their supply
+    junction); pressure-reference and fixed-flow nodes count as fed. A node is stagnant when
+    its inflow is at most ``STAGNANT_KG_S``.
+
+    Parameters
+    ----------
+    comp : Compiled
+        The compiled network.
+    m_branch, m_consumer, m_plant, m_feedin : np.ndarray
+        Mass flows [kg/s] of the branches, consumers, plants and feed-ins (compiled order).
+
+    Returns
+    -------
+    np.ndarray of bool, shape (nodes,)
+    """
+    n = len(comp.node_ids)
+    m_branch = np.asarray(m_branch, dtype=float)
+    m_plant = np.asarray(m_plant, dtype=float)
+    inflow = (np.bincount(comp.b_to, np.maximum(m_branch, 0.0), n)
+              + np.bincount(comp.b_from, np.maximum(-m_branch, 0.0), n)
+              + np.bincount(comp.c_ret, np.abs(np.asarray(m_consumer, dtype=float)), n)
+              + np.bincount(comp.pl_sup, np.maximum(m_plant, 0.0), n)
+              + np.bincount(comp.pl_ret, np.maximum(-m_plant, 0.0), n)
+              + np.bincount(comp.f_sup, np.abs(np.asarray(m_feedin, dtype=float)), n))
+    fed = np.zeros(n, dtype=bool)
+    fed[np.asarray(comp.r_node, dtype=np.int64)] = True
+    fed[np.asarray(comp.m_node, dtype=np.int64)] = True
+    return (inflow <= STAGNANT_KG_S) & ~fed
+
+
 def _result(network, comp, net, loop: _OuterLoop, info: ConvergenceInfo, iters: int) -> Result:
     p, t = loop.node_state()
-    h = water.enthalpy(t)
+    heat = net["_options"]["mode"] != "hydraulics"
     n_idx = pd.Index(comp.node_ids, name="id")
-    junctions = pd.DataFrame({"p_pa": p, "t_k": t, "elevation_m": comp.elevation_m,
-                              "side": comp.side}, index=n_idx)
-
-    junctions["p_abs_pa"] = p + P_ATM_PA
-    junctions["p_sat_pa"] = water.saturation_pressure(t) - P_ATM_PA
     # branches: in-service pipes then opened valves, as compiled
     kind = comp.branch_kind
     pipe_rows = network.pipes.index.get_indexer(pd.Index(comp.branch_ids[kind == BranchKind.PIPE]))
@@ -321,9 +356,24 @@ def _result(network, comp, net, loop: _OuterLoop, info: ConvergenceInfo, iters: 
                         for r, rows in res]).astype(float)
     t_out = np.concatenate([r["t_outlet_k"].to_numpy(float)[rows] if len(rows) else []
                             for r, rows in res]).astype(float)
+    if heat:
+        # stagnant water settles at its surroundings: the U·L-weighted soil temperature of the
+        # pipes that reach the junction (pandapipes: the network-wide ambient temperature);
+        # a stagnant pipe's content at its own soil temperature — as the native solver
+        h0 = water.enthalpy(t)
+        still = stagnant_nodes(comp, m, _consumers(comp, net, loop, t, p, h0)["mdot_kg_s"],
+                               _plant(comp, net, network, t, p, h0)["mdot_kg_s"],
+                               _feedins(comp, net, loop, t, p, h0)["mdot_kg_s"])
+        t = np.where(still, comp.t_soil_node_k, t)
+        t_out = np.where(np.abs(m) <= STAGNANT_KG_S, comp.t_soil_k, t_out)
+    h = water.enthalpy(t)
+    junctions = pd.DataFrame({"p_pa": p, "t_k": t, "elevation_m": comp.elevation_m,
+                              "side": comp.side}, index=n_idx)
+    junctions["p_abs_pa"] = p + P_ATM_PA
+    junctions["p_sat_pa"] = water.saturation_pressure(t) - P_ATM_PA
     up = np.where(m >= 0, comp.b_from, comp.b_to)
     t_in = t[up]
-    if net["_options"]["mode"] == "hydraulics":  # no heat solved: outlet = inlet
+    if not heat:  # no heat solved: outlet = inlet
         t_out = t_in.copy()
     h_in, h_out = h[up], water.enthalpy(t_out)
     t_b = 0.5 * (t[comp.b_from] + t[comp.b_to])

@@ -1,15 +1,18 @@
 """How the bad-input corpus in this folder was made (run it to regenerate the files).
 
 The files are stored in the repository; the tests read them and ``expected.yaml`` (which this
-script does not touch). Regenerating rewrites the five format folders.
+script does not touch). Regenerating rewrites the five format folders; with a folder argument
+they are written there instead (``tests/hardening/test_corpus_generator.py`` does that and
+compares the result with the stored files byte for byte).
 
-    python tests/bad_inputs/make_corpus.py
+    python tests/bad_inputs/make_corpus.py [FOLDER]
 """
 
 import copy
 import json
 import random
 import shutil
+import sys
 from pathlib import Path
 
 import pandapipes as pp
@@ -20,7 +23,7 @@ from p2h_hydraulics.io.geojson import network_to_feature_collection
 from p2h_hydraulics.io.native_json import network_to_document
 from p2h_hydraulics.io.pandapipes_io import to_pandapipes
 
-ROOT = Path(__file__).resolve().parent
+ROOT = Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else Path(__file__).resolve().parent
 for d in ("native", "csv", "geojson", "scenario", "pandapipes"):
     shutil.rmtree(ROOT / d, ignore_errors=True)
 for d in ("native", "csv", "geojson", "scenario/net", "pandapipes"):
@@ -174,9 +177,6 @@ native("markup_in_id.json", d)
 d = tiny()
 d["pressure_refs"] = [{"id": "R_extra", "node": "A", "side": "return", "p_bar": 1.0}]
 native("pressure_held_twice.json", d)
-d = tiny()
-d["feedins"] = [{"id": "F_cold", "node": "C", "t_out_c": 40, "q_kw": 100}]
-native("feedin_colder_than_return.json", d)
 # absurd physics: consumers whose control law holds in no steady state
 d = tiny()
 d["consumers"][1].pop("t_return_c")

@@ -8,7 +8,9 @@ Every case is solved with ``solve(net, backend="native")`` and ``backend="pandap
   junction; ≤ 0.22 % anywhere; hand-built cases ≤ 0.0011 bar]; stagnant dead ends: 0.1 bar
   [0.062 bar] — their pressure is hydrostatic, and the standing water's temperature is a
   convention: the native solver lets it cool to soil temperature (the steady state of water
-  that does not move), pandapipes keeps it nearer the junction temperature;
+  that does not move), pandapipes' own solve keeps it nearer the junction temperature (its
+  hydrostatic pressure follows from that; the backend reports stagnant junctions at their
+  surroundings' temperature, as the native solver does);
 - consumer mass flows: 0.5 % [0.19 %]; feed-in flows (control q): 0.5 % [0.02 %];
 - temperatures: 0.05 K at consumers (supply and return), junctions and pipe outlets wherever
   the pipe flows agree within 0.5 % [0.038 K]; hilly meshed networks: pipe outlets 0.1 K

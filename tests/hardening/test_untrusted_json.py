@@ -221,11 +221,9 @@ def test_special_and_oversized_files_are_not_read(tmp_path, monkeypatch):
     os.mkfifo(fifo)
     with pytest.raises(InputFileError, match="not a regular file"):
         read_document(fifo)  # returns at once: a FIFO without a writer is never waited on
-    import p2h_hydraulics.io.pandapipes_json as mod
-
     big = tmp_path / "big.json"
     big.write_text(json.dumps({"_module": "x", "_class": "y", "_object": "z" * 2000}))
-    monkeypatch.setattr(mod, "MAX_BYTES", 1000)
+    monkeypatch.setenv("P2H_MAX_PANDAPIPES_MB", str(1000 / 2**20))
     with pytest.raises(InputFileError, match="too large"):
         read_document(big)
 

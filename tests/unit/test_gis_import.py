@@ -221,7 +221,7 @@ def test_attributes_are_mapped_parsed_and_kept():
     defaults = {(d["table"], d["field"]): d["count"] for d in rep.defaults}
     assert defaults[("consumers", "t_return")] == len(G.BUILDINGS)
     assert ("plants", "t_supply") not in defaults
-    text = rep.to_markdown()
+    text = rep.markdown()
     assert "| ends snapped | 4 |" in text and "45.0 mm" in text
 
 
@@ -392,7 +392,7 @@ def test_cli_writes_network_and_report(tmp_path, capsys):
     net = p2h.load_network(out)
     net_u, rep_u = imported("utm")
     assert net.equals(net_u)
-    assert report.read_text(encoding="utf-8") == rep_u.to_markdown()
+    assert report.read_text(encoding="utf-8") == rep_u.markdown()
 
 
 def test_consumers_from_annual_heat_and_building_type():
@@ -566,38 +566,6 @@ def test_plant_from_a_line_layer(tmp_path):
     assert res.converged and res.balance["mass_max_kg_s"] < 1e-9
 
 
-def test_stanet_exports_are_handed_to_the_stanet_reader(tmp_path, monkeypatch):
-    """``import_network`` asks ``io.stanet.is_stanet_export`` first and, for an export, returns
-    the reader's network with its notes and the comparison of our solve with STANET's."""
-    import sys
-    import types
-
-    net_u, _ = imported("utm")
-    seen = {}
-
-    class FakeImport:
-        network = net_u
-        notes = ["friction law: Prandtl–Colebrook"]
-
-        def comparison(self, result):
-            seen["converged"] = result.converged
-            return {"max_abs_dp_node_bar": 0.0123, "plant": {"mdot_kg_s": 1.5}}
-
-    fake = types.ModuleType("p2h_hydraulics.io.stanet")
-    fake.is_stanet_export = lambda path: Path(path).suffix == ".csv"
-    fake.import_stanet = lambda path: FakeImport()
-    monkeypatch.setitem(sys.modules, "p2h_hydraulics.io.stanet", fake)
-    export = tmp_path / "export.csv"
-    export.write_text("REM FLDNAM\n", encoding="cp1252")
-    net, rep = import_network(export)
-    assert net is net_u and seen == {"converged": True}
-    text = rep.to_markdown()
-    assert rep.mode == "stanet" and "| max_abs_dp_node_bar | 0.0123 |" in text
-    assert "| plant / mdot_kg_s | 1.5 |" in text and "Prandtl–Colebrook" in text
-    # GIS layers still go the GIS way
-    assert import_network(DATA / "trench_utm.geojson", plant="N1")[1].mode == "trench"
-
-
 def test_imported_network_agrees_with_pandapipes():
     """The imported network as pandapipes solves it (the outside reference): plant head within
     0.2 %, every consumer's Δp within 100 Pa and supply temperature within 0.01 K, plant heat
@@ -626,7 +594,7 @@ def test_dangling_end_near_a_line_is_reported_with_the_distance(tmp_path):
     _net, rep = import_network(src, consumers=DATA / "buildings_utm.geojson", plant="N1")
     q1 = [d for d in rep.dangling_ends if d["line"] == "Q1"]
     assert len(q1) == 1 and q1[0]["near"] == "0.100 m from B2"
-    assert "| 0.100 m from B2 |" in rep.to_markdown()
+    assert "| 0.100 m from B2 |" in rep.markdown()
 
 
 def test_heights_from_z_coordinates(tmp_path):

@@ -23,6 +23,8 @@ CONVENTION = {  # result type → its file methods
     p2h.Report: ("to_dict", "to_json", "to_markdown", "write"),
     p2h.SitesResult: ("to_dict", "to_json", "to_csv"),
     p2h.AnnualResult: ("to_dict", "to_json", "to_csv", "write"),
+    p2h.ImportReport: ("to_dict", "to_json", "markdown", "to_markdown"),
+    p2h.SizingReport: ("to_dict", "to_json", "to_csv", "markdown", "to_markdown"),
 }
 
 

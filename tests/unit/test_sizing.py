@@ -257,3 +257,17 @@ def test_cli_size(tmp_path, capsys):
     assert not out2.exists()
     assert main(["size", str(src), "--out", str(src)]) != 0
     assert src.read_bytes() == before
+
+
+def test_sizing_report_files_hold_what_the_report_holds(tmp_path):
+    import pandas as pd
+
+    _, rep = size_network(_net(), simultaneity="none", verify=False)
+    doc = json.loads(rep.to_json(tmp_path / "s.json").read_text(encoding="utf-8"))
+    assert doc == rep.to_dict() and set(doc["pipes"]) == set(map(str, rep.table.index))
+    assert {k: v["dn"] for k, v in doc["pipes"].items()} == \
+        {str(k): float(v) for k, v in rep.table["dn"].items()}
+    back = pd.read_csv(rep.to_csv(tmp_path / "s.csv"), index_col="id")
+    assert list(back["dn"]) == list(rep.table["dn"])
+    assert rep.to_markdown(tmp_path / "s.md").read_text(encoding="utf-8") == rep.markdown()
+    assert rep.markdown().startswith("# Pipe sizing")

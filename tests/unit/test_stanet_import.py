@@ -130,7 +130,7 @@ def test_ids_are_node_names_and_the_model_is_as_designed(imported):
     assert net.settings["t_soil_k"] == pytest.approx(283.15)
     assert net.settings["friction_law"] == "colebrook"
     # ZAE joined: two meters on K7 summed, profile kept
-    assert c.at["WAE_K7", "annual_heat_kwh"] == pytest.approx(75000.0)
+    assert c.at["WAE_K7", "annual_heat_j"] == pytest.approx(75000.0 * 3.6e6)
     assert c.at["WAE_K3", "stanet_profile"] == "HMF"
 
 
@@ -159,7 +159,7 @@ def test_comparison_with_stanets_state(imported, solved):
     assert ours == pytest.approx(theirs, abs=3e-5)
     ours, theirs = cmp["plants"]["HKW"]["lift_bar"]
     assert ours == pytest.approx(theirs, abs=1e-4)
-    report = imported.report_markdown(solved)
+    report = imported.markdown(solved)
     assert "max \\|Δp\\|" in report and "HKW" in report and "friction law" in report
 
 
@@ -314,8 +314,6 @@ def test_unconnected_node_left_out_and_noted(tmp_path):
 
 
 def test_size_cap(tmp_path, monkeypatch):
-    from p2h_hydraulics.io import stanet_tables
-
-    monkeypatch.setattr(stanet_tables, "MAX_BYTES", 1000)
-    with pytest.raises(InputFileError, match="more than the 1000 bytes"):
+    monkeypatch.setenv("P2H_MAX_STANET_MB", str(1000 / 2**20))
+    with pytest.raises(InputFileError, match="the limit is 1,000 bytes"):
         import_stanet(CP1252)
