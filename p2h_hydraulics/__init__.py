@@ -16,6 +16,8 @@ Public API (everything else is internal)::
 - ``check_integration(scenario)``: base vs feed-in case per load case → ``Report`` with verdict
 - ``compare_sites(scenario)``: largest permitted feed-in at every candidate node → ``SitesResult``
 - ``run_annual(scenario)``: hour by hour over a year → ``AnnualResult``
+- ``temperature_pathway(scenario, supply=(81, 65, 2))``: lower the supply step by step →
+  ``PathwayResult`` (direct feed-in from which level, hydraulic limits)
 - ``load_scenario(path)``, ``P2HUnit``, ``design_feedin``, ``Thresholds``: scenarios, the
   data-centre unit and the limits of the checks
 - ``Network``: the model (element tables in SI units)
@@ -46,6 +48,7 @@ from .io.pandapipes_io import from_pandapipes, to_pandapipes
 from .io.stanet import StanetImport, import_stanet, is_stanet_export
 from .loads import fill_design_loads
 from .model import Network, network_from_records, validate_network
+from .pathway import PathwayResult, temperature_pathway
 from .report import Report
 from .results import Result
 from .scenario import load_scenario
@@ -62,6 +65,7 @@ __all__ = [
     "P2HError", "ModelError", "InputFileError", "ConvergenceError", "ScenarioError",
     "BackendError", "check_integration", "Thresholds", "P2HUnit", "design_feedin", "Report",
     "load_scenario", "compare_sites", "SitesResult", "run_annual", "AnnualResult",
+    "temperature_pathway", "PathwayResult",
     "fill_design_loads", "size_network", "SizingReport", "import_network", "ImportReport",
     "import_stanet", "is_stanet_export", "StanetImport", "__version__",
 ]

@@ -22,7 +22,7 @@ def _register() -> None:
     from . import convert_cmd, solve_cmd  # noqa: F401
 
     for optional in ("check_cmd", "sites_cmd", "annual_cmd", "plot_cmd", "size_cmd",
-                     "import_cmd", "view_cmd"):
+                     "import_cmd", "view_cmd", "pathway_cmd"):
         try:
             __import__(f"{__name__}.{optional}")
         except ModuleNotFoundError as exc:

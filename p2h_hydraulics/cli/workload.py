@@ -5,8 +5,10 @@ A run's work is counted in steady-state solves, estimated before the first one:
 * ``p2h check``: 2 solves (without and with the feed-in) per load case;
 * ``p2h sites``: ≈ 8 trial solves per refined node and load case;
 * ``p2h annual``: ≈ 2.5 solves per distinct hour (the README's full-year runs took 1–3).
+* ``p2h pathway``: 2 solves per load case and level (+ the annual estimate per level with
+  ``--annual``).
 
-Above the limit of the command (check 2,000 · sites 50,000 · annual 50,000 solves; one
+Above the limit of the command (check 2,000 · sites 50,000 · annual and pathway 50,000 solves; one
 override for all: the environment variable ``P2H_MAX_SOLVES``) the command stops with exit 3
 and the estimate, unless ``--yes`` confirms it; with ``--yes`` the estimate is printed and the
 run goes on.
@@ -19,7 +21,7 @@ import os
 
 from ..errors import WorkTooLarge
 
-LIMITS = {"check": 2_000, "sites": 50_000, "annual": 50_000}
+LIMITS = {"check": 2_000, "sites": 50_000, "annual": 50_000, "pathway": 50_000}
 ENV = "P2H_MAX_SOLVES"
 SOLVES_PER_SITE_TRIAL = 8
 SOLVES_PER_ANNUAL_HOUR = 2.5

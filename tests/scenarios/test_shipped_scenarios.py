@@ -31,6 +31,7 @@ EXPECTED = {
     "old_hot_network.yaml": ("NOT_PERMITTED", "heat_pump", "winter", 1),
     "warm_return.yaml": ("NOT_PERMITTED", "feedin_return_temperature", "winter", 1),
     "summer_dp_fail.yaml": ("NOT_PERMITTED", "plant_min_flow", "summer", 1),
+    "pathway_3g_to_4g.yaml": ("PERMITTED_WITH_CONDITIONS", "heat_pump", "winter", 0),
 }
 
 _reports: dict[str, object] = {}

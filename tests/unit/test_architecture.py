@@ -22,7 +22,8 @@ Layers, lowest first (``LAYERS``; a module belongs to the longest prefix listed)
 7. applications — ``check`` (``check_integration``), ``report`` (its result type ``Report``
    with JSON and Markdown output: a result type lives with its serialisation, as
    ``SitesResult`` and ``AnnualResult`` do), ``sites``, ``annual``, ``importing`` (GIS layers
-   and STANET exports → network), ``sizing`` (pipe diameters from design flows)
+   and STANET exports → network), ``sizing`` (pipe diameters from design flows), ``pathway``
+   (the temperature pathway: each level judged through ``evaluation`` and ``annual``)
 8. presentation — ``html_report`` and ``html`` (pages built from the applications' results)
 9. command line — ``cli``; the package's ``__init__`` (the public API) sits on top.
 """
@@ -49,6 +50,7 @@ LAYERS = {
     "scenario": 5, "annual.settings": 5,
     "evaluation": 6, "plotting": 6,
     "check": 7, "report": 7, "sites": 7, "annual": 7, "importing": 7, "sizing": 7,
+    "pathway": 7,
     "html_report": 8, "html": 8,
     "cli": 9,
     "": 10,
