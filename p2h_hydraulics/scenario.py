@@ -182,6 +182,23 @@ class Scenario(BaseModel):
             self._network = load_network(path)
         return self._network
 
+    def with_network(self, network) -> Scenario:
+        """A copy of this scenario that uses ``network`` instead of reading its file.
+
+        Parameters
+        ----------
+        network : Network
+            The network the copy evaluates (e.g. a temperature level's network).
+
+        Returns
+        -------
+        Scenario
+            The copy (same file paths, units, load cases and thresholds).
+        """
+        new = self.model_copy()
+        new._network = network
+        return new
+
 
 # ------------------------------------------------------------------------------------------
 # YAML with line numbers

@@ -262,9 +262,7 @@ def shifted_annual_scenario(scenario: Scenario, step_k: float, network=None,
         upd["supply_curve"] = [(float(a), float(b) - step_k) for a, b in zip(x, y, strict=True)]
     new = scenario.model_copy(update={"annual": settings.model_copy(update=upd),
                                       "plant": plant})
-    if network is not None:
-        new._network = network  # the level's network replaces the cached file network
-    return new
+    return new if network is None else new.with_network(network)
 
 
 def temperature_pathway(scenario, supply=None, return_model: str = "substation",

@@ -15,11 +15,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 MODULES = ["p2h_hydraulics.io", "p2h_hydraulics.solver", "p2h_hydraulics.check",
-           "p2h_hydraulics.sites.compare", "p2h_hydraulics.annual.run"]
+           "p2h_hydraulics.sites.compare", "p2h_hydraulics.annual.run",
+           "p2h_hydraulics.pathway.run"]
 ENTRY_POINTS = {"p2h_hydraulics.io": "load_network", "p2h_hydraulics.solver": "solve",
                 "p2h_hydraulics.check": "check_integration",
                 "p2h_hydraulics.sites.compare": "compare_sites",
-                "p2h_hydraulics.annual.run": "run_annual"}
+                "p2h_hydraulics.annual.run": "run_annual",
+                "p2h_hydraulics.pathway.run": "temperature_pathway"}
 
 
 @pytest.mark.parametrize("name", MODULES)
