@@ -62,6 +62,11 @@ class SolverOptions:
     # the temperature map has a kink there (the upstream end of the branch swaps), and a
     # secant history spanning it extrapolates across the kink
     anderson_restart_on_reversal: bool = True
+    # when the temperature change has not halved for ``damp_after`` outer iterations (an
+    # iteration cycling around a stagnation point), the rest of the attempt takes only
+    # ``fallback_damping`` of each step (fresh history) instead of running out its budget and
+    # starting over damped from cold; 0: never
+    damp_after: int = 15
     # the last resort of ``solve_compiled`` (a cold start taking this share of each step):
     # near-stagnant loops whose outer iteration cycles by kelvins settle more often damped
     fallback_damping: float = 0.3
@@ -262,6 +267,7 @@ def _solve_from(comp: Compiled, warm: State | None, options: SolverOptions | Non
     x = water.temperature_from_enthalpy(h)  # the iterate: node temperatures [K]
     t_lo, t_hi = _temperature_bounds(comp)
     acc = Anderson(depth=opt.anderson_depth, damping=opt.anderson_damping)
+    best_dt, since_best = np.inf, 0  # progress of the outer iteration (``damp_after``)
     converged = False
     hyd_iters = 0
     hyd_failures = 0  # consecutive outer iterations whose hydraulic Newton step stalled
@@ -334,6 +340,12 @@ def _solve_from(comp: Compiled, warm: State | None, options: SolverOptions | Non
             converged = True
             break
         window.append((dt, out.stalled))
+        best_dt, since_best = (dt, 0) if dt < 0.5 * best_dt else (best_dt, since_best + 1)
+        if (opt.damp_after and since_best >= opt.damp_after
+                and acc.damping > opt.fallback_damping):
+            # cycling: continue damped from here instead of failing and starting over
+            acc = Anderson(depth=opt.anderson_depth, damping=opt.fallback_damping)
+            best_dt, since_best = dt, 0
         if _settled(window, opt, dm, d_lift, out):
             converged = settled = True
             break
