@@ -156,7 +156,8 @@ def main(argv=None) -> int:
                   flush=True)
     table = pd.DataFrame(rows)
     cols = ["topology", "consumers", "seed", "load_1min", "junctions", "native_s",
-            "pp_convert_s", "pp_pipeflow_s", "pp_total_s", "pp_backend_s", "ratio_pp_total_to_native",
+            "pp_convert_s", "pp_pipeflow_s", "pp_total_s", "pp_backend_s",
+            "ratio_pp_total_to_native",
             "ratio_pp_pipeflow_to_native", "pp_iterations", "max_dp_bar", "max_dm_rel",
             "max_dT_junction_k", "max_dT_consumer_k", "note"]
     table = table[[c for c in cols if c in table.columns]]
