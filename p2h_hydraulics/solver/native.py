@@ -351,9 +351,11 @@ def _solve_from(comp: Compiled, warm: State | None, options: SolverOptions | Non
             break
         # Next iterate: Anderson-mixed temperatures (fluid properties, consumer flows and the
         # heat-loss c_p all follow it), kept inside the physically possible range.
-        signs = mdot_b > 0
+        # (flows within round-off of zero have no direction)
+        signs = np.sign(mdot_b) * (np.abs(mdot_b) > 1e-9 * max(float(np.sum(np.abs(demand))),
+                                                                1.0))
         if (opt.anderson_restart_on_reversal and prev_signs is not None
-                and np.any(signs != prev_signs)):
+                and np.any(signs * prev_signs < 0)):
             acc.reset()
         prev_signs = signs
         x = np.clip(acc.step(x, t_new, weights), t_lo, t_hi)
