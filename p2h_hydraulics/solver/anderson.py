@@ -10,9 +10,9 @@ modes are removed instead of amplified. A restart (history cleared, damped step)
 when the residual grows markedly, which keeps discontinuities (flow reversals, clamps) from
 poisoning the history.
 
-The products are formed with ``np.einsum`` (no BLAS) and the small least-squares problem
-through its ``depth × depth`` Gram matrix: a threaded BLAS dot on a tall vector costs
-milliseconds of thread start-up on a busy machine, more than the rest of the step.
+The residual norm is formed with ``np.einsum`` (no BLAS): a threaded BLAS dot on a tall
+vector costs milliseconds of thread start-up on a busy machine, more than the rest of the
+step.
 """
 
 from __future__ import annotations
@@ -65,7 +65,8 @@ class Anderson:
             return x + self.damping * f
         df = np.column_stack(self._df)
         dx = np.column_stack(self._dx)
-        dfw = df * w[:, None] if w is not None else df
-        gram = np.einsum("ij,ik->jk", dfw, dfw)
-        gamma, *_ = np.linalg.lstsq(gram, np.einsum("ij,i->j", dfw, fw), rcond=1e-14)
-        return x + self.damping * f - np.einsum("ij,j->i", dx + self.damping * df, gamma)
+        if w is not None:
+            gamma, *_ = np.linalg.lstsq(df * w[:, None], fw, rcond=1e-10)
+        else:
+            gamma, *_ = np.linalg.lstsq(df, f, rcond=1e-10)
+        return x + self.damping * f - (dx + self.damping * df) @ gamma

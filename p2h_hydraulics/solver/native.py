@@ -61,7 +61,7 @@ class SolverOptions:
     # forget the acceleration history when a branch flow reverses between outer iterations:
     # the temperature map has a kink there (the upstream end of the branch swaps), and a
     # secant history spanning it extrapolates across the kink
-    anderson_restart_on_reversal: bool = True
+    anderson_restart_on_reversal: bool = False
     # when the temperature change has not halved for ``damp_after`` outer iterations (an
     # iteration cycling around a stagnation point), the rest of the attempt takes only
     # ``fallback_damping`` of each step (fresh history) instead of running out its budget and
@@ -405,7 +405,8 @@ def non_monotone_branches(comp: Compiled, mdot_b: np.ndarray, t_node_k: np.ndarr
         _, ddp = branch_pressure_drop(comp, m, rho, mu)
         bad |= np.atleast_1d(ddp) + drho_dm * G * comp.dz_m <= 0
     if np.any(bad):
-        bad &= on_loop(comp.n_nodes, comp.b_from, comp.b_to)
+        bad &= comp.workspace.derived("on_loop", lambda: on_loop(comp.n_nodes, comp.b_from,
+                                                                  comp.b_to))
     return [str(b) for b in comp.branch_ids[bad]]
 
 
