@@ -3,8 +3,9 @@
     python benchmarks/bench_vs_pandapipes.py [--sizes 100 1000 5000 20000]
                                              [--topology radial meshed] [--pp-max-size 5000]
 
-For every size and topology: ``p2h_hydraulics.synthetic.make_network(n, topology, seed=0)``
-(one plant, consumers with return-temperature control), then
+For every size and topology: ``p2h_hydraulics.synthetic.make_network(n, topology, seed)``
+(one plant, consumers with return-temperature control; ``--seed``, default 0; meshed: loop
+closures on ≈ 6 % of the trenches), then
 
 - the plant is switched from critical-point control to a fixed **lift** equal to the
   critical-point lift the native solver finds (one untimed native solve), so both solvers do the
@@ -12,19 +13,23 @@ For every size and topology: ``p2h_hydraulics.synthetic.make_network(n, topology
 - native: ``solve(net)`` = compile + solve, best of ``--repeat``;
 - pandapipes: conversion (``to_pandapipes``) and ``pandapipes.pipeflow`` (mode "bidirectional",
   Colebrook, the backend's tolerances, and its damped retry when the first run cycles) timed
-  separately, best of ``--pp-repeat``; the backend's
+  separately, best of ``--pp-repeat``, each pipeflow on a fresh copy of the converted net
+  (a cold start: pandapipes starts from the results stored in the net); the backend's
   full ``solve(net, backend="pandapipes")`` (conversion + pipeflow + result tables) is timed
   once and used for the agreement figures;
 - agreement: max |Δp| [bar] over junctions, max relative Δṁ over consumers, max |ΔT| [K] over
   junctions and over consumer supply/return temperatures.
 
 Sizes above ``--pp-max-size`` skip pandapipes (it needs minutes there); ``--no-pandapipes``
-skips it everywhere. Prints one table; ``--csv PATH`` also writes it.
+skips it everywhere. Each row carries the 1-minute load average at its start (the machine may
+be shared: compare ratios within one run). Prints one table; ``--csv PATH`` also writes it.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
+import os
 import sys
 import time
 import warnings
@@ -36,12 +41,15 @@ from p2h_hydraulics import ConvergenceError, solve
 from p2h_hydraulics.synthetic import make_network
 
 
-def best_of(fn, repeat: int):
-    """(best wall time [s], last return value) of ``repeat`` calls."""
+def best_of(fn, repeat: int, setup=None):
+    """(best wall time [s], last return value) of ``repeat`` calls; ``setup()`` (untimed)
+    makes the argument of each call (a fresh copy of a pandapipes net: pandapipes starts
+    from the last results stored in the net it is given)."""
     best, out = np.inf, None
     for _ in range(max(1, repeat)):
+        arg = setup() if setup is not None else None
         t0 = time.perf_counter()
-        out = fn()
+        out = fn(arg) if setup is not None else fn()
         best = min(best, time.perf_counter() - t0)
     return best, out
 
@@ -68,8 +76,9 @@ def agreement(rn, rp) -> dict:
 
 
 def run_case(n: int, topology: str, args) -> dict:
-    row: dict = {"consumers": n, "topology": topology}
-    net = make_network(n, topology=topology, seed=0)
+    row: dict = {"consumers": n, "topology": topology, "seed": args.seed,
+                 "load_1min": os.getloadavg()[0]}
+    net = make_network(n, topology=topology, seed=args.seed)
     row["junctions"] = len(net.junctions)
     row["pipes"] = len(net.pipes)
     try:
@@ -95,8 +104,9 @@ def run_case(n: int, topology: str, args) -> dict:
         warnings.simplefilter("ignore")
         row["pp_convert_s"], ppnet = best_of(lambda: to_pandapipes(net), args.pp_repeat)
         try:
-            row["pp_pipeflow_s"], iters = best_of(lambda: run_pipeflow(ppnet, opts),
-                                                  args.pp_repeat)
+            row["pp_pipeflow_s"], iters = best_of(lambda net_: run_pipeflow(net_, opts),
+                                                  args.pp_repeat,
+                                                  setup=lambda: copy.deepcopy(ppnet))
             row["pp_iterations"] = iters
             t0 = time.perf_counter()
             rp = solve(net, backend="pandapipes")
@@ -127,6 +137,7 @@ def main(argv=None) -> int:
     ap.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 5000, 20000])
     ap.add_argument("--topology", nargs="+", default=["radial", "meshed"],
                     choices=["radial", "meshed"])
+    ap.add_argument("--seed", type=int, default=0, help="seed of the synthetic networks")
     ap.add_argument("--repeat", type=int, default=3, help="native timings: best of N")
     ap.add_argument("--pp-repeat", type=int, default=1, help="pandapipes timings: best of N")
     ap.add_argument("--pp-max-size", type=int, default=20000,
@@ -144,8 +155,9 @@ def main(argv=None) -> int:
                                             for k, v in row.items()}, file=sys.stderr,
                   flush=True)
     table = pd.DataFrame(rows)
-    cols = ["topology", "consumers", "junctions", "native_s", "pp_convert_s", "pp_pipeflow_s",
-            "pp_total_s", "pp_backend_s", "ratio_pp_total_to_native",
+    cols = ["topology", "consumers", "seed", "load_1min", "junctions", "native_s",
+            "pp_convert_s", "pp_pipeflow_s", "pp_total_s", "pp_backend_s",
+            "ratio_pp_total_to_native",
             "ratio_pp_pipeflow_to_native", "pp_iterations", "max_dp_bar", "max_dm_rel",
             "max_dT_junction_k", "max_dT_consumer_k", "note"]
     table = table[[c for c in cols if c in table.columns]]

@@ -19,6 +19,8 @@ then the safety of the network:
                                    (a needed stage is a condition)
  7 ``feedin_outlet_temperature``   unit outlet ≥ required supply temperature
 11 ``convergence``                 both solves converged
+11 ``multiple_states``             no loop branch whose head falls with flow (natural
+                                   convection: several steady states possible; warning)
 11 ``consumer_heat``               every consumer receives its demand (none dropped)
 11 ``consumer_return_temperature`` consumer returns ≥ their surroundings and > 0 °C
  6 ``freezing``                    no water cools to 0 °C (stagnant in frozen surroundings)
@@ -254,6 +256,33 @@ def check_convergence(ctx: CaseContext) -> list[Finding]:
                                    value=float(res.convergence.iterations), unit="iterations",
                                    message=f"solve {label} converged in "
                                            f"{res.convergence.iterations} iterations"))
+    return out
+
+
+@register("multiple_states", 11, "the steady state found is the only one (no natural "
+          "convection in a loop)")
+def check_multiple_states(ctx: CaseContext) -> list[Finding]:
+    """A warning per solve whose network has loop branches with a head law falling with flow
+    (``ConvergenceInfo.non_monotone_branches``): the state found satisfies every equation,
+    but another one may too (a near-stagnant hilly loop circulating the other way), so the
+    verdict holds for this state — a warning, not a violation."""
+    out = []
+    for case, label, res, _ in _solved_cases(ctx):
+        branches = list(getattr(res.convergence, "non_monotone_branches", []) or [])
+        if branches:
+            out.append(ctx.finding(
+                "multiple_states", "warning", case=case, element=branches[0],
+                count=len(branches), value=float(len(branches)), unit="branches",
+                message=f"the state {label} may not be the only steady state: "
+                        f"{_plural(len(branches), 'branch')} on loops ("
+                        + ", ".join(f"'{b}'" for b in branches[:3])
+                        + (", …" if len(branches) > 3 else "")
+                        + ") lose head with rising flow (their water column outweighs "
+                          "friction), so natural convection can drive such a loop either way"))
+        else:
+            out.append(ctx.finding("multiple_states", "ok", case=case,
+                                   message=f"no loop branch of the state {label} loses head "
+                                           "with rising flow (no natural convection)"))
     return out
 
 

@@ -112,6 +112,10 @@ class ConvergenceInfo:
     residual_history: list[dict[str, float]] = field(default_factory=list)
     message: str = ""
     worst_elements: list[str] = field(default_factory=list)
+    # branches whose pressure-drop law at the solved temperatures is not monotone in their
+    # flow (buoyancy of the water column outweighs friction at low flow): the steady state
+    # need not be unique (``solver.native.non_monotone_branches``)
+    non_monotone_branches: list[str] = field(default_factory=list)
 
 
 class ConvergenceError(P2HError):

@@ -16,10 +16,13 @@ from collections import deque
 from dataclasses import dataclass, replace
 
 import numpy as np
+import scipy.sparse as sp
+from scipy.sparse import csgraph
 
 from ..errors import ConvergenceError, ConvergenceInfo, ModelError, Problem
 from ..physics import water
 from ..results import build_result
+from ..units import G
 from .anderson import Anderson
 from .compile import Compiled, ConsumerControl, PlantControl, compile_network
 from .elements import (
@@ -30,7 +33,7 @@ from .elements import (
     nodal_demand,
     node_injection,
 )
-from .hydraulic import METHODS, HydraulicOutcome, HydraulicSystem
+from .hydraulic import METHODS, HydraulicOutcome, HydraulicSystem, branch_pressure_drop
 from .linear import ReusedLU
 from .thermal import property_temperature, solve_enthalpy
 
@@ -45,9 +48,25 @@ class SolverOptions:
     tol_p_pa: float = 1e-6
     tol_dp_control_pa: float = 0.01
     max_outer: int = 300
+    # inexact Newton across the coupling: while the temperatures still move by ΔT [K], an
+    # outer iteration's hydraulics are solved only to min(``tol_p_per_k_pa`` · ΔT,
+    # ``tol_p_inexact_max_pa``) head residual, ``tol_p_pa`` once ΔT < ``tol_t_k``
+    # (``_hydraulic_tolerance``). Looser values (100 Pa/K, 1,000 Pa) halve the hydraulic
+    # work of large meshed networks but can keep near-stagnant hilly loops from settling.
+    tol_p_per_k_pa: float = 10.0
+    tol_p_inexact_max_pa: float = 10.0
     max_hydraulic: int = 60
     anderson_depth: int = 6  # iterates mixed by the outer-loop acceleration
     anderson_damping: float = 1.0  # share of the fixed-point step taken (1: undamped)
+    # forget the acceleration history when a branch flow reverses between outer iterations:
+    # the temperature map has a kink there (the upstream end of the branch swaps), and a
+    # secant history spanning it extrapolates across the kink
+    anderson_restart_on_reversal: bool = False
+    # when the temperature change has not halved for ``damp_after`` outer iterations (an
+    # iteration cycling around a stagnation point), the rest of the attempt takes only
+    # ``fallback_damping`` of each step (fresh history) instead of running out its budget and
+    # starting over damped from cold; 0: never
+    damp_after: int = 15
     # the last resort of ``solve_compiled`` (a cold start taking this share of each step):
     # near-stagnant loops whose outer iteration cycles by kelvins settle more often damped
     fallback_damping: float = 0.3
@@ -248,6 +267,7 @@ def _solve_from(comp: Compiled, warm: State | None, options: SolverOptions | Non
     x = water.temperature_from_enthalpy(h)  # the iterate: node temperatures [K]
     t_lo, t_hi = _temperature_bounds(comp)
     acc = Anderson(depth=opt.anderson_depth, damping=opt.anderson_damping)
+    best_dt, since_best = np.inf, 0  # progress of the outer iteration (``damp_after``)
     converged = False
     hyd_iters = 0
     hyd_failures = 0  # consecutive outer iterations whose hydraulic Newton step stalled
@@ -264,6 +284,7 @@ def _solve_from(comp: Compiled, warm: State | None, options: SolverOptions | Non
         p[fixed] = p_fixed
         mdot_b, p = hyd.linear_start(p, nodal_demand(comp, fl), water.density(t_b),
                                      water.viscosity(t_b))
+    prev_signs = None  # flow directions of the last outer iteration
     for it in range(1, opt.max_outer + 1):
         props = BranchProperties(comp, x)
         demand = nodal_demand(comp, fl)
@@ -319,11 +340,24 @@ def _solve_from(comp: Compiled, warm: State | None, options: SolverOptions | Non
             converged = True
             break
         window.append((dt, out.stalled))
+        best_dt, since_best = (dt, 0) if dt < 0.5 * best_dt else (best_dt, since_best + 1)
+        if (opt.damp_after and since_best >= opt.damp_after
+                and acc.damping > opt.fallback_damping):
+            # cycling: continue damped from here instead of failing and starting over
+            acc = Anderson(depth=opt.anderson_depth, damping=opt.fallback_damping)
+            best_dt, since_best = dt, 0
         if _settled(window, opt, dm, d_lift, out):
             converged = settled = True
             break
         # Next iterate: Anderson-mixed temperatures (fluid properties, consumer flows and the
         # heat-loss c_p all follow it), kept inside the physically possible range.
+        # (flows within round-off of zero have no direction)
+        signs = np.sign(mdot_b) * (np.abs(mdot_b) > 1e-9 * max(float(np.sum(np.abs(demand))),
+                                                                1.0))
+        if (opt.anderson_restart_on_reversal and prev_signs is not None
+                and np.any(signs * prev_signs < 0)):
+            acc.reset()
+        prev_signs = signs
         x = np.clip(acc.step(x, t_new, weights), t_lo, t_hi)
         fl = element_flows(comp, x, water.enthalpy(x))
     state = State(mdot_b, p, h, lift)
@@ -338,11 +372,90 @@ def _solve_from(comp: Compiled, warm: State | None, options: SolverOptions | Non
     if not converged:
         info.worst_elements = _suspects(comp, fl, last_change)
         info.message = _diagnose(comp, out, history, info.worst_elements)
+    if converged:
+        info.non_monotone_branches = non_monotone_branches(
+            comp, mdot_b, water.temperature_from_enthalpy(h))
     result = build_result(comp, state, fl, info, hyd_iters)
     if not converged:
         raise ConvergenceError(f"the native solver did not converge: {info.message}", info,
                                result)
     return state, result
+
+
+def non_monotone_branches(comp: Compiled, mdot_b: np.ndarray, t_node_k: np.ndarray
+                          ) -> list[str]:
+    """Branches of a meshed network whose head law, at the node temperatures ``t_node_k``
+    [K], falls with flow at their solved flow ``mdot_b`` [kg/s] or at its reverse: ids of
+    those with d(Δp_friction + ρ g Δz)/dṁ ≤ 0 at ṁ_b or −ṁ_b.
+
+    With every branch law strictly increasing the hydraulic state for given temperatures is
+    unique (it minimises a strictly convex content function), and a network without loops
+    has one state anyway (mass balance fixes its flows). A near-stagnant hilly branch whose
+    content cools towards soil temperature as its flow stops can have a water column whose
+    weight changes faster with flow than friction — natural convection — and a loop through
+    it may circulate either way: several steady states. An empty list means no such branch
+    at the state found (one evaluation of the branch laws per direction; cheap).
+    """
+    if comp.n_branches == 0 or not np.any(comp.dz_m):
+        return []
+    props = BranchProperties(comp, t_node_k)
+    bad = np.zeros(comp.n_branches, dtype=bool)
+    for m in (mdot_b, -mdot_b):
+        rho, mu, drho_dm = props(m)
+        _, ddp = branch_pressure_drop(comp, m, rho, mu)
+        bad |= np.atleast_1d(ddp) + drho_dm * G * comp.dz_m <= 0
+    if np.any(bad):
+        bad &= comp.workspace.derived("on_loop", lambda: on_loop(comp.n_nodes, comp.b_from,
+                                                                  comp.b_to))
+    return [str(b) for b in comp.branch_ids[bad]]
+
+
+def on_loop(n_nodes: int, b_from: np.ndarray, b_to: np.ndarray) -> np.ndarray:
+    """Per branch: does it lie on a loop (is it not a bridge)? A bridge's flow is fixed by the
+    mass balance alone.
+
+    A spanning forest is grown breadth-first; every chord (branch outside it) gets a random
+    64-bit label XOR-ed into both its end nodes, and a forest branch lies on a loop exactly
+    when the XOR of the labels in the subtree below it is non-zero (a chord's label cancels
+    unless exactly one of its ends is in the subtree; a false "bridge" has probability
+    2⁻⁶⁴ per branch). Labels come from a fixed seed: the answer is reproducible.
+    """
+    nb = len(b_from)
+    lo, hi = np.minimum(b_from, b_to), np.maximum(b_from, b_to)
+    keys, first = np.unique(lo.astype(np.int64) * n_nodes + hi, return_index=True)
+    sym = sp.csr_matrix((np.ones(len(keys)), (lo[first], hi[first])), shape=(n_nodes, n_nodes))
+    sym = (sym + sym.T).tocsr()
+    tree_b = np.zeros(nb, dtype=bool)
+    parent_b = np.full(n_nodes, -1, dtype=np.int64)
+    order_all = []
+    seen = np.zeros(n_nodes, dtype=bool)
+    for root in range(n_nodes):
+        if seen[root]:
+            continue
+        order, pred = csgraph.breadth_first_order(sym, root, directed=False)
+        seen[order] = True
+        child = order[1:]
+        par = pred[child]
+        # the (first) branch joining each child to its parent
+        b = first[np.searchsorted(keys, np.minimum(par, child).astype(np.int64) * n_nodes
+                                  + np.maximum(par, child))]
+        parent_b[child] = b
+        tree_b[b] = True
+        order_all.append(order)
+    labels = np.random.default_rng(0).integers(1, 2**63 - 1, size=nb, dtype=np.int64)
+    labels[tree_b] = 0
+    acc = np.zeros(n_nodes, dtype=np.int64)
+    np.bitwise_xor.at(acc, b_from, labels)
+    np.bitwise_xor.at(acc, b_to, labels)
+    loop = ~tree_b
+    ends = np.stack([b_from, b_to])
+    for order in order_all:
+        for node in order[:0:-1]:  # leaves first
+            b = parent_b[node]
+            loop[b] = acc[node] != 0
+            other = ends[0, b] if ends[1, b] == node else ends[1, b]
+            acc[other] ^= acc[node]
+    return loop
 
 
 def _settled(window, opt: SolverOptions, dm: float, d_lift: float, out) -> bool:
@@ -359,14 +472,16 @@ def _hydraulic_tolerance(opt: SolverOptions, last_dt_k: float) -> float:
     """Head tolerance [Pa] of this outer iteration's hydraulic solve (inexact Newton).
 
     While the temperatures still move by ``last_dt_k`` the consumer flows and fluid properties
-    of the next iteration will differ anyway, so solving the hydraulics exactly is wasted work:
-    the tolerance is 10 Pa per kelvin of the last change (capped at 10 Pa), down to
-    ``opt.tol_p_pa`` once the change is below the temperature tolerance — the converged
-    state is always checked at ``opt.tol_p_pa``.
+    of the next iteration will differ anyway, so solving the hydraulics exactly is wasted work
+    (Eisenstat–Walker forcing of an inexact Newton method): the tolerance is
+    ``opt.tol_p_per_k_pa`` per kelvin of the last change, capped at
+    ``opt.tol_p_inexact_max_pa``, down to ``opt.tol_p_pa`` once the change is below the
+    temperature tolerance — the converged state is always checked at ``opt.tol_p_pa``.
     """
     if last_dt_k < opt.tol_t_k:
         return opt.tol_p_pa
-    return float(np.clip(10.0 * last_dt_k, opt.tol_p_pa, 10.0))
+    return float(np.clip(opt.tol_p_per_k_pa * last_dt_k, opt.tol_p_pa,
+                         max(opt.tol_p_inexact_max_pa, opt.tol_p_pa)))
 
 
 def _heat_weights(comp, mdot_b, fl) -> np.ndarray:

@@ -21,6 +21,7 @@ class Workspace:
 
     def __init__(self) -> None:
         self._systems: dict = {}
+        self._derived: dict = {}
 
     def hydraulic_system(self, key: Hashable, build: Callable):
         """The hydraulic system stored under ``key``, made by ``build()`` on first use.
@@ -42,7 +43,29 @@ class Workspace:
             system = self._systems[key] = build()
         return system
 
+    def derived(self, key: Hashable, build: Callable):
+        """Anything else that depends on the topology alone (e.g. which branches lie on a
+        loop), stored under ``key`` and made by ``build()`` on first use.
+
+        Parameters
+        ----------
+        key : hashable
+            Name of the quantity.
+        build : callable
+            Makes it when none is stored yet.
+
+        Returns
+        -------
+        object
+            The stored (or new) value.
+        """
+        value = self._derived.get(key)
+        if value is None:
+            value = self._derived[key] = build()
+        return value
+
     def __len__(self) -> int:
+        """Number of hydraulic systems stored."""
         return len(self._systems)
 
     def __reduce__(self):
