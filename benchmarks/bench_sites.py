@@ -7,12 +7,9 @@ process pool (2 workers by default).
 
 Prints the wall time of each stage, the number of nonlinear solves and the mean time per solve.
 ``--refine`` sets which nodes are refined by full solves: ``auto`` (in screened order until no
-unsolved node can exceed the ``--best`` 10th capacity even if screened 2.5× too low: 20 s for
-all 2,237 nodes, 42 solved, session 7), a number of best-screened nodes (default 4), or
-``all`` (every candidate: all 2,237 nodes in 573 s on 2 cores, 6.9 full solves per
-node at 68 ms CPU each, session 7; session 6: 702 s at 83 ms; session 5: 754 s at 90 ms;
-session 4: 8.3–9.3 solves at 0.11–0.13 s, about 30–40 minutes). ``--candidates`` restricts
-the run to ids or glob patterns.
+unsolved node can exceed the ``--best`` 10th capacity even if screened 2.5× too low), a number
+of best-screened nodes (default 4), or ``all`` (every candidate). ``--candidates`` restricts
+the run to ids or glob patterns. Measured figures: ``benchmarks/RESULTS.md``.
 
     python benchmarks/bench_sites.py [--consumers 1000] [--workers 2] [--refine 4|auto|all]
                                      [--best 10] [--executor process|thread|serial|dask]
