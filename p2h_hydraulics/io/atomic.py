@@ -37,7 +37,7 @@ from .safe_read import file_kind
 
 __all__ = ["protect", "protected_paths", "check_output_file", "check_output_folder",
            "write_bytes_atomic", "write_text_atomic", "write_json_atomic", "staged_folder",
-           "write_folder_atomic", "DocumentFiles"]
+           "write_folder_atomic", "JsonFile", "DocumentFiles"]
 
 _PROTECTED: set[Path] = set()
 
@@ -380,10 +380,9 @@ def write_folder_atomic(path, files: dict[str, bytes | str], inputs: Iterable = 
     return path
 
 
-class DocumentFiles:
-    """``to_json(path)`` and ``to_markdown(path)`` of a report type: one convention for every
-    report (``Report``, ``ImportReport``, ``SizingReport``), written once. The type provides
-    ``to_dict()`` (JSON-ready data) and ``markdown()`` (the text)."""
+class JsonFile:
+    """``to_json(path)`` of a result type from its ``to_dict()`` (JSON-ready data): one
+    convention for every result type, written once."""
 
     def to_json(self, path, inputs: Iterable = ()) -> Path:
         """Write ``to_dict()`` as JSON, atomically and never over an input file.
@@ -401,6 +400,12 @@ class DocumentFiles:
             The file written.
         """
         return write_json_atomic(path, self.to_dict(), inputs)
+
+
+class DocumentFiles(JsonFile):
+    """``to_json(path)`` and ``to_markdown(path)`` of a report type (``Report``,
+    ``ImportReport``, ``SizingReport``, ``PathwayResult``): the type provides ``to_dict()``
+    and ``markdown()`` (the text)."""
 
     def to_markdown(self, path, inputs: Iterable = ()) -> Path:
         """Write ``markdown()``, atomically and never over an input file.

@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..findings import NOT_PERMITTED, PERMITTED, PERMITTED_WITH_CONDITIONS, clean_tree
+from ..io.atomic import DocumentFiles
 from ..report import md_text
 
 __all__ = ["PathwayResult"]
@@ -134,7 +135,7 @@ def plant_limits(settings, rows: list[dict]) -> tuple[float, float]:
 
 
 @dataclass
-class PathwayResult:
+class PathwayResult(DocumentFiles):
     """The temperature pathway: one row per level, per load case details, the answer."""
 
     levels: list[dict]
@@ -286,26 +287,6 @@ class PathwayResult:
                            "answer": self.answer(), "direct_from_c": self.direct_from_c(),
                            "hydraulic_limit_c": self.hydraulic_limit_c(),
                            "levels": self.levels, "cases": self.cases})
-
-    def to_json(self, path, inputs=()) -> Path:
-        """Write ``to_dict`` as JSON, atomically and never over an input file.
-
-        Parameters
-        ----------
-        path : path-like
-            The JSON file.
-        inputs : iterable of path-like
-            Input files of the run (refused as the target).
-
-        Returns
-        -------
-        Path
-            The file written.
-        """
-        from ..io.atomic import write_text_atomic
-
-        text = json.dumps(self.to_dict(), indent=1, ensure_ascii=False, allow_nan=False)
-        return write_text_atomic(path, text + "\n", inputs)
 
     def to_csv(self, path, inputs=()) -> Path:
         """Write the levels table as CSV, atomically.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -12,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..findings import clean_tree
-from ..io.atomic import write_text_atomic
+from ..io.atomic import JsonFile, write_text_atomic
 
 # ------------------------------------------------------------------------------------------
 # the result
@@ -25,7 +24,7 @@ _COLUMNS = ["rank", "capacity_kw", "limited_by", "load_case", "element", "first_
 
 
 @dataclass
-class SitesResult:
+class SitesResult(JsonFile):
     """Ranked site comparison: ``table`` (one row per node, best first) and run metadata.
 
     Columns: ``capacity_kw`` (largest permitted heat output found), ``limited_by`` (decisive
@@ -70,25 +69,6 @@ class SitesResult:
             "allow_conditions": self.allow_conditions, "load_cases": self.load_cases,
             "global_findings": [f.to_dict() for f in self.global_findings],
             "stats": self.stats, "sites": rows})
-
-    def to_json(self, path, inputs: Iterable = ()) -> Path:
-        """Write ``to_dict`` as JSON, atomically and never over an input file.
-
-        Parameters
-        ----------
-        path : path-like
-            The JSON file.
-        inputs : iterable of path-like
-            Input files of the run (refused as the target).
-
-        Returns
-        -------
-        Path
-            The file written.
-        """
-        text = json.dumps(self.to_dict(), indent=1, allow_nan=False, default=str,
-                          ensure_ascii=False)
-        return write_text_atomic(path, text + "\n", inputs)
 
     def to_csv(self, path, inputs: Iterable = ()) -> Path:
         """Write the ranked table as CSV (one row per node), atomically.
