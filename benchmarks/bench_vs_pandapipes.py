@@ -20,6 +20,13 @@ closures on ≈ 6 % of the trenches), then
 - agreement: max |Δp| [bar] over junctions, max relative Δṁ over consumers, max |ΔT| [K] over
   junctions and over consumer supply/return temperatures.
 
+``--source pandapipes``: the networks are built with pandapipes itself
+(``pandapipes_grid.make_pandapipes_grid``: street grids, meshed or radial, heat consumers with
+a return temperature or a temperature difference, a plant and a mass-flow feed-in); the native
+solver gets ``from_pandapipes`` of each (conversion untimed), pandapipes a fresh copy of the
+net per pipeflow; agreement against the backend as above, plus ``max_dm_rel_direct`` (consumer
+flows against the direct pipeflow of the built net).
+
 Sizes above ``--pp-max-size`` skip pandapipes (it needs minutes there); ``--no-pandapipes``
 skips it everywhere. Each row carries the 1-minute load average at its start (the machine may
 be shared: compare ratios within one run). Prints one table; ``--csv PATH`` also writes it.
@@ -39,6 +46,9 @@ import pandas as pd
 
 from p2h_hydraulics import ConvergenceError, solve
 from p2h_hydraulics.synthetic import make_network
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pandapipes_grid import make_pandapipes_grid  # noqa: E402
 
 
 def best_of(fn, repeat: int, setup=None):
@@ -75,9 +85,60 @@ def agreement(rn, rp) -> dict:
     }
 
 
+def run_pandapipes_built(n: int, topology: str, args) -> dict:
+    """A network built with pandapipes (``pandapipes_grid.py``): pandapipes' pipeflow on a
+    fresh copy of that net, native ``solve`` on ``from_pandapipes`` of it (conversion counted
+    for neither); agreement against the pandapipes backend and, for consumer flows, against
+    the direct pipeflow."""
+
+    from p2h_hydraulics.io.pandapipes_io import from_pandapipes
+    from p2h_hydraulics.solver.pandapipes_backend import PIPEFLOW_DEFAULTS, run_pipeflow
+
+    row: dict = {"source": "pandapipes", "consumers": n, "topology": topology,
+                 "seed": args.seed, "load_1min": os.getloadavg()[0]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ppnet = make_pandapipes_grid(n, meshed=topology == "meshed", seed=args.seed)
+        net = from_pandapipes(ppnet)
+    row["junctions"] = len(net.junctions)
+    row["pipes"] = len(net.pipes)
+    try:
+        row["native_s"], rn = best_of(lambda: solve(net), args.repeat)
+    except ConvergenceError as exc:
+        row["note"] = f"native did not converge: {exc}"[:120]
+        return row
+    row["native_outer"] = rn.convergence.iterations
+    if args.no_pandapipes or n > args.pp_max_size:
+        row["note"] = "pandapipes skipped (size above --pp-max-size)"
+        return row
+    opts = {**PIPEFLOW_DEFAULTS, "mode": "bidirectional"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            row["pp_pipeflow_s"], iters = best_of(
+                lambda net_: run_pipeflow(net_, opts), args.pp_repeat,
+                setup=lambda: copy.deepcopy(ppnet))
+            row["pp_iterations"] = iters
+            direct = copy.deepcopy(ppnet)
+            run_pipeflow(direct, opts)
+            rp = solve(net, backend="pandapipes")
+        except Exception as exc:  # report, keep benchmarking the other cases
+            row["note"] = f"pandapipes failed: {type(exc).__name__}: {exc}"[:120]
+            return row
+    row["pp_total_s"] = row["pp_pipeflow_s"]
+    row["ratio_pp_pipeflow_to_native"] = row["pp_pipeflow_s"] / row["native_s"]
+    row.update(agreement(rn, rp))
+    m_direct = direct.res_heat_consumer["mdot_from_kg_per_s"].to_numpy()
+    m_native = rn.consumers["mdot_kg_s"].reindex(direct.heat_consumer["name"]).to_numpy()
+    row["max_dm_rel_direct"] = float(np.max(np.abs(m_direct / m_native - 1)))
+    return row
+
+
 def run_case(n: int, topology: str, args) -> dict:
-    row: dict = {"consumers": n, "topology": topology, "seed": args.seed,
-                 "load_1min": os.getloadavg()[0]}
+    if args.source == "pandapipes":
+        return run_pandapipes_built(n, topology, args)
+    row: dict = {"source": "synthetic", "consumers": n, "topology": topology,
+                 "seed": args.seed, "load_1min": os.getloadavg()[0]}
     net = make_network(n, topology=topology, seed=args.seed)
     row["junctions"] = len(net.junctions)
     row["pipes"] = len(net.pipes)
@@ -138,6 +199,10 @@ def main(argv=None) -> int:
     ap.add_argument("--topology", nargs="+", default=["radial", "meshed"],
                     choices=["radial", "meshed"])
     ap.add_argument("--seed", type=int, default=0, help="seed of the synthetic networks")
+    ap.add_argument("--source", default="synthetic", choices=["synthetic", "pandapipes"],
+                    help="networks from p2h_hydraulics.synthetic, or built with pandapipes "
+                         "(pandapipes_grid.py: street grids, ΔT- and return-controlled "
+                         "consumers, a feed-in)")
     ap.add_argument("--repeat", type=int, default=3, help="native timings: best of N")
     ap.add_argument("--pp-repeat", type=int, default=1, help="pandapipes timings: best of N")
     ap.add_argument("--pp-max-size", type=int, default=20000,
@@ -155,13 +220,15 @@ def main(argv=None) -> int:
                                             for k, v in row.items()}, file=sys.stderr,
                   flush=True)
     table = pd.DataFrame(rows)
-    cols = ["topology", "consumers", "seed", "load_1min", "junctions", "native_s",
+    cols = ["source", "topology", "consumers", "seed", "load_1min", "junctions", "native_s",
+            "native_outer",
             "pp_convert_s", "pp_pipeflow_s", "pp_total_s", "pp_backend_s",
             "ratio_pp_total_to_native",
             "ratio_pp_pipeflow_to_native", "pp_iterations", "max_dp_bar", "max_dm_rel",
-            "max_dT_junction_k", "max_dT_consumer_k", "note"]
+            "max_dT_junction_k", "max_dT_consumer_k", "max_dm_rel_direct", "note"]
     table = table[[c for c in cols if c in table.columns]]
-    print("plant control: fixed lift (= the native critical-point lift) for both solvers")
+    if args.source == "synthetic":
+        print("plant control: fixed lift (= the native critical-point lift) for both solvers")
     with pd.option_context("display.width", 250, "display.max_columns", 30,
                            "display.float_format", "{:.4g}".format):
         print(table.to_string(index=False))

@@ -20,6 +20,7 @@ from ..physics import water
 from .compile import Compiled, ConsumerControl, FeedinControl, PlantControl
 
 __all__ = ["DT_MIN_K", "FEEDIN_DT_MIN_K", "element_flows", "nodal_demand", "node_injection",
+           "energy_flows",
            "critical_point_update"]
 
 DT_MIN_K = 1.0
@@ -113,6 +114,17 @@ def node_injection(comp: Compiled, mdot_b: np.ndarray, demand: np.ndarray) -> np
         Net inflow from outside per node [kg/s] (zero at free nodes when balanced).
     """
     return comp.incidence.T @ mdot_b + demand
+
+
+def energy_flows(comp: Compiled, mdot_b: np.ndarray, demand: np.ndarray, fl: dict) -> dict:
+    """The element flows the energy balance (``thermal.solve_enthalpy``) takes: ``fl``
+    (``element_flows``) with the plants' supply injections and return withdrawals, the
+    pressure references' injections [kg/s] (``node_injection``) and the inflow temperatures
+    [K] of references and fixed mass flows (the start temperature where they set none)."""
+    inj = node_injection(comp, mdot_b, demand)
+    return dict(fl, pl_in=inj[comp.pl_sup], pl_out=-inj[comp.pl_ret], r_in=inj[comp.r_node],
+                r_t_k=np.where(np.isfinite(comp.r_t_k), comp.r_t_k, comp.t_initial_k),
+                m_t_k=np.where(np.isfinite(comp.m_t_k), comp.m_t_k, comp.t_initial_k))
 
 
 def critical_point_update(comp: Compiled, p: np.ndarray, m_c: np.ndarray) -> float:

@@ -7,7 +7,12 @@ critical-point lift update → thermal linear solve. The next temperatures are A
 from the last iterates (``anderson.py``). Converged when temperatures, element flows,
 hydraulics and the control all settle.
 
-Element laws (consumer and feed-in flows, clamps): ``elements``.
+A warm start of a network with loops first goes through the coupled Newton (``coupled``: flows,
+pressures and temperatures in one Jacobian); when it settles, the outer iteration confirms its
+state in one iteration, else it starts from the warm start itself.
+
+Element laws (consumer and feed-in flows, clamps): ``elements``; what a failed solve reports:
+``diagnostics``.
 """
 
 from __future__ import annotations
@@ -25,13 +30,14 @@ from ..results import build_result
 from ..units import G
 from .anderson import Anderson
 from .compile import Compiled, ConsumerControl, PlantControl, compile_network
+from .coupled import CoupledNewton, every_part_held
+from .diagnostics import diagnose, suspects
 from .elements import (
     DT_MIN_K,
-    FEEDIN_DT_MIN_K,
     critical_point_update,
     element_flows,
+    energy_flows,
     nodal_demand,
-    node_injection,
 )
 from .hydraulic import METHODS, HydraulicOutcome, HydraulicSystem, branch_pressure_drop
 from .linear import ReusedLU
@@ -89,6 +95,12 @@ class SolverOptions:
     # fallback) or "gga" (Newton–GGA on all junctions). A forced method that does not apply
     # raises ModelError. All methods solve the same equations to the same tolerances.
     hydraulic_method: str = "auto"
+    # warm starts of networks with loops: first the coupled Newton (``coupled.py``: flows,
+    # pressures and temperatures in one Newton, at most ``coupled_max_steps`` steps); the
+    # outer iteration then confirms its state, or starts from the warm start itself when
+    # Newton does not settle
+    coupled_newton: bool = True
+    coupled_max_steps: int = 12
 
     def __post_init__(self):
         if self.hydraulic_method not in METHODS:
@@ -284,6 +296,13 @@ def _solve_from(comp: Compiled, warm: State | None, options: SolverOptions | Non
         p[fixed] = p_fixed
         mdot_b, p = hyd.linear_start(p, nodal_demand(comp, fl), water.density(t_b),
                                      water.viscosity(t_b))
+    newton = None
+    if opt.coupled_newton and warm is not None and _newton_applies(comp, hyd, fixed):
+        newton = _coupled_start(comp, hyd, fixed, State(mdot_b, p, h, lift), opt, (t_lo, t_hi))
+    if newton is not None and newton.converged:
+        mdot_b, p, h, lift = newton.mdot, newton.p, newton.h, newton.lift
+        x = water.temperature_from_enthalpy(h)
+        fl = element_flows(comp, x, h)
     prev_signs = None  # flow directions of the last outer iteration
     for it in range(1, opt.max_outer + 1):
         props = BranchProperties(comp, x)
@@ -291,7 +310,8 @@ def _solve_from(comp: Compiled, warm: State | None, options: SolverOptions | Non
         _, p_fixed = _fixed_pressures(comp, lift)
         p[fixed] = p_fixed
         # inexact Newton: while temperatures still move, the hydraulics need not be exact
-        tol_p = _hydraulic_tolerance(opt, history[-1]["max_dt_k"] if history else np.inf)
+        tol_p = _hydraulic_tolerance(opt, history[-1]["max_dt_k"] if history else (
+            0.0 if newton is not None and newton.converged else np.inf))
         if it == 1 and linear_first:
             out = HydraulicOutcome(mdot_b, p, False, 0)
         else:
@@ -310,10 +330,7 @@ def _solve_from(comp: Compiled, warm: State | None, options: SolverOptions | Non
             critical = comp.pl_control == PlantControl.CRITICAL_POINT
             lift = np.where(critical, lift + d_lift, lift)
             p[comp.side == "supply"] += d_lift if np.sum(critical) == 1 else 0.0
-        inj = node_injection(comp, mdot_b, demand)
-        flows = dict(fl, pl_in=inj[comp.pl_sup], pl_out=-inj[comp.pl_ret], r_in=inj[comp.r_node],
-                     r_t_k=np.where(np.isfinite(comp.r_t_k), comp.r_t_k, comp.t_initial_k),
-                     m_t_k=np.where(np.isfinite(comp.m_t_k), comp.m_t_k, comp.t_initial_k))
+        flows = energy_flows(comp, mdot_b, demand, fl)
         try:
             h_new = solve_enthalpy(comp, mdot_b, x, flows, thermal_lu)
         except RuntimeError as exc:  # SuperLU: a singular energy balance (non-finite input)
@@ -370,8 +387,8 @@ def _solve_from(comp: Compiled, warm: State | None, options: SolverOptions | Non
             f"head residual {last['head_residual_pa']:.3g} Pa — a near-stagnant hilly branch "
             "at the minimum of its buoyancy head")
     if not converged:
-        info.worst_elements = _suspects(comp, fl, last_change)
-        info.message = _diagnose(comp, out, history, info.worst_elements)
+        info.worst_elements = suspects(comp, fl, last_change)
+        info.message = diagnose(comp, out, history, info.worst_elements)
     if converged:
         info.non_monotone_branches = non_monotone_branches(
             comp, mdot_b, water.temperature_from_enthalpy(h))
@@ -380,6 +397,26 @@ def _solve_from(comp: Compiled, warm: State | None, options: SolverOptions | Non
         raise ConvergenceError(f"the native solver did not converge: {info.message}", info,
                                result)
     return state, result
+
+
+def _newton_applies(comp: Compiled, hyd, fixed: np.ndarray) -> bool:
+    """Is the coupled Newton worth starting: a network with loops (without, the hydraulics
+    are solved directly) in which every connected part holds a pressure (its Jacobian is then
+    not structurally singular)?"""
+    if hyd.n_free == 0 or (hyd.tree is not None and hyd.tree.loops is None):
+        return False
+    return comp.workspace.derived(("every_part_held", fixed.tobytes()),
+                                  lambda: every_part_held(comp, fixed))
+
+
+def _coupled_start(comp, hyd, fixed, start: State, opt: SolverOptions, t_bounds):
+    """The coupled Newton (``coupled.py``) from a warm start."""
+    solver = CoupledNewton(comp, hyd, BranchProperties, fixed, t_bounds, _heat_weights)
+    lift = start.lift if len(start.lift) == len(comp.pl_ids) else _initial_lift(comp)
+    return solver.solve(start.mdot_b, start.p, start.h, lift,
+                        lambda lift_: _fixed_pressures(comp, lift_)[1],
+                        max_steps=opt.coupled_max_steps, tol_p=max(opt.tol_p_pa, 1e-2),
+                        tol_m_rel=opt.tol_m_rel, tol_t=0.1 * opt.tol_t_k)
 
 
 def non_monotone_branches(comp: Compiled, mdot_b: np.ndarray, t_node_k: np.ndarray
@@ -531,39 +568,6 @@ def _rel_change(a, b) -> float:
     if a.size == 0:
         return 0.0
     return float(np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-9)))
-
-
-def _suspects(comp, fl, last_dt) -> list[str]:
-    """Elements most likely behind a failed solve: clamped feed-ins and consumers (their
-    temperatures left the physical range) and the junction whose temperature moved most."""
-    out = [f"feed-in '{f}' (local return within {FEEDIN_DT_MIN_K:g} K of its outlet "
-           "temperature)" for f in comp.f_ids[fl["f_clamped"]]]
-    out += [f"consumer '{c}' (supply below its return setpoint)"
-            for c in comp.c_ids[fl["c_clamped"]][:5]]
-    if last_dt.size and np.any(last_dt):
-        out.append(f"junction '{comp.node_ids[int(np.argmax(np.abs(last_dt)))]}' "
-                   "(largest temperature change)")
-    return out
-
-
-def _diagnose(comp, out, history, suspects=()) -> str:
-    last = history[-1] if history else {}
-    parts = [f"after {len(history)} outer iterations"]
-    if suspects:
-        parts.append("likely cause: " + ", ".join(suspects))
-    if out is not None and not out.converged:
-        parts.append("hydraulics did not converge (largest mass residual at junction "
-                     f"'{comp.node_ids[out.worst_node]}', largest head residual in branch "
-                     f"'{comp.branch_ids[out.worst_branch]}')")
-    if last.get("max_dt_k", 0) > 1e-6:
-        parts.append(f"temperatures still change by {last['max_dt_k']:.3g} K")
-    if last.get("rel_flow_change", 0) > 1e-7:
-        parts.append(f"consumer/feed-in flows still change by {last['rel_flow_change']:.3g}")
-    if abs(last.get("lift_change_pa", 0)) > 0.01:
-        parts.append("critical-point control has not settled")
-    parts.append("check for consumers whose supply temperature is near their return setpoint, "
-                 "very long stagnant branches, or valves isolating parts of the network")
-    return "; ".join(parts)
 
 
 def solve_native(net, warm: State | None = None, options: SolverOptions | None = None):

@@ -25,6 +25,8 @@ Without circulating flow the system is triangular in flow order and solved in on
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
@@ -144,14 +146,40 @@ def property_temperature(comp, mdot, t_node_k):
     return t_b, dt_dm
 
 
-def solve_enthalpy(comp, mdot_b, t_node_k, flows, linear=None) -> np.ndarray:
-    """Node enthalpies [J/kg] for branch flows ``mdot_b`` and element flows ``flows``.
+@dataclass
+class EnergySystem:
+    """The linear node energy balance for given flows: diag·h + Σ vals·h[cols] (summed into
+    rows) = rhs, per node [W]; with the pipes' decay factors ``a`` and soil enthalpies
+    ``h_soil_b`` and the upstream/downstream node of every branch."""
 
-    ``flows`` (from the coupling loop) holds per element arrays: consumer flows ``m_c`` and
-    their outlet law (``c_fixed_h`` where the outlet enthalpy is fixed, else ``c_dh`` so that
-    h_out = h_sup − c_dh), plant supply injections ``pl_in`` / return withdrawals ``pl_out``,
-    feed-in flows ``m_f``, pressure-reference injections ``r_in`` and mass-flow injections.
-    """
+    diag: np.ndarray
+    rhs: np.ndarray
+    rows: np.ndarray
+    cols: np.ndarray
+    vals: np.ndarray
+    a: np.ndarray
+    h_soil_b: np.ndarray
+    up: np.ndarray
+    down: np.ndarray
+
+    def residual(self, h: np.ndarray) -> np.ndarray:
+        """diag·h + off-diagonal·h − rhs per node [W] (zero at the balance)."""
+        off = np.bincount(self.rows, self.vals * h[self.cols], len(h))
+        return self.diag * h + off - self.rhs
+
+    def matrix(self) -> sp.csc_matrix:
+        """The balance's matrix (n × n, CSC)."""
+        n = len(self.diag)
+        every = np.arange(n)
+        return sp.csc_matrix((np.concatenate([self.diag, self.vals]),
+                              (np.concatenate([every, self.rows]),
+                               np.concatenate([every, self.cols]))), shape=(n, n))
+
+
+def energy_system(comp, mdot_b, t_node_k, flows) -> EnergySystem:
+    """The node energy balance for branch flows ``mdot_b`` [kg/s] and element flows ``flows``
+    (see ``solve_enthalpy``), with the pipes' decay at the upstream temperatures of
+    ``t_node_k`` [K]."""
     n = comp.n_nodes
     up = np.where(mdot_b >= 0, comp.b_from, comp.b_to)
     down = np.where(mdot_b >= 0, comp.b_to, comp.b_from)
@@ -182,17 +210,25 @@ def solve_enthalpy(comp, mdot_b, t_node_k, flows, linear=None) -> np.ndarray:
     rhs = np.bincount(np.concatenate(r_nodes), np.concatenate(r_vals), n)
     # off-diagonal: the upstream enthalpy a pipe carries, consumers with a fixed ΔT / flow
     # (outlet follows their supply), reverse plant flow (return takes the supply's water)
-    rows = [down, comp.c_ret[~fixed], comp.pl_ret]
-    cols = [up, comp.c_sup[~fixed], comp.pl_sup]
-    vals = [-mabs * a, -m_c[~fixed], -rev]
-    rows, cols, vals = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
+    rows = np.concatenate([down, comp.c_ret[~fixed], comp.pl_ret])
+    cols = np.concatenate([up, comp.c_sup[~fixed], comp.pl_sup])
+    vals = np.concatenate([-mabs * a, -m_c[~fixed], -rev])
+    return EnergySystem(diag, rhs, rows, cols, vals, a, h_soil_b, up, down)
+
+
+def solve_enthalpy(comp, mdot_b, t_node_k, flows, linear=None) -> np.ndarray:
+    """Node enthalpies [J/kg] for branch flows ``mdot_b`` and element flows ``flows``.
+
+    ``flows`` (from the coupling loop) holds per element arrays: consumer flows ``m_c`` and
+    their outlet law (``c_fixed_h`` where the outlet enthalpy is fixed, else ``c_dh`` so that
+    h_out = h_sup − c_dh), plant supply injections ``pl_in`` / return withdrawals ``pl_out``,
+    feed-in flows ``m_f``, pressure-reference injections ``r_in`` and mass-flow injections.
+    """
+    es = energy_system(comp, mdot_b, t_node_k, flows)
     # flows without circulation: the system is triangular in flow order (``flow_order``)
-    h, ok = flow_order.solve_in_flow_order(diag, rhs, rows, cols, vals)
+    h, ok = flow_order.solve_in_flow_order(es.diag, es.rhs, es.rows, es.cols, es.vals)
     if ok:
         return h
-    mat = sp.csc_matrix((np.concatenate([diag, vals]), (np.concatenate([every, rows]),
-                                                        np.concatenate([every, cols]))),
-                        shape=(n, n))
     if linear is None:
-        return spla.spsolve(mat, rhs)
-    return linear.solve(mat, rhs)
+        return spla.spsolve(es.matrix(), es.rhs)
+    return linear.solve(es.matrix(), es.rhs)
