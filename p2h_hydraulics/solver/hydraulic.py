@@ -199,24 +199,6 @@ class HydraulicSystem:
         """The Schur matrix Aᵀ diag(w) A of the free nodes (CSC, on the fixed pattern)."""
         return self._matrix(w)
 
-    def schur_solver(self, w: np.ndarray):
-        """A function solving Aᵀ diag(w) A x = rhs for many right sides with one
-        factorisation: CHOLMOD when every w > 0, else SuperLU with pivoting (least squares
-        when singular, as ``_solve_schur``)."""
-        mat = self._matrix(w)
-        if self.cholesky is not None and np.all(w > 0):
-            try:
-                first = self.cholesky.solve(self._data(w), np.zeros(self.n_free))
-            except ArithmeticError:
-                first = None
-            if first is not None:
-                return self.cholesky.resolve
-        try:
-            lu = spla.splu(mat, permc_spec="MMD_AT_PLUS_A")
-        except RuntimeError:
-            return lambda rhs: spla.lsqr(mat, rhs)[0]
-        return lu.solve
-
     def linear_start(self, p0, demand, rho, mu, v_ref=1.0):
         """Cold-start flows [kg/s] and pressures [Pa]: the flow distribution of a linear
         network whose branch resistances are the friction slopes at ``v_ref`` [m/s] (one GGA

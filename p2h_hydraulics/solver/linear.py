@@ -150,10 +150,6 @@ class SparseCholesky:
         with self._cholmod_options():
             self._cholmod.numeric(self._a, self._factor)
         self.factorisations += 1
-        return self.resolve(rhs)
-
-    def resolve(self, rhs: np.ndarray) -> np.ndarray:
-        """x with A x = rhs for the matrix of the last ``solve`` (its factor reused)."""
         b = self._matrix(np.ascontiguousarray(rhs, dtype=float))
         self._cholmod.solve(self._factor, b)
         return np.asarray(b).ravel()
