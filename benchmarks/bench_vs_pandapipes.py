@@ -94,11 +94,12 @@ def run_pandapipes_built(n: int, topology: str, args) -> dict:
     from p2h_hydraulics.io.pandapipes_io import from_pandapipes
     from p2h_hydraulics.solver.pandapipes_backend import PIPEFLOW_DEFAULTS, run_pipeflow
 
-    row: dict = {"source": "pandapipes", "consumers": n, "topology": topology,
-                 "seed": args.seed, "load_1min": os.getloadavg()[0]}
+    row: dict = {"source": "pandapipes" + (" flat" if args.flat else ""), "consumers": n,
+                 "topology": topology, "seed": args.seed, "load_1min": os.getloadavg()[0]}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ppnet = make_pandapipes_grid(n, meshed=topology == "meshed", seed=args.seed)
+        ppnet = make_pandapipes_grid(n, meshed=topology == "meshed", seed=args.seed,
+                                     hills=not args.flat)
         net = from_pandapipes(ppnet)
     row["junctions"] = len(net.junctions)
     row["pipes"] = len(net.pipes)
@@ -203,6 +204,8 @@ def main(argv=None) -> int:
                     help="networks from p2h_hydraulics.synthetic, or built with pandapipes "
                          "(pandapipes_grid.py: street grids, ΔT- and return-controlled "
                          "consumers, a feed-in)")
+    ap.add_argument("--flat", action="store_true",
+                    help="--source pandapipes: flat ground instead of three gentle hills")
     ap.add_argument("--repeat", type=int, default=3, help="native timings: best of N")
     ap.add_argument("--pp-repeat", type=int, default=1, help="pandapipes timings: best of N")
     ap.add_argument("--pp-max-size", type=int, default=20000,

@@ -3,7 +3,8 @@
     from pandapipes_grid import make_pandapipes_grid
     net = make_pandapipes_grid(5000, meshed=True, seed=0)   # a pandapipes net, not yet solved
 
-A street grid of intersections (60–120 m apart, jittered) on a gently hilly area; every street
+A street grid of intersections (60–120 m apart, jittered) on a gently hilly area (three smooth
+hills of 4–8 m; ``hills=False``: flat); every street
 between two intersections is cut by the tees of its houses, each house on a 10–35 m service
 line. ``meshed=True`` keeps a share (``keep_streets``) of all grid streets, so the network has
 many loops on both sides; ``meshed=False`` keeps only a breadth-first spanning tree of them.
@@ -32,7 +33,8 @@ CP, RHO = 4190.0, 975.0
 
 def make_pandapipes_grid(n_consumers: int, meshed: bool = True, seed: int = 0,
                          houses_per_street: float = 4.0, keep_streets: float = 0.8,
-                         feedin_share: float = 0.15, lift_bar: float = 4.0):
+                         feedin_share: float = 0.15, lift_bar: float = 4.0,
+                         hills: bool = True):
     """A pandapipes net with ``n_consumers`` heat consumers (see the module docstring)."""
     import networkx as nx
     import pandapipes as pp
@@ -138,10 +140,12 @@ def make_pandapipes_grid(n_consumers: int, meshed: bool = True, seed: int = 0,
     d_mm = INNER_MM[dn]
 
     # terrain: a few smooth hills, 0–20 m
-    hills = rng.uniform(xy.min(0), xy.max(0), (3, 2))
+    summits = rng.uniform(xy.min(0), xy.max(0), (3, 2))
     span = max(float(np.ptp(xy[:, 0])), 1.0)
     z = sum(rng.uniform(4, 8) * np.exp(-np.sum((xy - h) ** 2, 1) / (0.3 * span) ** 2)
-            for h in hills)
+            for h in summits)
+    if not hills:
+        z = np.zeros(n_nodes)
 
     net = pp.create_empty_network(fluid="water")
     t_sup, t_soil = 353.15, 283.15

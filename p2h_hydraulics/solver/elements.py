@@ -117,10 +117,27 @@ def node_injection(comp: Compiled, mdot_b: np.ndarray, demand: np.ndarray) -> np
 
 
 def energy_flows(comp: Compiled, mdot_b: np.ndarray, demand: np.ndarray, fl: dict) -> dict:
-    """The element flows the energy balance (``thermal.solve_enthalpy``) takes: ``fl``
-    (``element_flows``) with the plants' supply injections and return withdrawals, the
-    pressure references' injections [kg/s] (``node_injection``) and the inflow temperatures
-    [K] of references and fixed mass flows (the start temperature where they set none)."""
+    """The element flows the energy balance (``thermal.solve_enthalpy``) takes.
+
+    Parameters
+    ----------
+    comp : Compiled
+        The compiled network.
+    mdot_b : ndarray
+        Branch mass flows [kg/s].
+    demand : ndarray
+        ``nodal_demand`` [kg/s].
+    fl : dict
+        ``element_flows`` of the current temperatures.
+
+    Returns
+    -------
+    dict
+        ``fl`` with the plants' supply injections ``pl_in`` and return withdrawals ``pl_out``,
+        the pressure references' injections ``r_in`` [kg/s] (``node_injection``) and the
+        inflow temperatures ``r_t_k``, ``m_t_k`` [K] of references and fixed mass flows (the
+        start temperature where they set none).
+    """
     inj = node_injection(comp, mdot_b, demand)
     return dict(fl, pl_in=inj[comp.pl_sup], pl_out=-inj[comp.pl_ret], r_in=inj[comp.r_node],
                 r_t_k=np.where(np.isfinite(comp.r_t_k), comp.r_t_k, comp.t_initial_k),
