@@ -230,6 +230,10 @@ class HydraulicSystem:
         c = self.comp
         rho, mu, drho_dm = props(mdot)
         dp, ddp = branch_pressure_drop(c, mdot, rho, mu)
+        out = kernels.residual_terms(dp, ddp, rho, drho_dm, c.dz_m, G, p, c.b_from, c.b_to,
+                                     mdot, self.a_free_t, demand, self.free)  # compiled
+        if out is not None:
+            return out
         total = ddp + drho_dm * G * c.dz_m
         signed = _newton_slope(total, ddp)
         head = dp + rho * G * c.dz_m - c.incidence @ p

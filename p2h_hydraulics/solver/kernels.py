@@ -11,7 +11,9 @@ each is one loop over the elements:
 - ``branch_properties``: ``thermal.property_temperature`` and the water tables as
   ``native.BranchProperties`` combines them (dρ/dT by the same ±0.25 K central difference),
 - ``pipe_decay``: ``thermal.pipe_decay``,
-- ``element_flows``: ``elements.element_flows``.
+- ``element_flows``: ``elements.element_flows``,
+- ``residual_terms``: the head and mass residuals and Newton slopes of
+  ``hydraulic.HydraulicSystem.residuals``.
 
 Each ``*_py`` function is plain Python over NumPy arrays, compiled on first use
 (``jit.compiled``, cached on disk). Each wrapper returns None without numba (or inside
@@ -40,7 +42,8 @@ from ..physics.friction import (
 )
 from .jit import compiled
 
-__all__ = ["branch_properties", "element_flows", "numpy_only", "pipe_decay", "pressure_drop"]
+__all__ = ["branch_properties", "element_flows", "numpy_only", "pipe_decay", "pressure_drop",
+           "residual_terms"]
 
 # water table columns the kernels read (rows of ``water.grid_columns``)
 _COLUMNS = ("rho", "cp", "log_mu", "h")
@@ -73,7 +76,7 @@ def _kernels():
     if getattr(_state, "off", False):
         return None
     return compiled(pressure_drop_py, branch_properties_py, pipe_decay_py, element_flows_py,
-                    error_model="numpy")
+                    residual_terms_py, error_model="numpy")
 
 
 def _grid():
@@ -97,7 +100,11 @@ def _i64(a) -> np.ndarray:
 
 def _same_length(n: int, *arrays) -> bool:
     """Every array 1-d of length ``n`` (the kernels index them without bounds checks)."""
-    return all(np.ndim(a) == 1 and len(a) == n for a in arrays)
+    shape = (n,)
+    for a in arrays:
+        if getattr(a, "shape", None) != shape:
+            return False
+    return True
 
 
 # ---------------------------------------------------------------- friction and pressure drop
@@ -126,19 +133,19 @@ def pressure_drop_py(mdot, length, d, roughness, rho, mu, zeta, law, re_eps, con
     n = mdot.shape[0]
     re_a = np.empty(n)
     rr_a = np.empty(n)
+    nik_law = law == 1
+    for b in range(n):  # (branch-free: vectorised by the compiler)
+        rr = roughness[b] / d[b]
+        # (Nikuradse: no friction term on length-0 elements)
+        rr_a[b] = 1.0 if nik_law and not length[b] > 0.0 else rr
+        re_a[b] = abs(abs(mdot[b]) / (0.25 * np.pi * d[b] * mu[b]))
+    bad = 0
     turb = np.empty(n, dtype=np.int64)  # branches needing the turbulent law
     n_turb = 0
-    bad = 0
     for b in range(n):
-        rr = roughness[b] / d[b]
-        if law == 1 and not length[b] > 0.0:
-            rr = 1.0  # no friction term on length-0 elements
-        if rr < 0.0 or (law == 1 and rr <= 0.0):
+        if rr_a[b] < 0.0 or (nik_law and rr_a[b] <= 0.0):
             bad += 1
-        rr_a[b] = rr
-        re = abs(abs(mdot[b]) / (0.25 * np.pi * d[b] * mu[b]))
-        re_a[b] = re
-        if law != 1 and re > re_lam:
+        if not nik_law and re_a[b] > re_lam:
             turb[n_turb] = b
             n_turb += 1
     if bad:
@@ -200,54 +207,50 @@ def pressure_drop_py(mdot, length, d, roughness, rho, mu, zeta, law, re_eps, con
             dg_dre = -0.9 * 5.74 * (p9 / re_t)
             f_t[j] = 0.25 / lg**2
             df_t[j] = -0.5 / lg**3 * dg_dre / (g * math.log(10.0))
-    j = 0
+    fre_a = np.empty(n)  # f Re
+    re2df_a = np.empty(n)  # Re² df/dRe
     for b in range(n):
+        if nik_law:  # Nikuradse: laminar term + fully rough value at every Re
+            f_r = 1.0 / (2.0 * math.log10(nik / rr_a[b])) ** 2
+            fre_a[b] = 64.0 + f_r * re_a[b]
+            re2df_a[b] = -64.0
+        elif re_a[b] == re_a[b]:
+            fre_a[b] = 64.0  # laminar: f Re = 64 exactly, down to zero flow
+            re2df_a[b] = -64.0
+        else:  # NaN flow: NaN out, as the array expressions give
+            fre_a[b] = np.nan
+            re2df_a[b] = np.nan
+    for j in range(n_turb):
+        b = turb[j]
+        re = re_a[b]
+        if re >= re_turb:
+            f = f_t[j]
+            df = df_t[j]
+        else:  # cubic Hermite between the laminar and the turbulent law
+            t = (re - re_lam) / span
+            m1 = df_t[j] * span
+            h00 = 2 * t**3 - 3 * t**2 + 1
+            h10 = t**3 - 2 * t**2 + t
+            h01 = -2 * t**3 + 3 * t**2
+            h11 = t**3 - t**2
+            f = h00 * f0 + h10 * m0 + h01 * f_t[j] + h11 * m1
+            d00 = 6 * t**2 - 6 * t
+            d10 = 3 * t**2 - 4 * t + 1
+            d01 = -6 * t**2 + 6 * t
+            d11 = 3 * t**2 - 2 * t
+            df = (d00 * f0 + d10 * m0 + d01 * f_t[j] + d11 * m1) / span
+        fre_a[b] = f * re
+        re2df_a[b] = df * re**2
+    for b in range(n):  # (branch-free: vectorised by the compiler)
         m = mdot[b]
         d_b = d[b]
-        re = re_a[b]
         area = 0.25 * np.pi * d_b**2
         k = 1.0 / (2.0 * rho[b] * area**2)
         s = 0.25 * np.pi * d_b * mu[b]
-        if law == 1:  # Nikuradse: laminar term + fully rough value at every Re
-            f_r = 1.0 / (2.0 * math.log10(nik / rr_a[b])) ** 2
-            fre = 64.0 + f_r * re
-            re2df = -64.0
-        elif j < n_turb and turb[j] == b:
-            ft = f_t[j]
-            dft = df_t[j]
-            j += 1
-            if re >= re_turb:
-                f = ft
-                df = dft
-            else:  # cubic Hermite between the laminar and the turbulent law
-                t = (re - re_lam) / span
-                m1 = dft * span
-                h00 = 2 * t**3 - 3 * t**2 + 1
-                h10 = t**3 - 2 * t**2 + t
-                h01 = -2 * t**3 + 3 * t**2
-                h11 = t**3 - t**2
-                f = h00 * f0 + h10 * m0 + h01 * ft + h11 * m1
-                d00 = 6 * t**2 - 6 * t
-                d10 = 3 * t**2 - 4 * t + 1
-                d01 = -6 * t**2 + 6 * t
-                d11 = 3 * t**2 - 2 * t
-                df = (d00 * f0 + d10 * m0 + d01 * ft + d11 * m1) / span
-            fre = f * re
-            re2df = df * re**2
-        elif re == re:
-            fre = 64.0  # laminar: f Re = 64 exactly, down to zero flow
-            re2df = -64.0
-        else:  # NaN flow: NaN out, as the array expressions give
-            fre = np.nan
-            re2df = np.nan
         lod = length[b] / d_b
-        dp_b = lod * k * s * fre * m
-        ddp_b = lod * k * s * (2.0 * fre + re2df)
-        m_abs = abs(m)
-        if length[b] > 0.0:
-            m_eff = m_abs
-        else:
-            m_eff = math.sqrt(m * m + (re_eps * s) ** 2)
+        dp_b = lod * k * s * fre_a[b] * m
+        ddp_b = lod * k * s * (2.0 * fre_a[b] + re2df_a[b])
+        m_eff = abs(m) if length[b] > 0.0 else math.sqrt(m * m + (re_eps * s) ** 2)
         dp[b] = dp_b + zeta[b] * k * m * m_eff
         ddp[b] = ddp_b + zeta[b] * k * (m_eff + m * m / (m_eff if m_eff > 0.0 else 1.0))
     return 0
@@ -275,6 +278,68 @@ def pressure_drop(mdot, length, d, roughness, rho, mu, zeta, law: str, re_eps: f
     dp, ddp = np.empty(n), np.empty(n)
     bad = fns[0](*cols, FRICTION_LAWS.index(law), float(re_eps), _FRICTION, dp, ddp)
     return None if bad else (dp, ddp)
+
+
+# ---------------------------------------------------------------- hydraulic residuals
+
+def residual_terms_py(dp, ddp, rho, drho_dm, dz, g, p, b_from, b_to, mdot, at_indptr,
+                      at_indices, at_data, demand, free, head, signed, clamped, mass):
+    """Fill the head residual and the two Newton slopes per branch and the mass residual per
+    free junction as ``hydraulic.HydraulicSystem.residuals`` does (``at_*``: the CSR arrays
+    of the free junctions' incidence transposed, summed in their order as SciPy does)."""
+    for b in range(dp.shape[0]):
+        total = ddp[b] + drho_dm[b] * g * dz[b]
+        floor = 0.1 * ddp[b]
+        if abs(total) < floor:  # |slope| ≥ 10 % of the friction slope
+            signed[b] = (-0.1 if total < 0 else 0.1) * ddp[b]
+        else:
+            signed[b] = total
+        if total != total or floor != floor:
+            clamped[b] = np.nan
+        else:
+            clamped[b] = total if total >= floor else floor
+        head[b] = dp[b] + rho[b] * g * dz[b] - (p[b_from[b]] - p[b_to[b]])
+    for k in range(free.shape[0]):
+        acc = 0.0
+        for jj in range(at_indptr[k], at_indptr[k + 1]):
+            acc += at_data[jj] * mdot[at_indices[jj]]
+        mass[k] = -acc - demand[free[k]]
+
+
+def residual_terms(dp, ddp, rho, drho_dm, dz, g, p, b_from, b_to, mdot, a_free_t, demand,
+                   free):
+    """(head [Pa], mass [kg/s], (signed slope, clamped slope) [Pa s/kg]) of
+    ``HydraulicSystem.residuals`` from the branch laws' values, compiled; None without numba
+    or for inputs of other shapes.
+
+    Parameters
+    ----------
+    dp, ddp, rho, drho_dm : ndarray
+        Per branch: pressure drop [Pa] and its slope [Pa s/kg], density [kg/m³] and its
+        derivative with the branch's flow.
+    dz, g : ndarray, float
+        Elevation rise from → to per branch [m]; gravity [m/s²].
+    p, b_from, b_to, mdot : ndarray
+        Junction pressures [Pa], branch ends, branch flows [kg/s].
+    a_free_t : scipy.sparse.csr_matrix
+        Free junctions × branches incidence.
+    demand, free : ndarray
+        Withdrawal per junction [kg/s]; indices of the free junctions.
+    """
+    fns = _kernels()
+    m = np.asarray(mdot)
+    if fns is None or m.ndim != 1:
+        return None
+    n = m.shape[0]
+    nf = len(free)
+    if not (_same_length(n, dp, ddp, rho, drho_dm, dz, b_from, b_to)
+            and a_free_t.shape == (nf, n) and a_free_t.format == "csr"):
+        return None
+    head, signed, clamped, mass = np.empty(n), np.empty(n), np.empty(n), np.empty(nf)
+    fns[4](_f64(dp), _f64(ddp), _f64(rho), _f64(drho_dm), _f64(dz), float(g), _f64(p),
+           _i64(b_from), _i64(b_to), _f64(m), _i64(a_free_t.indptr), _i64(a_free_t.indices),
+           _f64(a_free_t.data), _f64(demand), _i64(free), head, signed, clamped, mass)
+    return head, mass, (signed, clamped)
 
 
 # ---------------------------------------------------------------- branch fluid properties

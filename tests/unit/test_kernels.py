@@ -26,7 +26,7 @@ from fluids.friction import Colebrook  # noqa: E402
 from p2h_hydraulics.physics import friction, water  # noqa: E402
 from p2h_hydraulics.solver import elements, kernels, thermal  # noqa: E402
 from p2h_hydraulics.solver.compile import compile_network  # noqa: E402
-from p2h_hydraulics.solver.hydraulic import branch_pressure_drop  # noqa: E402
+from p2h_hydraulics.solver.hydraulic import HydraulicSystem, branch_pressure_drop  # noqa: E402
 from p2h_hydraulics.solver.native import BranchProperties, solve_compiled  # noqa: E402
 from p2h_hydraulics.synthetic import make_network  # noqa: E402
 
@@ -179,6 +179,26 @@ def test_element_flows_kernel_equals_the_array_version():
         else:
             np.testing.assert_allclose(got[key], ref[key], rtol=RTOL, atol=0, err_msg=key)
     assert np.any(got["c_clamped"]) and np.any(got["f_clamped"]) and np.any(~got["f_clamped"])
+
+
+def test_residual_terms_kernel_equals_the_array_version():
+    """Head and mass residuals and both Newton slopes, with branches whose buoyancy
+    outweighs friction (negative and clamped slopes)."""
+    comp = _compiled()
+    rng = np.random.default_rng(6)
+    comp.dz_m[:] = rng.normal(0.0, 30.0, comp.n_branches)
+    t_node, m, _, _ = _branch_inputs(comp, 7)
+    hyd = HydraulicSystem(comp, np.array([comp.pl_ret[0], comp.pl_sup[0]]))
+    p = rng.uniform(1e5, 6e5, comp.n_nodes)
+    demand = rng.normal(0.0, 0.1, comp.n_nodes)
+    props = BranchProperties(comp, t_node)
+    got = hyd.residuals(m, p, demand, props)
+    with kernels.numpy_only():
+        ref = hyd.residuals(m, p, demand, props)
+    for g, r in [(got[0], ref[0]), (got[1], ref[1]), *zip(got[2], ref[2], strict=True)]:
+        np.testing.assert_allclose(g, r, rtol=RTOL, atol=RTOL * np.max(np.abs(r)))
+    signed, clamped = got[2]
+    assert np.any(signed < 0) and np.all(clamped > 0)  # buoyancy-dominated branches seen
 
 
 @pytest.mark.parametrize("law", ["colebrook", "nikuradse", "swamee_jain"])
