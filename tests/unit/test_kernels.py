@@ -1,5 +1,5 @@
-"""Compiled kernels of the native solver (``solver.kernels``) against the NumPy route they
-replace and against the external references of the physics.
+"""Compiled kernels of the native solver (``solver.kernels``, ``solver.hydraulic_kernels``)
+against the NumPy route they replace and against the external references of the physics.
 
 Tolerances: kernel vs NumPy route 1e-12 relative (same formulas, round-off only; enthalpies
 1e-9 J/kg absolute, dρ/dṁ 1e-12 of its largest value); friction factors vs
@@ -27,6 +27,7 @@ from p2h_hydraulics.physics import friction, water  # noqa: E402
 from p2h_hydraulics.solver import elements, kernels, thermal  # noqa: E402
 from p2h_hydraulics.solver.compile import compile_network  # noqa: E402
 from p2h_hydraulics.solver.hydraulic import HydraulicSystem, branch_pressure_drop  # noqa: E402
+from p2h_hydraulics.solver.hydraulic_kernels import pressure_drop  # noqa: E402
 from p2h_hydraulics.solver.native import BranchProperties, solve_compiled  # noqa: E402
 from p2h_hydraulics.synthetic import make_network  # noqa: E402
 
@@ -52,7 +53,7 @@ def _pipes(n: int, seed: int = 0):
 @pytest.mark.parametrize("law", friction.FRICTION_LAWS)
 def test_pressure_drop_kernel_equals_the_array_version(law):
     p = _pipes(3000)
-    got = kernels.pressure_drop(p.m, p.length, p.d, p.k, p.rho, p.mu, p.zeta, law)
+    got = pressure_drop(p.m, p.length, p.d, p.k, p.rho, p.mu, p.zeta, law)
     ref = friction.pressure_drop_pipe(p.m, p.length, p.d, p.k, p.rho, p.mu, p.zeta, law=law)
     for g, r in zip(got, ref, strict=True):
         np.testing.assert_allclose(g, r, rtol=RTOL, atol=0)
@@ -68,7 +69,7 @@ def test_pressure_drop_kernel_gives_colebrook_of_fluids():
     rr = 10.0 ** rng.uniform(-6, -2, n)
     re = 10.0 ** rng.uniform(np.log10(4000.0), 8, n)
     m = re * 0.25 * np.pi * d * mu
-    dp, _ = kernels.pressure_drop(m, np.full(n, 100.0), d, rr * d, rho, mu, 0.0, "colebrook")
+    dp, _ = pressure_drop(m, np.full(n, 100.0), d, rr * d, rho, mu, 0.0, "colebrook")
     area = 0.25 * np.pi * d**2
     f = dp / (100.0 / d * m**2 / (2 * rho * area**2))
     with warnings.catch_warnings():  # fluids' Lambert-W path may overflow and fall back
@@ -81,9 +82,9 @@ def test_pressure_drop_kernel_leaves_refused_input_to_the_array_version():
     """A smooth pipe under Nikuradse, a negative roughness, an unknown law: the kernel
     declines, so ``branch_pressure_drop`` raises the array version's error."""
     p = _pipes(100)
-    assert kernels.pressure_drop(p.m, p.length, p.d, 0.0, p.rho, p.mu, 0.0, "nikuradse") is None
-    assert kernels.pressure_drop(p.m, p.length, p.d, -p.k, p.rho, p.mu, 0.0, "colebrook") is None
-    assert kernels.pressure_drop(p.m, p.length, p.d, p.k, p.rho, p.mu, 0.0, "blasius") is None
+    assert pressure_drop(p.m, p.length, p.d, 0.0, p.rho, p.mu, 0.0, "nikuradse") is None
+    assert pressure_drop(p.m, p.length, p.d, -p.k, p.rho, p.mu, 0.0, "colebrook") is None
+    assert pressure_drop(p.m, p.length, p.d, p.k, p.rho, p.mu, 0.0, "blasius") is None
     comp = SimpleNamespace(length_m=p.length, d_m=p.d, roughness_m=np.zeros(100), zeta=p.zeta,
                            friction_law="nikuradse", pump_b=np.zeros(0, dtype=int))
     with pytest.raises(ValueError, match="roughness k > 0"):
