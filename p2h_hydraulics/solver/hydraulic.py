@@ -55,7 +55,7 @@ def branch_pressure_drop(comp, mdot, rho, mu):
     """(Δp [Pa] from → to without the water column, dΔp/dṁ [Pa s/kg]) per branch: friction
     and minor losses (``friction.pressure_drop_pipe``) minus the lift of pumps on their head
     curve (``physics.pump``; their Newton slope is kept ≥ ``SLOPE_FLOOR_PA_S_PER_KG``)."""
-    # one compiled loop over the branches (``hydraulic_kernels``); without numba the arrays'
+    # one compiled loop over the branches (``hydraulic_kernels``), the array version without numba
     out = hydraulic_kernels.pressure_drop(mdot, comp.length_m, comp.d_m, comp.roughness_m, rho,
                                           mu, comp.zeta, comp.friction_law)
     dp, ddp = out if out is not None else pressure_drop_pipe(
