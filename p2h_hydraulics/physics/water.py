@@ -29,6 +29,7 @@ __all__ = [
     "TEMPERATURE_RANGE_K",
     "density",
     "enthalpy",
+    "grid_columns",
     "heat_capacity",
     "saturation_pressure",
     "temperature_from_enthalpy",
@@ -77,10 +78,45 @@ def _cell(x: np.ndarray, tab: _Table) -> tuple[np.ndarray, np.ndarray]:
     """(grid cell, fraction of it) of temperatures ``x`` [K], clipped to the table."""
     t0 = float(tab.t[0])
     pos = (x - t0) * (1.0 / float(tab.t[1] - t0))
-    np.clip(pos, 0.0, len(tab.t) - 1.0, out=pos)
+    # clipped to [0, n − 1] as np.clip does (NaN stays NaN), without its call overhead
+    np.minimum(np.maximum(pos, 0.0, out=pos), len(tab.t) - 1.0, out=pos)
     i = np.fmax(pos, 0.0).astype(np.intp)  # NaN: cell 0, its fraction (and value) NaN
     pos -= i
     return i, pos
+
+
+@cache
+def grid_columns(names: tuple[str, ...]) -> tuple[float, float, np.ndarray, np.ndarray]:
+    """The table on its uniform grid, for compiled evaluations that reproduce the functions
+    of this module.
+
+    A column's value at ``T`` is ``values[k, i] + f * steps[k, i]`` with
+    ``pos = (T − t0) · inv_step`` clipped to ``[0, n − 1]``, ``i = ⌊pos⌋`` (0 for NaN) and
+    ``f = pos − i`` — the arithmetic of :func:`density` and the others on arrays of more than
+    64 temperatures (smaller ones go through ``np.interp``: the same values to round-off).
+
+    Parameters
+    ----------
+    names : tuple of str
+        Columns among ``"rho"`` [kg/m³], ``"cp"`` [J/(kg K)], ``"log_mu"`` (ln of the
+        viscosity in Pa s), ``"h"`` [J/kg] and ``"log_psat"`` (ln of the pressure in Pa).
+
+    Returns
+    -------
+    t0 : float
+        First grid temperature [K].
+    inv_step : float
+        1 / grid step [1/K].
+    values, steps : ndarray of shape (len(names), n)
+        The columns at the grid points and the step of each to the next point (0 after the
+        last).
+    """
+    tab = _table()
+    t0 = float(tab.t[0])
+    values = np.ascontiguousarray([getattr(tab, c) for c in names], dtype=float)
+    steps = np.ascontiguousarray([tab.slope[c] for c in names], dtype=float)
+    values.flags.writeable = steps.flags.writeable = False  # shared by every caller
+    return t0, 1.0 / float(tab.t[1] - t0), values, steps
 
 
 def _on_grid(t_k: ArrayLike, col: str) -> np.ndarray | float:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..physics import water
+from . import kernels
 from .compile import Compiled, ConsumerControl, FeedinControl, PlantControl
 
 __all__ = ["DT_MIN_K", "FEEDIN_DT_MIN_K", "element_flows", "nodal_demand", "node_injection",
@@ -47,6 +48,9 @@ def element_flows(comp: Compiled, t_k: np.ndarray, h: np.ndarray) -> dict:
         ``m_f`` feed-in flows [kg/s], ``f_clamped`` (inlet within ``FEEDIN_DT_MIN_K`` of the
         outlet).
     """
+    out = kernels.element_flows(comp, t_k, h, DT_MIN_K, FEEDIN_DT_MIN_K)  # compiled
+    if out is not None:
+        return out
     t_s = t_k[comp.c_sup]
     h_s = h[comp.c_sup]
     ctrl = comp.c_control

@@ -29,6 +29,7 @@ from ..errors import ModelError
 from ..physics import pump
 from ..physics.friction import pressure_drop_pipe
 from ..units import G
+from . import hydraulic_kernels
 from .linear import ReusedLU, SparseCholesky
 from .tree import MAX_LOOPS, TreeHydraulics
 
@@ -54,8 +55,12 @@ def branch_pressure_drop(comp, mdot, rho, mu):
     """(Δp [Pa] from → to without the water column, dΔp/dṁ [Pa s/kg]) per branch: friction
     and minor losses (``friction.pressure_drop_pipe``) minus the lift of pumps on their head
     curve (``physics.pump``; their Newton slope is kept ≥ ``SLOPE_FLOOR_PA_S_PER_KG``)."""
-    dp, ddp = pressure_drop_pipe(mdot, comp.length_m, comp.d_m, comp.roughness_m, rho, mu,
-                                 comp.zeta, law=comp.friction_law)
+    # one compiled loop over the branches (``hydraulic_kernels``), the array version without numba
+    out = hydraulic_kernels.pressure_drop(mdot, comp.length_m, comp.d_m, comp.roughness_m, rho,
+                                          mu, comp.zeta, comp.friction_law)
+    dp, ddp = out if out is not None else pressure_drop_pipe(
+        mdot, comp.length_m, comp.d_m, comp.roughness_m, rho, mu, comp.zeta,
+        law=comp.friction_law)
     dp, ddp = np.atleast_1d(dp), np.atleast_1d(ddp)
     if len(comp.pump_b):
         b = comp.pump_b
@@ -229,6 +234,11 @@ class HydraulicSystem:
         c = self.comp
         rho, mu, drho_dm = props(mdot)
         dp, ddp = branch_pressure_drop(c, mdot, rho, mu)
+        out = hydraulic_kernels.residual_terms(dp, ddp, rho, drho_dm, c.dz_m, G, p, c.b_from,
+                                               c.b_to, mdot, self.a_free_t, demand,
+                                               self.free)  # compiled
+        if out is not None:
+            return out
         total = ddp + drho_dm * G * c.dz_m
         signed = _newton_slope(total, ddp)
         head = dp + rho * G * c.dz_m - c.incidence @ p

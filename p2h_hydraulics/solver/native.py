@@ -28,6 +28,7 @@ from ..errors import ConvergenceError, ConvergenceInfo, ModelError, Problem
 from ..physics import water
 from ..results import build_result
 from ..units import G
+from . import kernels
 from .anderson import Anderson
 from .compile import Compiled, ConsumerControl, PlantControl, compile_network
 from .coupled import CoupledNewton, every_part_held
@@ -217,7 +218,11 @@ class BranchProperties:
 
 
 def _branch_properties(comp, t_node_k, frozen, m_frozen, mdot):
-    """(ρ, μ, dρ/dṁ) per branch of ``comp`` (see ``BranchProperties``)."""
+    """(ρ, μ, dρ/dṁ) per branch of ``comp`` (see ``BranchProperties``): one compiled loop
+    (``kernels``), the array expressions below without numba."""
+    out = kernels.branch_properties(comp, t_node_k, frozen, m_frozen, mdot)
+    if out is not None:
+        return out
     m = np.where(frozen, m_frozen, mdot)
     t_b, dt_dm = property_temperature(comp, m, t_node_k)
     rho = water.density(t_b)

@@ -32,7 +32,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from ..physics import water
-from . import flow_order
+from . import flow_order, kernels
 
 EPS_FLOW = 1e-9
 
@@ -79,6 +79,9 @@ def pipe_decay(comp, mdot, t_up_k):
     T_out − T_soil = (T_in − T_soil)·exp(−U L / (|ṁ| c_p)). a_b is that decay expressed in
     enthalpy, so the linear energy balance reproduces it exactly.
     """
+    out = kernels.pipe_decay(comp, mdot, t_up_k)  # compiled; the expressions below without numba
+    if out is not None:
+        return out
     t_soil = comp.t_soil_k
     h_soil = water.enthalpy(t_soil)
     ul = comp.u_w_per_mk * comp.length_m
