@@ -10,14 +10,25 @@ modes are removed instead of amplified. A restart (history cleared, damped step)
 when the residual grows markedly, which keeps discontinuities (flow reversals, clamps) from
 poisoning the history.
 
-The residual norm is formed with ``np.einsum`` (no BLAS): a threaded BLAS dot on a tall
-vector costs milliseconds of thread start-up on a busy machine, more than the rest of the
-step.
+The residual norm is formed with ``np.einsum`` (no BLAS), and the small least-squares fit and
+the mixing run with BLAS held to one thread: a threaded BLAS call on a tall matrix costs
+milliseconds of thread start-up on a busy machine (1.4 ms against 0.09 ms for the fit on
+2,000 nodes), more than the rest of the step.
 """
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
+
+
+@cache
+def _blas():
+    """threadpoolctl's controller of the loaded BLAS libraries (made once)."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 class Anderson:
@@ -65,8 +76,9 @@ class Anderson:
             return x + self.damping * f
         df = np.column_stack(self._df)
         dx = np.column_stack(self._dx)
-        if w is not None:
-            gamma, *_ = np.linalg.lstsq(df * w[:, None], fw, rcond=1e-10)
-        else:
-            gamma, *_ = np.linalg.lstsq(df, f, rcond=1e-10)
-        return x + self.damping * f - (dx + self.damping * df) @ gamma
+        with _blas().limit(limits=1, user_api="blas"):
+            if w is not None:
+                gamma, *_ = np.linalg.lstsq(df * w[:, None], fw, rcond=1e-10)
+            else:
+                gamma, *_ = np.linalg.lstsq(df, f, rcond=1e-10)
+            return x + self.damping * f - (dx + self.damping * df) @ gamma
