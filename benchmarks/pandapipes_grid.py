@@ -8,7 +8,8 @@ hills of 4–8 m; ``hills=False``: flat); every street
 between two intersections is cut by the tees of its houses, each house on a 10–35 m service
 line. ``meshed=True`` keeps a share (``keep_streets``) of all grid streets, so the network has
 many loops on both sides; ``meshed=False`` keeps only a breadth-first spanning tree of them.
-One plant (``circ_pump_const_pressure``, supply at 80 °C) at a corner, one data-centre feed-in
+One plant (``circ_pump_const_pressure``, supply at 80 °C, return held at 3 bar, lift 1.5 bar
+plus 150 Pa/m along the longest supply + return path) in the middle, one data-centre feed-in
 (``circ_pump_const_mass_flow`` of type ``"t"``: return → supply at 75 °C, a set share of the
 network's design flow) at the intersection farthest from the plant. Consumers are pandapipes
 ``heat_consumer`` elements with ``qext_w`` and either a return temperature (``treturn_k``,
@@ -17,7 +18,8 @@ network's design flow) at the intersection farthest from the plant. Consumers ar
 
 Pipes: supply and return per trench, steel with k = 0.05 mm, U from a per-m² coefficient, sized
 on a breadth-first tree from the plant: every trench gets the smallest DN whose velocity at the
-design flow of the houses below it is ≤ 1.5 m/s (loop-closing streets: DN of the smaller end).
+design flow of the houses below it is ≤ 1.5 m/s, DN 20–1000 (loop-closing streets: DN of the
+smaller end).
 Everything is drawn from ``numpy.random.default_rng(seed)``.
 """
 
@@ -27,14 +29,14 @@ import numpy as np
 
 # inner diameters [mm] of a DN20–DN300 steel catalogue
 INNER_MM = np.array([21.7, 27.3, 36.0, 41.9, 53.1, 68.9, 80.9, 105.3, 130.0, 155.7, 204.9,
-                     254.5, 309.7])
+                     254.5, 309.7, 339.6, 388.8, 437.0, 486.0, 585.0, 684.0, 783.0, 882.0,
+                     980.0])
 CP, RHO = 4190.0, 975.0
 
 
 def make_pandapipes_grid(n_consumers: int, meshed: bool = True, seed: int = 0,
                          houses_per_street: float = 4.0, keep_streets: float = 0.8,
-                         feedin_share: float = 0.15, lift_bar: float = 4.0,
-                         hills: bool = True):
+                         feedin_share: float = 0.15, hills: bool = True):
     """A pandapipes net with ``n_consumers`` heat consumers (see the module docstring)."""
     import networkx as nx
     import pandapipes as pp
@@ -104,7 +106,7 @@ def make_pandapipes_grid(n_consumers: int, meshed: bool = True, seed: int = 0,
     tg = nx.Graph()
     tg.add_edges_from((int(a), int(b), {"e": e})
                       for e, (a, b) in enumerate(zip(fr, to, strict=True)))
-    plant_node = idx[(0, 0)]
+    plant_node = idx[(k // 2, k // 2)]
     corners = np.array([idx[c] for c in g.nodes()])
     far = int(corners[np.argmax(np.hypot(*(xy[corners] - xy[plant_node]).T))])
     m_feedin = feedin_share * float(mdot_house.sum())
@@ -169,6 +171,10 @@ def make_pandapipes_grid(n_consumers: int, meshed: bool = True, seed: int = 0,
     pp.create_heat_consumers(net, sup[h_nodes[~tr]], ret[h_nodes[~tr]], qext_w=q_house[~tr],
                              deltat_k=rng.uniform(25, 35, int((~tr).sum())),
                              name=[f"c{i}" for i in np.flatnonzero(~tr)])
+    # lift: 1.5 bar at the consumers plus 150 Pa/m along the longest supply + return path
+    dist = nx.single_source_dijkstra_path_length(
+        tg, plant_node, weight=lambda a, b, d: float(length[d["e"]]))
+    lift_bar = 1.5 + 2 * 150.0 * max(dist.values()) / 1e5
     pp.create_circ_pump_const_pressure(net, ret[plant_node], sup[plant_node], p_flow_bar=3.0
                                        + lift_bar, plift_bar=lift_bar, t_flow_k=t_sup,
                                        type="pt", name="plant")
