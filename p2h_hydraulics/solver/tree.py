@@ -136,7 +136,9 @@ class TreeHydraulics:
         pbranch[child] = pb
         sign = np.zeros(n_nodes)
         sign[child] = np.where(b_from[pb] == par, 1.0, -1.0)
-        chords = np.setdiff1d(np.arange(nb), pb)
+        on_tree = np.zeros(nb, dtype=bool)
+        on_tree[pb] = True
+        chords = np.flatnonzero(~on_tree)
         if len(chords) > max_loops:
             return None
         tree = cls(order, parent, pbranch, sign, nb)
