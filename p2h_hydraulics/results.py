@@ -318,12 +318,20 @@ def build_result(comp, state, fl, info: ConvergenceInfo, hyd_iters: int = 0,
         "t_in_k": t_in, "t_out_k": t_out, "q_loss_w": np.abs(m) * (h_in - h_out),
         "side": comp.side[comp.b_from],
     }
-    # the pipe and valve tables straight from the branch columns (rows in branch order)
-    pipes, valves = (_frame({k: col if rows.all() else col[rows]
-                             for k, col in branch_cols.items()},
-                            pd.Index(comp.branch_ids[rows], name="id"))
-                     for rows in (comp.branch_kind == BranchKind.PIPE,
-                                  comp.branch_kind == BranchKind.VALVE))
+    # the pipe and valve tables straight from the branch columns (rows in branch order); a
+    # kind without rows is the other table's empty slice
+    def branch_table(rows):
+        return _frame({k: col if rows.all() else col[rows] for k, col in branch_cols.items()},
+                      pd.Index(comp.branch_ids[rows], name="id"))
+
+    is_pipe, is_valve = (comp.branch_kind == BranchKind.PIPE,
+                         comp.branch_kind == BranchKind.VALVE)
+    if is_valve.any():
+        valves = branch_table(is_valve)
+        pipes = branch_table(is_pipe) if is_pipe.any() else valves.iloc[:0]
+    else:
+        pipes = branch_table(is_pipe)
+        valves = pipes.iloc[:0]
     q_loss_w = branch_cols["q_loss_w"]
     # consumers
     t_s, t_r = t[comp.c_sup], t[comp.c_ret]
