@@ -122,3 +122,28 @@ def _int_matrix(matrix, values: np.ndarray):
     if out is None or out.typecode != "i":
         out = matrix(np.asarray(values).tolist(), tc="i")
     return out
+
+
+def unique_inverse(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sorted distinct values of ``key`` and each entry's position among them: what
+    ``np.unique(key, return_inverse=True)`` gives for a 1-D integer array, in one sort (the
+    sparsity pattern of an assembled matrix from its entries' keys row · n + column).
+
+    Parameters
+    ----------
+    key : ndarray of int, 1-D
+        The keys.
+
+    Returns
+    -------
+    tuple of ndarray
+        (distinct keys in ascending order, index of each entry's key among them).
+    """
+    order = np.argsort(key)
+    ordered = key[order]
+    first = np.empty(len(key), dtype=bool)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    inverse = np.empty(len(key), dtype=np.intp)
+    inverse[order] = np.cumsum(first) - 1
+    return ordered[first], inverse

@@ -112,6 +112,10 @@ class TreeHydraulics:
         nb = len(b_from)
         if nb == 0 or len(fixed) == 0 or _kernels() is None:
             return None
+        # a forest reaching every junction has one branch per junction not held, the other
+        # branches are chords: too many of them is known before searching
+        if nb - (n_nodes - len(np.unique(fixed))) > max_loops:
+            return None
         # one breadth-first search from a virtual junction joined to every held one
         top = n_nodes
         graph = sp.csr_matrix((np.ones(nb + len(fixed)),

@@ -16,6 +16,7 @@ from p2h_hydraulics.model.graph import active, junction_sides
 from p2h_hydraulics.model.network import Network
 from p2h_hydraulics.solver.bridges import on_loop
 from p2h_hydraulics.solver.compile import compile_network
+from p2h_hydraulics.solver.linear import unique_inverse
 from p2h_hydraulics.solver.native import solve_compiled
 from p2h_hydraulics.synthetic import make_network
 
@@ -183,3 +184,13 @@ def test_result_tables_share_no_memory_with_the_solver_arrays():
             assert not any(np.shares_memory(values, a) for a in solver_arrays), (name, col)
     res.junctions.iloc[:, 0] = 0.0  # editing a table in place leaves the solver state alone
     assert np.array_equal(state.p, p_before)
+
+
+@pytest.mark.parametrize("size,high", [(0, 5), (1, 5), (7, 2), (5000, 40), (90000, 10**9)])
+def test_unique_inverse_equals_numpy_unique(size, high):
+    key = np.random.default_rng(size).integers(0, high, size)
+    ref_values, ref_inverse = np.unique(key, return_inverse=True)
+    values, inverse = unique_inverse(key)
+    assert values.dtype == ref_values.dtype and inverse.dtype == ref_inverse.dtype
+    assert np.array_equal(values, ref_values) and np.array_equal(inverse, ref_inverse)
+    assert np.array_equal(values[inverse], key)
