@@ -163,13 +163,20 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+def _take(values: np.ndarray, pos: np.ndarray, missing):
+    """``values[pos]`` with ``missing`` where ``pos`` is −1 (an id not found)."""
+    out = np.asarray(values)[np.maximum(pos, 0)] if len(values) else np.empty(len(pos))
+    return np.where(pos >= 0, out, missing)
+
+
 def pipe_vmax(ctx: CaseContext, pipe_ids) -> np.ndarray:
     """Velocity limit [m/s] per pipe: the small-pipe limit for DN ≤ ``small_dn`` (or, without
     a DN, inner diameter ≤ ``small_d_inner_m``), else ``v_max_m_s``."""
     th = ctx.thresholds
-    pipes = ctx.network_base.pipes.reindex(pipe_ids)
-    dn = pipes["dn"].to_numpy(dtype=float)
-    d = pipes["d_inner_m"].to_numpy(dtype=float)
+    pipes = ctx.network_base.pipes
+    pos = pipes.index.get_indexer(pipe_ids)
+    dn = _take(pipes["dn"].to_numpy(dtype=float), pos, np.nan)
+    d = _take(pipes["d_inner_m"].to_numpy(dtype=float), pos, np.nan)
     small = np.where(np.isfinite(dn), dn <= th.small_dn, d <= th.small_d_inner_m)
     return np.where(small, th.v_max_small_m_s, th.v_max_m_s)
 
@@ -311,19 +318,23 @@ def _pipe_soil_k(net, pipe_ids) -> np.ndarray:
     return pipes["t_soil_k"].fillna(t_net).to_numpy(dtype=float)
 
 
-def _junction_surroundings_k(net, junction_ids) -> np.ndarray:
-    """Soil temperature [K] around each junction (``solver.thermal.node_surroundings_k``)."""
+def _junction_surroundings_k(net) -> tuple[pd.Index, np.ndarray, float]:
+    """(junction index, soil temperature [K] around each junction in its order, the network's
+    soil temperature [K]) of ``net`` (``solver.thermal.node_surroundings_k``)."""
     from .solver.thermal import node_surroundings_k
 
-    idx = pd.Index(net.junctions.index)
-    p = net.pipes[net.pipes["in_service"].astype(bool)] if len(net.pipes) else net.pipes
+    idx = net.junctions.index  # its hash table is built once per network
+    p = net.pipes
     t_net = float(net.settings.get("t_soil_k", 283.15))
-    t = node_surroundings_k(len(idx), idx.get_indexer(p["from_junction"]),
-                            idx.get_indexer(p["to_junction"]),
-                            p["t_soil_k"].fillna(t_net).to_numpy(dtype=float),
-                            np.nan_to_num(p["u_w_per_mk"].to_numpy(dtype=float))
-                            * p["length_m"].to_numpy(dtype=float), t_net)
-    return pd.Series(t, index=idx).reindex(junction_ids).fillna(t_net).to_numpy(dtype=float)
+    on = p["in_service"].to_numpy(dtype=bool) if len(p) else np.zeros(0, dtype=bool)
+    ends = idx.get_indexer(np.concatenate([p["from_junction"].to_numpy()[on],
+                                           p["to_junction"].to_numpy()[on]]))
+    t_soil = p["t_soil_k"].to_numpy(dtype=float)[on]
+    t = node_surroundings_k(len(idx), ends[:len(t_soil)], ends[len(t_soil):],
+                            np.where(np.isnan(t_soil), t_net, t_soil),
+                            np.nan_to_num(p["u_w_per_mk"].to_numpy(dtype=float)[on])
+                            * p["length_m"].to_numpy(dtype=float)[on], t_net)
+    return idx, t, t_net
 
 
 @register("consumer_heat", 11, "every consumer in service receives its heat demand")
@@ -373,9 +384,10 @@ def _required_return_k(res, net) -> tuple[pd.Index, np.ndarray, np.ndarray]:
     cp0 = float(water.heat_capacity(_T_FREEZE_K))
     t_r = np.where(h_r > 0, water.temperature_from_enthalpy(np.maximum(h_r, 0.0)),
                    _T_FREEZE_K + h_r / cp0)
-    rows = net.consumers.reindex(c.index)
-    dt = np.where(rows["control"].to_numpy() == "delta_t",
-                  rows["delta_t_k"].to_numpy(dtype=float), np.nan)
+    cons = net.consumers
+    pos = cons.index.get_indexer(c.index)
+    dt = np.where(_take(cons["control"].to_numpy(), pos, None) == "delta_t",
+                  _take(cons["delta_t_k"].to_numpy(dtype=float), pos, np.nan), np.nan)
     t_r = np.where(np.isfinite(dt), np.minimum(t_r, t_s - np.nan_to_num(dt)), t_r)
     return c.index, t_s, t_r
 
@@ -388,13 +400,20 @@ def check_consumer_return(ctx: CaseContext) -> list[Finding]:
     flow too large for the supply that arrives), never a state to permit."""
     out = []
     tmin = ctx.thresholds.t_return_min_c
+    surroundings = {}  # per network solved (the base network twice in the annual analysis)
     for case, label, res, net in _solved_cases(ctx):
         if res.active_consumers.empty:
             continue
         ids, t_s, t_r = _required_return_k(res, net)
-        ret_j = res.active_consumers["return_junction"].to_numpy()
-        lim = (np.full(len(ids), tmin + ZERO_CELSIUS_K) if tmin is not None
-               else _junction_surroundings_k(net, ret_j))
+        if tmin is not None:
+            lim = np.full(len(ids), tmin + ZERO_CELSIUS_K)
+        else:
+            if id(net) not in surroundings:
+                surroundings[id(net)] = _junction_surroundings_k(net)
+            idx, t_j, t_net = surroundings[id(net)]
+            pos = idx.get_indexer(res.active_consumers["return_junction"].to_numpy())
+            lim = _take(t_j, pos, t_net)
+            lim = np.where(np.isnan(lim), t_net, lim)
         lim = np.maximum(lim, _T_FREEZE_K + _FREEZE_TOL_K)
         margin = t_r - lim
         i = int(np.argmin(margin))

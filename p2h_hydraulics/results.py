@@ -47,9 +47,11 @@ class Result:
 
     @cached_property
     def active_consumers(self) -> pd.DataFrame:
-        """The consumers drawing water (ṁ > 0): the rows most criteria judge."""
+        """The consumers drawing water (ṁ > 0): the rows most criteria judge (the consumers
+        table itself when every consumer draws; read-only)."""
         c = self.consumers
-        return c[c["mdot_kg_s"] > 0] if len(c) else c
+        drawing = c["mdot_kg_s"].to_numpy() > 0
+        return c if drawing.all() else c[drawing]
 
     def summary(self) -> dict:
         """Key figures in edge units (bar, °C, kW) for terminals and reports."""
@@ -246,8 +248,19 @@ def add_edge_units(df: pd.DataFrame) -> pd.DataFrame:
 
 def _frame(cols: dict, index: pd.Index) -> pd.DataFrame:
     """A result table of the SI columns ``cols`` followed by their bar/°C/kW copies (built in
-    one go: a result is assembled for every solve of a sweep)."""
-    return pd.DataFrame({**cols, **_unit_columns(cols, cols.__getitem__)}, index=index)
+    one go: a result is assembled for every solve of a sweep).
+
+    The arrays become the table's columns as they are, each a block of its own
+    (``copy=False`` skips pandas' copy and consolidation into 2-D blocks, most of the cost of
+    building a small table): callers pass arrays no one else holds (``_own`` copies the
+    solver's)."""
+    return pd.DataFrame({**cols, **_unit_columns(cols, cols.__getitem__)}, index=index,
+                        copy=False)
+
+
+def _own(values) -> np.ndarray:
+    """A copy of a solver array for a result table (the table must not share its memory)."""
+    return np.array(values)
 
 
 def build_result(comp, state, fl, info: ConvergenceInfo, hyd_iters: int = 0,
@@ -278,8 +291,8 @@ def build_result(comp, state, fl, info: ConvergenceInfo, hyd_iters: int = 0,
     p, h, m = state.p, state.h, state.mdot_b
     t = water.temperature_from_enthalpy(h)
     n_idx = pd.Index(comp.node_ids, name="id")
-    junctions = _frame({"p_pa": p, "t_k": t, "elevation_m": comp.elevation_m,
-                        "side": comp.side, "p_abs_pa": p + P_ATM_PA,
+    junctions = _frame({"p_pa": _own(p), "t_k": t, "elevation_m": _own(comp.elevation_m),
+                        "side": _own(comp.side), "p_abs_pa": p + P_ATM_PA,
                         "p_sat_pa": water.saturation_pressure(t) - P_ATM_PA},  # gauge
                        n_idx)
     up = np.where(m >= 0, comp.b_from, comp.b_to)
@@ -295,27 +308,39 @@ def build_result(comp, state, fl, info: ConvergenceInfo, hyd_iters: int = 0,
                                     comp.zeta, law=comp.friction_law)
     dp_fric = np.atleast_1d(dp_fric)
     v = m / (rho * area)
-    branch = _frame({
+    branch_cols = {
         "from_junction": comp.node_ids[comp.b_from], "to_junction": comp.node_ids[comp.b_to],
-        "mdot_kg_s": m, "v_m_s": v, "dp_pa": p[comp.b_from] - p[comp.b_to],
+        "mdot_kg_s": _own(m), "v_m_s": v, "dp_pa": p[comp.b_from] - p[comp.b_to],
         "dp_friction_pa": dp_fric,
         "r_pa_per_m": np.where(comp.length_m > 0, np.abs(dp_fric) /
                                np.where(comp.length_m > 0, comp.length_m, 1.0), np.nan),
         "reynolds": np.abs(m) * comp.d_m / (area * mu),
         "t_in_k": t_in, "t_out_k": t_out, "q_loss_w": np.abs(m) * (h_in - h_out),
         "side": comp.side[comp.b_from],
-    }, pd.Index(comp.branch_ids, name="id"))
-    is_pipe = comp.branch_kind == BranchKind.PIPE
-    pipes = branch if is_pipe.all() else branch[is_pipe]
-    valves = branch[comp.branch_kind == BranchKind.VALVE]
+    }
+    # the pipe and valve tables straight from the branch columns (rows in branch order); a
+    # kind without rows is the other table's empty slice
+    def branch_table(rows):
+        return _frame({k: col if rows.all() else col[rows] for k, col in branch_cols.items()},
+                      pd.Index(comp.branch_ids[rows], name="id"))
+
+    is_pipe, is_valve = (comp.branch_kind == BranchKind.PIPE,
+                         comp.branch_kind == BranchKind.VALVE)
+    if is_valve.any():
+        valves = branch_table(is_valve)
+        pipes = branch_table(is_pipe) if is_pipe.any() else valves.iloc[:0]
+    else:
+        pipes = branch_table(is_pipe)
+        valves = pipes.iloc[:0]
+    q_loss_w = branch_cols["q_loss_w"]
     # consumers
     t_s, t_r = t[comp.c_sup], t[comp.c_ret]
     m_c = fl["m_c"]
     h_c_out = np.where(fl["c_fixed_h"], fl["c_h_out"], h[comp.c_sup] - fl["c_dh"])
     consumers = _frame({
         "supply_junction": comp.node_ids[comp.c_sup], "return_junction": comp.node_ids[comp.c_ret],
-        "mdot_kg_s": m_c, "q_w": m_c * (h[comp.c_sup] - h_c_out),
-        "dp_pa": p[comp.c_sup] - p[comp.c_ret], "dp_min_pa": comp.c_dp_min_pa,
+        "mdot_kg_s": _own(m_c), "q_w": m_c * (h[comp.c_sup] - h_c_out),
+        "dp_pa": p[comp.c_sup] - p[comp.c_ret], "dp_min_pa": _own(comp.c_dp_min_pa),
         "t_supply_k": t_s, "t_return_k": water.temperature_from_enthalpy(h_c_out),
         "t_return_junction_k": t_r, "return_setpoint_reached": ~fl["c_clamped"],
         "dp_margin_pa": p[comp.c_sup] - p[comp.c_ret] - comp.c_dp_min_pa,
@@ -337,19 +362,20 @@ def build_result(comp, state, fl, info: ConvergenceInfo, hyd_iters: int = 0,
         "t_supply_k": np.where(pl_in >= 0, comp.pl_t_supply_k, t[comp.pl_sup]),
         "t_return_k": t[comp.pl_ret],
         "q_w": pl_in * h_sup_out - pl_out * h_ret_in,
-        "mdot_design_kg_s": comp.pl_mdot_design_kg_s,
+        "mdot_design_kg_s": _own(comp.pl_mdot_design_kg_s),
         "control": [PlantControl(c).name.lower() for c in comp.pl_control],
     }, pd.Index(comp.pl_ids, name="id"))
     m_f = fl["m_f"]
     h_f_out = water.enthalpy(comp.f_t_out_k)
     feedins = _frame({
         "return_junction": comp.node_ids[comp.f_ret], "supply_junction": comp.node_ids[comp.f_sup],
-        "mdot_kg_s": m_f, "t_in_k": t[comp.f_ret], "t_out_k": comp.f_t_out_k,
+        "mdot_kg_s": _own(m_f), "t_in_k": t[comp.f_ret], "t_out_k": _own(comp.f_t_out_k),
         "q_w": m_f * (h_f_out - h[comp.f_ret]),
         "p_supply_pa": p[comp.f_sup], "p_return_pa": p[comp.f_ret],
-        "head_pa": p[comp.f_sup] - p[comp.f_ret], "inlet_clamped": fl["f_clamped"],
+        "head_pa": p[comp.f_sup] - p[comp.f_ret], "inlet_clamped": _own(fl["f_clamped"]),
     }, pd.Index(comp.f_ids, name="id"))
-    balance = energy_mass_balance(comp, state, fl, inj, h_out, branch, plant, feedins, consumers)
+    balance = energy_mass_balance(comp, state, fl, inj, h_out, {"q_loss_w": pd.Series(q_loss_w)},
+                                  plant, feedins, consumers)
     balance["hydraulic_iterations"] = hyd_iters
     return Result(junctions, pipes, valves, consumers, plant, feedins, info, balance, backend,
                   state, pumps=pump_table(comp, m, p, t, rho))
@@ -405,7 +431,8 @@ def energy_mass_balance(comp, state, fl, inj, h_out, branch, plant, feedins, con
     h_out : ndarray
         Branch outlet enthalpies [J/kg].
     branch, plant, feedins, consumers : DataFrame
-        The result tables.
+        The result tables (``branch``: of all branches, or a mapping with their
+        ``q_loss_w`` column).
 
     Returns
     -------

@@ -179,6 +179,37 @@ def islands(net) -> list[Island]:
     return out
 
 
+SIDES = ("supply", "return", "other")  # the codes of ``component_sides``
+
+
+def component_sides(labels: np.ndarray, supply_pos: np.ndarray,
+                    return_pos: np.ndarray) -> np.ndarray:
+    """Side code per junction (index into ``SIDES``) from its pipe/valve component.
+
+    A component is on the supply side when an element's supply connection (plant or feed-in
+    outlet, consumer inlet) lies in it, on the return side for a return connection, and
+    'other' with both or neither.
+
+    Parameters
+    ----------
+    labels : ndarray of int
+        Component label per junction (``pipe_components``).
+    supply_pos, return_pos : ndarray of int
+        Junction positions of the elements' supply and return connections.
+
+    Returns
+    -------
+    ndarray of int
+        0 (supply), 1 (return) or 2 (other) per junction.
+    """
+    n_lab = int(labels.max()) + 1 if len(labels) else 0
+    sup = np.zeros(n_lab, dtype=bool)
+    ret = np.zeros(n_lab, dtype=bool)
+    sup[labels[supply_pos]] = True
+    ret[labels[return_pos]] = True
+    return np.where(sup & ~ret, 0, np.where(ret & ~sup, 1, 2))[labels]
+
+
 def junction_sides(net) -> dict:
     """'supply' / 'return' / 'other' for every junction.
 
@@ -197,18 +228,17 @@ def junction_sides(net) -> dict:
     """
     index = net.junctions.index
     labels = pipe_components(net)
-    n_lab = int(labels.max()) + 1 if len(labels) else 0
-    sup = np.zeros(n_lab, dtype=bool)
-    ret = np.zeros(n_lab, dtype=bool)
+    ends: dict = {"supply_junction": [], "return_junction": []}
     for table in ("consumers", "plants", "feedins"):
         df = active(net.table(table))
         if df.empty:
             continue
-        for col, flag in (("supply_junction", sup), ("return_junction", ret)):
+        for col, found in ends.items():
             pos = index.get_indexer(df[col])
-            flag[labels[pos[pos >= 0]]] = True
-    side = np.where(sup & ~ret, "supply", np.where(ret & ~sup, "return", "other"))
-    return dict(zip(index, side[labels], strict=True)) if n_lab else {}
+            found.append(pos[pos >= 0])
+    sup, ret = (np.concatenate(v) if v else np.zeros(0, dtype=np.int64) for v in ends.values())
+    side = np.array(SIDES)[component_sides(labels, sup, ret)]
+    return dict(zip(index, side, strict=True)) if len(labels) else {}
 
 
 def loops(net) -> list[list]:

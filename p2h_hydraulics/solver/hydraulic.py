@@ -30,7 +30,7 @@ from ..physics import pump
 from ..physics.friction import pressure_drop_pipe
 from ..units import G
 from . import hydraulic_kernels
-from .linear import ReusedLU, SparseCholesky
+from .linear import ReusedLU, SparseCholesky, unique_inverse
 from .tree import MAX_LOOPS, TreeHydraulics
 
 # the hydraulic methods (``HydraulicSystem.use_method``, ``SolverOptions.hydraulic_method``)
@@ -97,7 +97,7 @@ class HydraulicSystem:
         self._sign = np.concatenate([np.ones((fi >= 0).sum() + (ti >= 0).sum()),
                                      -np.ones(2 * both.sum())])
         key = rows * max(nf, 1) + cols
-        uniq, self._inv = np.unique(key, return_inverse=True)
+        uniq, self._inv = unique_inverse(key)
         self._indices = (uniq % max(nf, 1)).astype(np.int32)
         r = uniq // max(nf, 1)
         self._indptr = np.concatenate([[0], np.cumsum(np.bincount(r, minlength=nf))]).astype(

@@ -115,8 +115,8 @@ class SparseCholesky:
         rows = np.asarray(indices)
         self._lower = np.flatnonzero(rows >= cols)  # CHOLMOD reads the lower triangle
         order = np.arange(len(self._lower), dtype=float)
-        self._a = spmatrix(order.tolist(), rows[self._lower].tolist(),
-                           cols[self._lower].tolist(), (n, n))
+        self._a = spmatrix(matrix(order), _int_matrix(matrix, rows[self._lower]),
+                           _int_matrix(matrix, cols[self._lower]), (n, n))
         self._perm = np.asarray(self._a.V, dtype=float).ravel().astype(np.int64)
         with self._cholmod_options():
             self._factor = cholmod.symbolic(self._a)
@@ -153,3 +153,40 @@ class SparseCholesky:
         b = self._matrix(np.ascontiguousarray(rhs, dtype=float))
         self._cholmod.solve(self._factor, b)
         return np.asarray(b).ravel()
+
+
+def _int_matrix(matrix, values: np.ndarray):
+    """A cvxopt integer column matrix of ``values``: from the array's buffer where cvxopt
+    reads 64-bit integers that way, else from a list."""
+    try:
+        out = matrix(np.ascontiguousarray(values, dtype=np.int64))
+    except (TypeError, ValueError, NotImplementedError):
+        out = None
+    if out is None or out.typecode != "i":
+        out = matrix(np.asarray(values).tolist(), tc="i")
+    return out
+
+
+def unique_inverse(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sorted distinct values of ``key`` and each entry's position among them: what
+    ``np.unique(key, return_inverse=True)`` gives for a 1-D integer array, in one sort (the
+    sparsity pattern of an assembled matrix from its entries' keys row · n + column).
+
+    Parameters
+    ----------
+    key : ndarray of int, 1-D
+        The keys.
+
+    Returns
+    -------
+    tuple of ndarray
+        (distinct keys in ascending order, index of each entry's key among them).
+    """
+    order = np.argsort(key)
+    ordered = key[order]
+    first = np.empty(len(key), dtype=bool)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    inverse = np.empty(len(key), dtype=np.intp)
+    inverse[order] = np.cumsum(first) - 1
+    return ordered[first], inverse

@@ -21,8 +21,6 @@ from collections import deque
 from dataclasses import dataclass, replace
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse import csgraph
 
 from ..errors import ConvergenceError, ConvergenceInfo, ModelError, Problem
 from ..physics import water
@@ -30,6 +28,7 @@ from ..results import build_result
 from ..units import G
 from . import kernels
 from .anderson import Anderson
+from .bridges import on_loop
 from .compile import Compiled, ConsumerControl, PlantControl, compile_network
 from .coupled import CoupledNewton, every_part_held
 from .diagnostics import diagnose, suspects
@@ -450,54 +449,6 @@ def non_monotone_branches(comp: Compiled, mdot_b: np.ndarray, t_node_k: np.ndarr
         bad &= comp.workspace.derived("on_loop", lambda: on_loop(comp.n_nodes, comp.b_from,
                                                                   comp.b_to))
     return [str(b) for b in comp.branch_ids[bad]]
-
-
-def on_loop(n_nodes: int, b_from: np.ndarray, b_to: np.ndarray) -> np.ndarray:
-    """Per branch: does it lie on a loop (is it not a bridge)? A bridge's flow is fixed by the
-    mass balance alone.
-
-    A spanning forest is grown breadth-first; every chord (branch outside it) gets a random
-    64-bit label XOR-ed into both its end nodes, and a forest branch lies on a loop exactly
-    when the XOR of the labels in the subtree below it is non-zero (a chord's label cancels
-    unless exactly one of its ends is in the subtree; a false "bridge" has probability
-    2⁻⁶⁴ per branch). Labels come from a fixed seed: the answer is reproducible.
-    """
-    nb = len(b_from)
-    lo, hi = np.minimum(b_from, b_to), np.maximum(b_from, b_to)
-    keys, first = np.unique(lo.astype(np.int64) * n_nodes + hi, return_index=True)
-    sym = sp.csr_matrix((np.ones(len(keys)), (lo[first], hi[first])), shape=(n_nodes, n_nodes))
-    sym = (sym + sym.T).tocsr()
-    tree_b = np.zeros(nb, dtype=bool)
-    parent_b = np.full(n_nodes, -1, dtype=np.int64)
-    order_all = []
-    seen = np.zeros(n_nodes, dtype=bool)
-    for root in range(n_nodes):
-        if seen[root]:
-            continue
-        order, pred = csgraph.breadth_first_order(sym, root, directed=False)
-        seen[order] = True
-        child = order[1:]
-        par = pred[child]
-        # the (first) branch joining each child to its parent
-        b = first[np.searchsorted(keys, np.minimum(par, child).astype(np.int64) * n_nodes
-                                  + np.maximum(par, child))]
-        parent_b[child] = b
-        tree_b[b] = True
-        order_all.append(order)
-    labels = np.random.default_rng(0).integers(1, 2**63 - 1, size=nb, dtype=np.int64)
-    labels[tree_b] = 0
-    acc = np.zeros(n_nodes, dtype=np.int64)
-    np.bitwise_xor.at(acc, b_from, labels)
-    np.bitwise_xor.at(acc, b_to, labels)
-    loop = ~tree_b
-    ends = np.stack([b_from, b_to])
-    for order in order_all:
-        for node in order[:0:-1]:  # leaves first
-            b = parent_b[node]
-            loop[b] = acc[node] != 0
-            other = ends[0, b] if ends[1, b] == node else ends[1, b]
-            acc[other] ^= acc[node]
-    return loop
 
 
 def _settled(window, opt: SolverOptions, dm: float, d_lift: float, out) -> bool:

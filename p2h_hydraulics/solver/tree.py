@@ -112,6 +112,10 @@ class TreeHydraulics:
         nb = len(b_from)
         if nb == 0 or len(fixed) == 0 or _kernels() is None:
             return None
+        # a forest reaching every junction has one branch per junction not held, the other
+        # branches are chords: too many of them is known before searching
+        if nb - (n_nodes - len(np.unique(fixed))) > max_loops:
+            return None
         # one breadth-first search from a virtual junction joined to every held one
         top = n_nodes
         graph = sp.csr_matrix((np.ones(nb + len(fixed)),
@@ -136,7 +140,9 @@ class TreeHydraulics:
         pbranch[child] = pb
         sign = np.zeros(n_nodes)
         sign[child] = np.where(b_from[pb] == par, 1.0, -1.0)
-        chords = np.setdiff1d(np.arange(nb), pb)
+        on_tree = np.zeros(nb, dtype=bool)
+        on_tree[pb] = True
+        chords = np.flatnonzero(~on_tree)
         if len(chords) > max_loops:
             return None
         tree = cls(order, parent, pbranch, sign, nb)
