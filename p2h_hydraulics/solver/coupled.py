@@ -23,15 +23,21 @@ non-monotone line search on a merit that weighs head [Pa], mass [kg/s] and heat-
 temperature [K] residuals keeps the steps safe; the critical-point lift is corrected between
 steps as in the outer iteration.
 
-Used for warm starts of networks with loops (``native.solve_compiled``; annual hours, site
-trials, sweeps: a nearby solved state, where Newton converges quadratically — typically 3–6
-steps where the outer iteration needs 10–20). Its state then starts the outer iteration, which
-confirms it with its own convergence tests in one iteration: the answer and the convergence
-criteria stay the outer iteration's. When Newton does not settle (a near-stagnant branch
-whose flow flips back and forth across the kink of the upwind energy balance, no halving of
-the merit in ``PATIENCE`` steps, a singular system) the outer iteration starts from the
-original start. Cold starts go straight to the outer iteration: from the linear start the
-flow pattern changes too much for Newton's local model.
+Used, with ``SolverOptions.coupled_newton``, for warm starts of networks with loops
+(``native.solve_compiled``; annual hours, site trials, sweeps: a nearby solved state, where
+Newton converges quadratically — typically 3–6 steps where the outer iteration needs 10–20).
+Not the default: replayed on the same inputs, the warm solves of the meshed annual benchmark
+took 2,436 instead of 3,984 outer iterations but 22.8 instead of 18.7 s CPU, and those of a
+site search 1,131 instead of 1,507 iterations but 16.1 instead of 12.6 s — a Newton step (one
+KLU factorisation of the unsymmetric coupled matrix, its assembly, the line search) costs more
+than the outer iterations it saves, and Newton settles in only about half of the starts.
+
+Its state then starts the outer iteration, which confirms it with its own convergence tests in
+one iteration: the answer and the convergence criteria stay the outer iteration's. When Newton
+does not settle (a near-stagnant branch whose flow flips back and forth across the kink of the
+upwind energy balance, no halving of the merit in ``PATIENCE`` steps, a singular system) the
+outer iteration starts from the original start. Cold starts go straight to the outer iteration:
+from the linear start the flow pattern changes too much for Newton's local model.
 
 The linear system is unsymmetric (the energy balance's upwinding) and strongly coupled where
 it matters — block Gauss–Seidel on it diverges there, and Krylov solvers preconditioned by its

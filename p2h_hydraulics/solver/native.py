@@ -7,9 +7,10 @@ critical-point lift update → thermal linear solve. The next temperatures are A
 from the last iterates (``anderson.py``). Converged when temperatures, element flows,
 hydraulics and the control all settle.
 
-A warm start of a network with loops first goes through the coupled Newton (``coupled``: flows,
-pressures and temperatures in one Jacobian); when it settles, the outer iteration confirms its
-state in one iteration, else it starts from the warm start itself.
+With ``SolverOptions.coupled_newton`` a warm start of a network with loops first goes through the
+coupled Newton (``coupled``: flows, pressures and temperatures in one Jacobian); when it
+settles, the outer iteration confirms its state in one iteration, else it starts from the warm
+start itself.
 
 Element laws (consumer and feed-in flows, clamps): ``elements``; what a failed solve reports:
 ``diagnostics``.
@@ -98,8 +99,9 @@ class SolverOptions:
     # warm starts of networks with loops: first the coupled Newton (``coupled.py``: flows,
     # pressures and temperatures in one Newton, at most ``coupled_max_steps`` steps); the
     # outer iteration then confirms its state, or starts from the warm start itself when
-    # Newton does not settle
-    coupled_newton: bool = True
+    # Newton does not settle. An option: on the meshed annual and site benchmarks it saves
+    # 25–40 % of the outer iterations but costs more than they do (docs/numerics.md)
+    coupled_newton: bool = False
     coupled_max_steps: int = 12
 
     def __post_init__(self):

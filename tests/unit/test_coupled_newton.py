@@ -32,6 +32,7 @@ from p2h_hydraulics.solver.native import (
 from p2h_hydraulics.synthetic import make_network
 
 OUTER_ONLY = SolverOptions(coupled_newton=False)
+NEWTON = SolverOptions(coupled_newton=True)
 
 
 def _with_feedin(net, q_w: float, node: str = "T2"):
@@ -127,7 +128,7 @@ def test_newton_start_gives_the_outer_iteration_state(hilly, factor, q_w):
     net, _, state = hilly
     case = _with_feedin(_scaled(net, factor), q_w)
     comp = compile_network(case)
-    _, a = solve_compiled(comp, warm=state)  # coupled Newton, then the outer iteration
+    _, a = solve_compiled(comp, warm=state, options=NEWTON)  # Newton, then the outer iteration
     _, b = solve_compiled(comp, warm=state, options=OUTER_ONLY)
     assert a.converged and b.converged
     # Newton settled: the outer iteration needed one iteration to confirm
@@ -148,7 +149,8 @@ def test_newton_start_gives_the_outer_iteration_state(hilly, factor, q_w):
 def test_unsettled_newton_leaves_the_outer_iteration_to_it(hilly):
     net, _, state = hilly
     comp = compile_network(_scaled(net, 1.3))
-    _, a = solve_compiled(comp, warm=state, options=SolverOptions(coupled_max_steps=1))
+    _, a = solve_compiled(comp, warm=state, options=SolverOptions(coupled_newton=True,
+                                                                  coupled_max_steps=1))
     _, b = solve_compiled(comp, warm=state, options=OUTER_ONLY)
     assert a.convergence.iterations == b.convergence.iterations > 1
     np.testing.assert_allclose(a.junctions["t_k"], b.junctions["t_k"], rtol=0, atol=1e-12)
