@@ -58,11 +58,11 @@ from ..physics import water
 from ..units import G
 from .compile import ConsumerControl, FeedinControl, PlantControl
 from .elements import (
+    apply_lift_change,
     critical_point_update,
     element_flows,
     energy_flows,
     nodal_demand,
-    node_injection,
 )
 from .hydraulic import branch_pressure_drop
 from .linear import sparse_lu
@@ -123,21 +123,27 @@ class CoupledNewton:
         demand = nodal_demand(comp, fl)
         props = self.props_cls(comp, t)
         head, mass, slopes = self.hyd.residuals(m, p, demand, props)
-        es = energy_system(comp, m, t, energy_flows(comp, m, demand, fl))
+        flows = energy_flows(comp, m, demand, fl)
+        es = energy_system(comp, m, t, flows)
         r_e = es.residual(h)
         cp = water.heat_capacity(t)
         w = self.weights_fn(comp, m, fl)
         r_t = r_e / (np.maximum(es.diag, 1e-300) * cp)  # [K]
-        return dict(t=t, fl=fl, demand=demand, head=head, mass=mass, slope=slopes[0], es=es,
-                    r_e=r_e, r_t=r_t, w=w, cp=cp)
+        return dict(t=t, fl=fl, flows=flows, head=head, mass=mass, slope=slopes[0], es=es,
+                    r_e=r_e, r_t=r_t, w=w, cp=cp, scale_m=float(np.abs(demand).sum()))
+
+    @staticmethod
+    def sizes(ev) -> tuple[float, float, float]:
+        """Largest head residual [Pa], mass residual [kg/s] and heat-weighted energy residual
+        [K] of an ``evaluate`` (``native._heat_weights``: near-stagnant nodes count little)."""
+        return (float(np.max(np.abs(ev["head"]), initial=0.0)),
+                float(np.max(np.abs(ev["mass"]), initial=0.0)),
+                float(np.max(np.abs(ev["r_t"]) * ev["w"], initial=0.0)))
 
     def merit(self, ev) -> float:
-        """Size of the residuals of an ``evaluate``: largest head residual per kPa + largest
-        mass residual per 10⁻⁶ of the withdrawals + largest heat-weighted energy residual in K
-        (``native._heat_weights``: near-stagnant nodes count little)."""
-        a = float(np.max(np.abs(ev["head"]), initial=0.0))
-        b = float(np.max(np.abs(ev["mass"]), initial=0.0))
-        c = float(np.max(np.abs(ev["r_t"]) * ev["w"], initial=0.0))
+        """Size of the residuals of an ``evaluate``: head per kPa + mass per 10⁻⁶ of the
+        withdrawals + energy in K (``sizes``)."""
+        a, b, c = self.sizes(ev)
         if not (np.isfinite(a) and np.isfinite(b) and np.isfinite(c)):
             return np.inf
         return a / 1e3 + b / (1e-6 * self.scale_m) + c
@@ -251,11 +257,10 @@ class CoupledNewton:
         dab = h_dn - a * h_up - (1 - a) * es.h_soil_b + a_ln_a * (h_up - es.h_soil_b)
         em = [(es.down, np.arange(self.nb), np.where(m >= 0, 1.0, -1.0) * dab)]
         # held nodes: injection (Aᵀ ṁ + d)_k at the source's enthalpy, ∂/∂ṁ_b = A[b, k]
-        inj = node_injection(comp, m, ev["demand"])
-        for nodes, t_src in ((comp.pl_sup, comp.pl_t_supply_k),
-                             (comp.r_node, np.where(np.isfinite(comp.r_t_k), comp.r_t_k,
-                                                    comp.t_initial_k))):
-            act = inj[nodes] > EPS_FLOW
+        flows = ev["flows"]
+        for nodes, inflow, t_src in ((comp.pl_sup, flows["pl_in"], comp.pl_t_supply_k),
+                                     (comp.r_node, flows["r_in"], flows["r_t_k"])):
+            act = inflow > EPS_FLOW
             if not np.any(act):
                 continue
             sub = self.a_full[:, nodes[act]].tocoo()
@@ -281,7 +286,7 @@ class CoupledNewton:
         m, p, h, lift = m.copy(), p.copy(), h.copy(), lift.copy()
         p[self.fixed] = p_fixed_fn(lift)
         ev = self.evaluate(m, p, h)
-        self.scale_m = max(1.0, float(np.abs(ev["demand"]).sum()))
+        self.scale_m = max(1.0, ev["scale_m"])
         merit = self.merit(ev)
         recent, hist = [merit], []
         h_lo, h_hi = water.enthalpy(self.t_lo), water.enthalpy(self.t_hi)
@@ -316,20 +321,13 @@ class CoupledNewton:
             if np.any(critical) and abs(d_lift) > 1e-3:
                 # the critical-point control: the lift and with it the held pressures (and,
                 # with one such plant, the whole supply side) move; only the heads change
-                lift = np.where(critical, lift + d_lift, lift)
-                p_new = p.copy()
+                lift, p_new = apply_lift_change(comp, lift, p, d_lift)
                 p_new[self.fixed] = p_fixed_fn(lift)
-                if np.sum(critical) == 1:
-                    sup_free = comp.side == "supply"
-                    sup_free[self.fixed] = False
-                    p_new[sup_free] += d_lift
                 ev = dict(ev, head=ev["head"] - self.a_full @ (p_new - p))
                 p = p_new
                 merit = self.merit(ev)
             recent.append(merit)
-            hp = float(np.max(np.abs(ev["head"]), initial=0.0))
-            hm = float(np.max(np.abs(ev["mass"]), initial=0.0))
-            ht = float(np.max(np.abs(ev["r_t"]) * ev["w"], initial=0.0))
+            hp, hm, ht = self.sizes(ev)
             hist.append((hp, hm, ht))
             if (hp < tol_p and hm < tol_m_rel * self.scale_m and ht < tol_t
                     and abs(d_lift) <= 0.01):

@@ -21,7 +21,7 @@ from . import kernels
 from .compile import Compiled, ConsumerControl, FeedinControl, PlantControl
 
 __all__ = ["DT_MIN_K", "FEEDIN_DT_MIN_K", "element_flows", "nodal_demand", "node_injection",
-           "energy_flows",
+           "energy_flows", "apply_lift_change",
            "critical_point_update"]
 
 DT_MIN_K = 1.0
@@ -146,6 +146,34 @@ def energy_flows(comp: Compiled, mdot_b: np.ndarray, demand: np.ndarray, fl: dic
     return dict(fl, pl_in=inj[comp.pl_sup], pl_out=-inj[comp.pl_ret], r_in=inj[comp.r_node],
                 r_t_k=np.where(np.isfinite(comp.r_t_k), comp.r_t_k, comp.t_initial_k),
                 m_t_k=np.where(np.isfinite(comp.m_t_k), comp.m_t_k, comp.t_initial_k))
+
+
+def apply_lift_change(comp: Compiled, lift: np.ndarray, p: np.ndarray, d_lift: float):
+    """Plant lifts and node pressures after a critical-point correction.
+
+    Parameters
+    ----------
+    comp : Compiled
+        The compiled network.
+    lift : ndarray
+        Plant lifts [Pa].
+    p : ndarray
+        Node pressures [Pa] (not modified).
+    d_lift : float
+        ``critical_point_update`` [Pa].
+
+    Returns
+    -------
+    tuple of ndarray
+        The critical-point plants' lifts raised by ``d_lift``; the pressures with, when one
+        such plant sets the lift, the whole supply side raised by it.
+    """
+    critical = comp.pl_control == PlantControl.CRITICAL_POINT
+    lift = np.where(critical, lift + d_lift, lift)
+    p = p.copy()
+    if np.sum(critical) == 1:
+        p[comp.side == "supply"] += d_lift
+    return lift, p
 
 
 def critical_point_update(comp: Compiled, p: np.ndarray, m_c: np.ndarray) -> float:

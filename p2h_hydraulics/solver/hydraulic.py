@@ -168,7 +168,8 @@ class HydraulicSystem:
         """CSC values of the Schur matrix Aᵀ diag(w) A on the fixed pattern."""
         return np.bincount(self._inv, weights=w[self._bidx] * self._sign, minlength=self._nnz)
 
-    def _matrix(self, w: np.ndarray) -> sp.csc_matrix:
+    def schur_matrix(self, w: np.ndarray) -> sp.csc_matrix:
+        """The Schur matrix Aᵀ diag(w) A of the free nodes (CSC, on the fixed pattern)."""
         return sp.csc_matrix((self._data(w), self._indices, self._indptr),
                              shape=(self.n_free,) * 2)
 
@@ -182,7 +183,7 @@ class HydraulicSystem:
                 return self.cholesky.solve(self._data(w), rhs)
             except ArithmeticError:  # not positive definite after all: an island, round-off
                 pass
-        mat = self._matrix(w)
+        mat = self.schur_matrix(w)
         if self.cholesky is not None and not np.all(w > 0):
             # indefinite: LDLᵀ without pivoting, kept only if its residual is small
             if self.ldl is None:
@@ -199,10 +200,6 @@ class HydraulicSystem:
             return lin.solve(mat, rhs)
         except RuntimeError:  # singular: an island without a held pressure
             return spla.lsqr(mat, rhs)[0]
-
-    def schur_matrix(self, w: np.ndarray) -> sp.csc_matrix:
-        """The Schur matrix Aᵀ diag(w) A of the free nodes (CSC, on the fixed pattern)."""
-        return self._matrix(w)
 
     def linear_start(self, p0, demand, rho, mu, v_ref=1.0):
         """Cold-start flows [kg/s] and pressures [Pa]: the flow distribution of a linear

@@ -35,6 +35,7 @@ from .coupled import CoupledNewton, every_part_held
 from .diagnostics import diagnose, suspects
 from .elements import (
     DT_MIN_K,
+    apply_lift_change,
     critical_point_update,
     element_flows,
     energy_flows,
@@ -333,9 +334,7 @@ def _solve_from(comp: Compiled, warm: State | None, options: SolverOptions | Non
         d_lift = 0.0 if (it == 1 and linear_first) else critical_point_update(comp, p,
                                                                              fl["m_c"])
         if abs(d_lift) > opt.tol_dp_control_pa:
-            critical = comp.pl_control == PlantControl.CRITICAL_POINT
-            lift = np.where(critical, lift + d_lift, lift)
-            p[comp.side == "supply"] += d_lift if np.sum(critical) == 1 else 0.0
+            lift, p = apply_lift_change(comp, lift, p, d_lift)
         flows = energy_flows(comp, mdot_b, demand, fl)
         try:
             h_new = solve_enthalpy(comp, mdot_b, x, flows, thermal_lu)
@@ -416,10 +415,10 @@ def _newton_applies(comp: Compiled, hyd, fixed: np.ndarray) -> bool:
 
 
 def _coupled_start(comp, hyd, fixed, start: State, opt: SolverOptions, t_bounds):
-    """The coupled Newton (``coupled.py``) from a warm start."""
+    """The coupled Newton (``coupled.py``) from a warm start (its lifts already set by the
+    plants' controls)."""
     solver = CoupledNewton(comp, hyd, BranchProperties, fixed, t_bounds, _heat_weights)
-    lift = start.lift if len(start.lift) == len(comp.pl_ids) else _initial_lift(comp)
-    return solver.solve(start.mdot_b, start.p, start.h, lift,
+    return solver.solve(start.mdot_b, start.p, start.h, start.lift,
                         lambda lift_: _fixed_pressures(comp, lift_)[1],
                         max_steps=opt.coupled_max_steps, tol_p=max(opt.tol_p_pa, 1e-2),
                         tol_m_rel=opt.tol_m_rel, tol_t=0.1 * opt.tol_t_k)
