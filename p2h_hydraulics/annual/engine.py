@@ -3,14 +3,9 @@
 Runs inside the executor's workers (``solve_chunk`` is a module-level function whose arguments
 pickle). Every hour reuses the compiled network: consumer demands, the plant's supply setpoint,
 the soil temperature and the feed-in heat are swapped into a copy of the ``Compiled`` arrays
-(``dataclasses.replace``). An hour's first solve at the full offer and its base case start
-from a state predicted from the nearest **anchors** (``Anchor``: hours spread over the whole
-year's inputs, solved once before the hours, ``solve_anchors``; ``_Predictor``); the hour's
-other solves start from its own solved states. No hour starts from another hour's state, so an
-hour's answer depends on its own inputs and the scenario only — not on which hours were solved
-before it, on the sample, on the chunks or on the number of workers. (Where a meshed network
-has several steady states, ``multiple_states``, the anchors decide which one an hour finds,
-the same one in every run.)
+(``dataclasses.replace``), and each solve is warm-started from the previous similar one
+(``solve_compiled(comp, warm=state)``); an hour's first solve at the full offer and its base
+case start from a state extrapolated from the last hours' (``_Predictor``).
 
 **Criteria** are the checker's own registered checks (``evaluation.judge``) run on a
 ``CaseContext`` of the hour: a feed-in of λ·offer is *accepted* when no check reports a
@@ -65,11 +60,9 @@ from ..physics import water
 from ..solver.elements import element_flows
 from ..solver.native import combine_states, predict_state, solve_compiled
 
-__all__ = ["Anchor", "HourCase", "Payload", "solve_anchors", "solve_chunk", "WARNING_ONLY",
-           "DESIGN_CODES"]
+__all__ = ["HourCase", "Payload", "solve_chunk", "WARNING_ONLY", "DESIGN_CODES"]
 
 DESIGN_CODES = ("heat_pump", "feedin_outlet_temperature")
-ANCHOR_DEPTH = 2  # anchors an hour's start is predicted from
 
 
 @dataclass(frozen=True)
@@ -102,18 +95,7 @@ class Payload:
     t_initial_k: float  # nan: the hour's supply temperature (as compile_network does)
     rel_tol: float = 0.005
     options: object = None
-    anchors: tuple = ()  # Anchor states every hour starts from
-
-
-@dataclass(frozen=True)
-class Anchor:
-    """A solved hour the hours near it start from: its inputs (``_inputs``) and its states
-    without (``base``, λ = 0) and with the full offer (``full``, λ = 1); None where that solve
-    did not converge (or nothing is offered)."""
-
-    inputs: np.ndarray
-    base: object = None
-    full: object = None
+    warm: object = None  # State to start every chunk from
 
 
 @dataclass
@@ -130,15 +112,14 @@ class _Eval:
 
 
 class _Predictor:
-    """Warm start of an hour extrapolated from solved hours (same feed-in share), the nearest
-    added last.
+    """Warm start of an hour extrapolated from the last solved hours (same feed-in share).
 
-    Near hours differ by small steps in a few inputs (demand, supply setpoint, soil
-    temperature, offer). The step to the new inputs is written as a least-squares combination
-    of the steps between the last ``depth`` added hours, and the state is moved by the same
-    combination of their state differences (first order in the inputs; the solver then
-    corrects the rest). Coefficients are bounded, so a poorly conditioned history degrades to
-    the last state.
+    The distinct hours are solved sorted by demand, so neighbours differ by small steps in a
+    few inputs (demand, supply setpoint, soil temperature, offer). The step to the new inputs
+    is written as a least-squares combination of the steps between the last ``depth`` solved
+    hours, and the state is moved by the same combination of their state differences (first
+    order in the inputs; the solver then corrects the rest). Coefficients are bounded, so a
+    poorly conditioned history degrades to the last state.
     """
 
     def __init__(self, depth: int = 4):
@@ -168,41 +149,22 @@ def _scaled(design, lam: float):
 
 
 class HourSolver:
-    """Solves hours, each from the states predicted from the payload's anchors."""
+    """Solves hours one after the other, carrying warm starts."""
 
-    def __init__(self, payload: Payload, anchor_depth: int = ANCHOR_DEPTH):
+    def __init__(self, payload: Payload):
         self.p = payload
         # design checks: judged once per supply temperature by the caller; convergence:
         # reported by ``evaluate`` itself
         self.skip = set(WARNING_ONLY) | set(DESIGN_CODES) | {"convergence"}
-        self.anchor_depth = anchor_depth
-        self.warm_full = self.warm_base = None  # the current hour's starts
+        self.warm_full = payload.warm
+        self.warm_base = payload.warm
+        self.pred_full, self.pred_base = _Predictor(), _Predictor()
         self.design_total = float(sum(m for m in payload.design_flow_kg_s.values()
                                       if math.isfinite(m) and m > 0))  # plants [kg/s]
         self.solves = 0
         self.failed_solves = 0
 
     # -- building blocks --------------------------------------------------------------------
-    def starts(self, x: np.ndarray) -> tuple:
-        """(full-offer start, base start) of an hour with inputs ``x`` (``_inputs``):
-        predicted from the ``anchor_depth`` anchors nearest in the inputs (``_Predictor``);
-        None where no anchor has that state (a cold start)."""
-        anchors = self.p.anchors
-        if not anchors:
-            return None, None
-        dist = [float(np.sum((a.inputs - x) ** 2)) for a in anchors]
-        near = sorted(range(len(anchors)), key=lambda i: (dist[i], i))[:self.anchor_depth]
-        out = []
-        for field_ in ("full", "base"):
-            pred = _Predictor(depth=self.anchor_depth)
-            for i in reversed(near):  # the nearest last
-                s = getattr(anchors[i], field_)
-                if s is not None:
-                    pred.add(anchors[i].inputs, s)
-            out.append(pred.predict(x, None))
-        full, base = out
-        return (full if full is not None else base), (base if base is not None else full)
-
     def hour_comp(self, case: HourCase):
         c = self.p.comp
         q = case.q_row if case.q_row is not None else self.p.q_net_w * case.q_scale
@@ -289,14 +251,15 @@ class HourSolver:
         n0 = self.solves
         offered = float(np.sum(case.offer_w))
         ev1 = None
-        self.warm_full, self.warm_base = self.starts(_inputs(case))
         if (case.design_limit is None and offered > 0
                 and self.min_flow_share(comp_h, case) < 1.0):
             return self._run_from_base(comp_h, case, n0)
         if case.design_limit is None and offered > 0:
-            ev1 = self.evaluate(comp_h, case, 1.0, self.warm_full)
+            x = _inputs(case)
+            ev1 = self.evaluate(comp_h, case, 1.0, self.pred_full.predict(x, self.warm_full))
             if ev1.state is not None:
                 self.warm_full = ev1.state
+                self.pred_full.add(x, ev1.state)
             if ev1.ok:
                 return self._record(case, ev1, None, n0)
         ev0 = self._base(comp_h, case, ev1.state if ev1 is not None else None)
@@ -314,12 +277,14 @@ class HourSolver:
         return self._record(case, lo, _limit(hi), n0)
 
     def _base(self, comp_h, case: HourCase, other) -> _Eval:
-        """The hour's base case (λ = 0), started from the anchors' prediction (else
-        ``other``)."""
+        """The hour's base case (λ = 0), warm-started from the extrapolated last base states
+        (else ``other``); kept as the next hours' warm start."""
         warm = self.warm_base if self.warm_base is not None else other
-        ev0 = self.evaluate(comp_h, case, 0.0, warm, self_base=True)
+        x = _inputs(case)
+        ev0 = self.evaluate(comp_h, case, 0.0, self.pred_base.predict(x, warm), self_base=True)
         if ev0.state is not None:
             self.warm_base = ev0.state
+            self.pred_base.add(x, ev0.state)
         return ev0
 
     def _run_from_base(self, comp_h, case: HourCase, n0: int) -> dict:
@@ -335,9 +300,8 @@ class HourSolver:
             return self._record(case, ev0, _limit(ev0), n0)
         est = self.min_flow_share(comp_h, case, ev0.res)
         lam = min(max(est - 0.5 * tol, 0.5 * tol), 1.0)
-        solved = [(0.0, ev0.state)] + ([(1.0, self.warm_full)] if self.warm_full is not None
-                                       else [])
-        probe = self.evaluate(comp_h, case, lam, predict_state(solved, lam), base=ev0.res)
+        warm = self.warm_full if self.warm_full is not None else ev0.state
+        probe = self.evaluate(comp_h, case, lam, warm, base=ev0.res)
         if probe.state is not None:
             self.warm_full = probe.state
         if not probe.ok:
@@ -479,36 +443,8 @@ def _root_estimate(lo: _Eval, hi: _Eval, prev_lo: _Eval | None = None) -> float 
     return min(roots) if roots else None
 
 
-def solve_anchors(payload: Payload, cases: list[HourCase], start=None) -> tuple[tuple, int]:
-    """(anchors, solves): the hours ``cases`` solved one after the other without and with
-    the full offer, each from the previous anchor's states (the first from ``start``), no
-    criteria judged. An anchor whose solves do not converge keeps None there."""
-    solver = HourSolver(payload)
-    anchors = []
-    last_base = last_full = start
-    for case in cases:
-        comp_h = solver.hour_comp(case)
-        base = full = None
-        for lam in (0.0, 1.0):
-            if lam > 0 and not float(np.sum(case.offer_w)) > 0:
-                break
-            warm = last_base if lam == 0 else (last_full if last_full is not None else base)
-            solver.solves += 1
-            try:
-                state, _ = solve_compiled(solver._with_lam(comp_h, case, lam), warm=warm,
-                                          options=payload.options)
-            except ConvergenceError:
-                continue
-            if lam == 0:
-                base = last_base = state
-            else:
-                full = last_full = state
-        anchors.append(Anchor(_inputs(case), base, full))
-    return tuple(anchors), solver.solves
-
-
 def solve_chunk(cases: list[HourCase], payload: Payload) -> dict:
-    """Solve a chunk of hours (each from the payload's anchors); records + counters."""
+    """Solve a chunk of hours (sorted so that neighbours are similar); records + counters."""
     solver = HourSolver(payload)
     records = [solver.run(c) for c in cases]
     return {"records": records, "solves": solver.solves, "failed_solves": solver.failed_solves}

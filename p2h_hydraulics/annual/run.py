@@ -8,16 +8,11 @@
 3. Each unit's design per hour (``design_feedin`` at the hour's supply temperature: direct or
    heat-pump stage, COP); design violations (COP below minimum, outlet too cold) limit the hour
    to zero without a search.
-4. Anchors (``anchor_hours``): hours spread evenly over the whole year's distinct inputs
-   ranked by consumer demand and supply temperature (whatever the sample), solved one after
-   the other from the design-hour state without and with the full offer
-   (``engine.solve_anchors``).
-5. Hours with exactly equal inputs (demand, supply and soil temperature, offers) are solved
+4. Hours with exactly equal inputs (demand, supply and soil temperature, offers) are solved
    once. The distinct hours are sorted by consumer demand and supply temperature, cut into
-   contiguous chunks and solved on the executor (``engine.solve_chunk``), each hour from the
-   states predicted from its nearest anchors — so an hour's answer is the same whichever
-   hours, chunks and workers a run has.
-6. The records are spread back over the hours → ``AnnualResult``.
+   contiguous chunks and solved on the executor (``engine.solve_chunk``), each chunk
+   warm-started from the design-hour state and each hour from its predecessor.
+5. The records are spread back over the hours → ``AnnualResult``.
 
 ``network_for_hour`` builds the full ``Network`` of one hour (for a direct single-hour
 ``solve`` or ``check_integration``, e.g. to reproduce a result of the table).
@@ -37,7 +32,7 @@ from ..errors import ConvergenceError, ScenarioError
 from ..evaluation import apply_load_case, judge, validate_units
 from ..scenario import LoadCase
 from ..units import ZERO_CELSIUS_K
-from .engine import DESIGN_CODES, HourCase, Payload, solve_anchors, solve_chunk
+from .engine import DESIGN_CODES, HourCase, Payload, solve_chunk
 from .inputs import build_inputs
 from .settings import AnnualSettings
 
@@ -134,35 +129,17 @@ def network_for_hour(prep: Prepared, hour: int, lam: float = 1.0, design_flows=N
 # ------------------------------------------------------------------------------------------
 
 
-def _distinct(prep: Prepared, hours=None) -> tuple[np.ndarray, np.ndarray]:
-    """(first hour of each distinct input, inverse index hours → distinct) among ``hours``
-    (default: the prepared ones)."""
-    hours = prep.hours if hours is None else hours
-    t = prep.inputs.table.iloc[hours]
+def _distinct(prep: Prepared) -> tuple[np.ndarray, np.ndarray]:
+    """(first hour of each distinct input, inverse index hours → distinct)."""
+    t = prep.inputs.table.iloc[prep.hours]
     cols = ["demand_factor", "t_supply_c", "t_soil_c"] + [f"offer_factor:{u}"
                                                             for u in prep.inputs.unit_ids]
     keys = t[cols].to_numpy(dtype=float)
     if prep.inputs.profile_w is not None:
-        prof = np.nan_to_num(prep.inputs.profile_w[hours], nan=-1.0)
+        prof = np.nan_to_num(prep.inputs.profile_w[prep.hours], nan=-1.0)
         keys = np.hstack([keys, prof])
     _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
-    return hours[first], np.asarray(inverse).ravel()
-
-
-N_ANCHORS = 48  # anchor hours of a year (``anchor_hours``)
-
-
-def anchor_hours(prep: Prepared, n: int = N_ANCHORS) -> np.ndarray:
-    """``n`` hours spread evenly over the ranks of the whole year's distinct inputs by
-    consumer demand then supply temperature, highest first (the order they are solved in,
-    from the design hour down). Drawn from every hour of the inputs, not from a sample, so
-    that a sample's hours start from the same anchors as in the full year."""
-    first, _ = _distinct(prep, np.arange(len(prep.inputs.table)))
-    t = prep.inputs.table
-    order = np.lexsort((t["t_supply_c"].to_numpy()[first],
-                        t["consumer_demand_kw"].to_numpy()[first]))[::-1]
-    picks = np.unique(np.round(np.linspace(0, len(order) - 1, min(n, len(order)))).astype(int))
-    return first[order[picks]]
+    return prep.hours[first], np.asarray(inverse).ravel()
 
 
 def _design_limits(prep: Prepared, hours) -> dict:
@@ -275,7 +252,7 @@ def run_annual(scenario, *, executor=None, workers: int | None = None, progress=
     options : SolverOptions, optional
         Options of the hourly solves (default: ``hour_options(settings)``).
     chunks_per_worker : int
-        Chunks of hours per worker (load balance; the answers do not depend on it).
+        Chunks of hours per worker (load balance against warm-start reuse).
 
     Returns
     -------
@@ -314,9 +291,7 @@ def run_annual(scenario, *, executor=None, workers: int | None = None, progress=
     cases = [cases[i] for i in order]
     payload = Payload(comp, prep.network, prep.units, prep.thresholds, flows, src,
                       _unit_pos(comp, prep), prep.inputs.q_net_w, _t_initial(prep),
-                      rel_tol=prep.settings.search_rel_tol, options=options)
-    payload.anchors, anchor_solves = solve_anchors(
-        payload, [_case(prep, comp, int(h), -1, None) for h in anchor_hours(prep)], warm)
+                      rel_tol=prep.settings.search_rel_tol, options=options, warm=warm)
     t_prep = time.perf_counter() - t0
     with executor_scope(executor, workers=workers) as ex:
         n_workers = getattr(ex, "_max_workers", None) or getattr(ex, "n_workers", None) or 1
@@ -326,7 +301,6 @@ def run_annual(scenario, *, executor=None, workers: int | None = None, progress=
                            progress=progress)
     records = [r for p in parts for r in p["records"]]
     stats = {"distinct_hours": len(cases), "solves": sum(p["solves"] for p in parts),
-             "anchor_solves": anchor_solves,
              "failed_solves": sum(p["failed_solves"] for p in parts),
              "chunks": len(parts), "workers": int(n_workers),
              "seconds_prepare": t_prep, "seconds_total": time.perf_counter() - t0}

@@ -245,11 +245,8 @@ def test_energy_bookkeeping_closes(run):
     s = res.summary
     assert s["offered_mwh"] == pytest.approx(df["offered_kw"].sum() / 1e3)
     assert s["absorbed_mwh"] + s["rejected_mwh"] == pytest.approx(s["offered_mwh"])
-    # network heat = plant + what the units delivered (exactly), which is the absorbed heat
-    # within the bound above
-    delivered = ok["feedin_network_kw"].sum() / 1e3
-    assert s["network_heat_mwh"] == pytest.approx(s["plant_heat_mwh"] + delivered, rel=1e-9)
-    assert abs(delivered - s["absorbed_mwh"]) <= tol_k / 5.0 * s["absorbed_mwh"] + 1e-9
+    assert s["network_heat_mwh"] == pytest.approx(s["plant_heat_mwh"] + s["absorbed_mwh"],
+                                                  rel=1e-9)
     assert s["hours_full_offer"] + s["hours_limited"] == s["hours"]
     assert sum(s["hours_limited_by"].values()) == s["hours_limited"]
     assert not s["full_year"]
@@ -501,37 +498,3 @@ def test_hour_options_follow_the_tolerance_setting():
     for bad in (0.0, -1e-3, 0.5):
         with pytest.raises(ValueError, match="tolerance_k"):
             AnnualSettings(tolerance_k=bad)
-
-
-MESHED_SCEN = """\
-name: annual_meshed
-network: net.json
-plant: {control: critical_point}
-units:
-  - {id: dc, node: T1, q_kw: 400, cooling: liquid, source_temperature_c: 70,
-     hx_approach_k: 3}
-thresholds: {t_supply_min_c: 50}
-annual:
-  weather: example
-  supply_curve: 4g
-  max_outer_iterations: 120
-"""
-
-
-def test_an_hours_answer_does_not_depend_on_the_other_hours_or_the_workers(tmp_path):
-    """Every hour starts from the anchors (hours spread over the whole year, solved first),
-    never from another hour's state: on a hilly meshed 4G network the hours common to a run
-    of 10 hours (serial) and one of 20 hours (2 workers, other chunks and neighbours) have
-    identical rows — every figure equal to the last bit."""
-    from p2h_hydraulics.io import save_network
-    from p2h_hydraulics.synthetic import make_network
-
-    save_network(make_network(40, topology="meshed", generation="4g"), tmp_path / "net.json")
-    path = tmp_path / "scen.yaml"
-    path.write_text(MESHED_SCEN, encoding="utf-8")
-    few = np.arange(10) * 876 + 300
-    more = np.sort(np.concatenate([few, few + 438]))
-    a = run_annual(prepare(path, hours=few), workers=1).hourly.set_index("hour")
-    b = run_annual(prepare(path, hours=more), workers=2).hourly.set_index("hour").loc[few]
-    assert a["converged"].all()
-    pd.testing.assert_frame_equal(a, b, check_exact=True)
