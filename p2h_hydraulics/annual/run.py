@@ -10,8 +10,9 @@
    to zero without a search.
 4. Hours with exactly equal inputs (demand, supply and soil temperature, offers) are solved
    once. The distinct hours are sorted by consumer demand and supply temperature, cut into
-   contiguous chunks and solved on the executor (``engine.solve_chunk``), each chunk
-   warm-started from the design-hour state and each hour from its predecessor.
+   contiguous chunks (as many as the number of hours asks for, ``chunk_count``, whatever the
+   workers) and solved on the executor (``engine.solve_chunk``), each chunk warm-started from
+   the design-hour state and each hour from its predecessor.
 5. The records are spread back over the hours → ``AnnualResult``.
 
 ``network_for_hour`` builds the full ``Network`` of one hour (for a direct single-hour
@@ -229,8 +230,7 @@ def _case(prep: Prepared, comp, hour: int, key: int, limits) -> HourCase:
 
 
 def run_annual(scenario, *, executor=None, workers: int | None = None, progress=None,
-               hours=None, settings: AnnualSettings | dict | None = None, options=None,
-               chunks_per_worker: int = 8):
+               hours=None, settings: AnnualSettings | dict | None = None, options=None):
     """Hour-by-hour feed-in analysis of a scenario over its weather year.
 
     Parameters
@@ -251,8 +251,6 @@ def run_annual(scenario, *, executor=None, workers: int | None = None, progress=
         The ``annual`` block (default: the scenario's, else the defaults).
     options : SolverOptions, optional
         Options of the hourly solves (default: ``hour_options(settings)``).
-    chunks_per_worker : int
-        Chunks of hours per worker (load balance against warm-start reuse).
 
     Returns
     -------
@@ -295,9 +293,7 @@ def run_annual(scenario, *, executor=None, workers: int | None = None, progress=
     t_prep = time.perf_counter() - t0
     with executor_scope(executor, workers=workers) as ex:
         n_workers = getattr(ex, "_max_workers", None) or getattr(ex, "n_workers", None) or 1
-        n_chunks = max(1, int(n_workers) * chunks_per_worker) if n_workers > 1 else \
-            max(1, len(cases) // 400)
-        parts = run_chunks(ex, solve_chunk, chunked(cases, n_chunks), payload,
+        parts = run_chunks(ex, solve_chunk, chunked(cases, chunk_count(len(cases))), payload,
                            progress=progress)
     records = [r for p in parts for r in p["records"]]
     stats = {"distinct_hours": len(cases), "solves": sum(p["solves"] for p in parts),
@@ -320,6 +316,19 @@ _NETWORK_COLUMNS = ("plant_w", "plant_mdot_kg_s", "plant_min_w", "plant_flow_sha
                     "plant_t_return_c", "plant_head_bar", "consumer_w", "loss_w",
                     "feedin_network_w", "other_feedin_w", "energy_rel", "dp_min_consumer_bar",
                     "t_supply_min_consumer_c", "iterations")
+
+
+CHUNK_HOURS = 40  # distinct hours per chunk, at least (``chunk_count``)
+MAX_CHUNKS = 32
+
+
+def chunk_count(n_hours: int) -> int:
+    """Chunks the ``n_hours`` distinct hours are cut into: one per ``CHUNK_HOURS``, at most
+    ``MAX_CHUNKS`` (load balance on a few workers against warm-start reuse). A function of the
+    hours alone, never of the workers: each chunk starts from the design-hour state and each
+    hour from its predecessor, so the same hours give the same answers on any number of
+    workers."""
+    return int(min(max(1, -(-n_hours // CHUNK_HOURS)), MAX_CHUNKS))
 
 
 def hour_options(settings: AnnualSettings):
