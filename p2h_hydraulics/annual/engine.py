@@ -163,6 +163,9 @@ class HourSolver:
                                       if math.isfinite(m) and m > 0))  # plants [kg/s]
         self.solves = 0
         self.failed_solves = 0
+        # the current hour: did a solve find a state that need not be unique
+        # (``ConvergenceInfo.non_monotone_branches``)?
+        self.multiple_states = False
 
     # -- building blocks --------------------------------------------------------------------
     def hour_comp(self, case: HourCase):
@@ -206,6 +209,7 @@ class HourSolver:
                         message=f"the solve did not converge at {100 * lam:.1f} % of the "
                                 f"offer: {exc}")
             return _Eval(lam, violations=[f], findings=[f])
+        self.multiple_states |= bool(res.convergence.non_monotone_branches)
         viol, findings = self.judge(case, lam, res, res if self_base else base)
         return _Eval(lam, state, res, viol, findings)
 
@@ -249,6 +253,7 @@ class HourSolver:
     def run(self, case: HourCase) -> dict:
         comp_h = self.hour_comp(case)
         n0 = self.solves
+        self.multiple_states = False
         offered = float(np.sum(case.offer_w))
         ev1 = None
         if (case.design_limit is None and offered > 0
@@ -351,6 +356,7 @@ class HourSolver:
         lam = ev.lam if lam is None else lam
         out = {"key": case.key, "lam": lam, "solves": self.solves - n0,
                "converged": ev.res is not None,
+               "multiple_states": self.multiple_states,
                "limited_by": limit[0] if limit else "",
                "limit_element": (limit[1] or "") if limit else "",
                "limit_message": limit[2] if limit else ""}

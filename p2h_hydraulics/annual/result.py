@@ -8,8 +8,10 @@ network state at the accepted feed-in (``plant_kw``, ``plant_min_kw`` — the he
 makes at its minimum flow —, ``plant_mdot_kg_s``, ``plant_flow_share``, ``consumer_kw``,
 ``loss_kw``, ``feedin_network_kw``, ``network_heat_kw`` = plant + feed-ins, ``energy_rel``, …),
 ``limited_by`` (check code of the criterion that stops more feed-in; empty when the full offer
-is absorbed), ``converged``, ``solves`` and ``representative_hour`` (the hour whose identical
-inputs were solved).
+is absorbed), ``converged``, ``multiple_states`` (a solve of the hour found a state that need
+not be unique — natural convection in a near-stagnant hilly loop, the checker's
+``multiple_states``: the hour's answer can depend on the state it was started from), ``solves``
+and ``representative_hour`` (the hour whose identical inputs were solved).
 
 Bookkeeping: offered = absorbed + rejected every hour; network heat = plant + feed-in =
 consumers + losses (the solver's energy balance); absorbed ≤ consumers + losses − plant minimum
@@ -243,6 +245,8 @@ def _summary(prep, df: pd.DataFrame, ids, flows, src, design_hour, stats) -> dic
         "hours_nothing_absorbed": int(((df["absorbed_kw"] <= 0) & (df["offered_kw"] > 0)).sum()),
         "hours_limited_by": {str(k): int(v) for k, v in limited.items()},
         "hours_not_converged": int((~ok).sum()),
+        "hours_multiple_states": int(df["multiple_states"].astype(bool).sum())
+        if "multiple_states" in df else 0,
         "design_flow_kg_s": flows,
         "design_flow_source": {k: (v.strip(" ()") or "plant mdot_design_kg_s")
                                for k, v in src.items()},

@@ -168,6 +168,11 @@ def _print(result) -> None:
         console.print(f"[yellow]warning:[/] {s['hours_not_converged']} hour(s) could not be "
                       "solved (the solver did not converge even without the feed-in); they count "
                       "as absorbing nothing (limited_by 'convergence')", markup=True)
+    if s.get("hours_multiple_states"):
+        console.print(f"[yellow]warning:[/] in {s['hours_multiple_states']} hour(s) the network "
+                      "state need not be unique (natural convection in near-stagnant hilly loops, "
+                      "column multiple_states): their answers can depend on the state a solve "
+                      "starts from", markup=True)
     for p in s.get("written", []):
         console.print(f"written: {p}")
     note = (s.get("hourly_table") or {}).get("note")

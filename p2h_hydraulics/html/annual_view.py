@@ -110,6 +110,9 @@ def _summary_rows(s: dict) -> list[list[str]]:
     if s.get("hours_not_converged"):
         rows.append(["hours not solved (counted as absorbing nothing)",
                      esc(s["hours_not_converged"])])
+    if s.get("hours_multiple_states"):
+        rows.append(["hours whose state need not be unique (multiple_states)",
+                     esc(s["hours_multiple_states"])])
     return rows
 
 

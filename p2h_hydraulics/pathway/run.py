@@ -356,5 +356,6 @@ def _annual(scen, settings, net, today, level, sample_hours, workers, executor) 
             "heat_pump_hours": s["heat_pump"]["hours"],
             "hours_limited": s["hours_limited"], "hours_limited_by": s["hours_limited_by"],
             "hours_not_converged": s["hours_not_converged"],
+            "hours_multiple_states": s["hours_multiple_states"],
             "consumers_at_limit": len(lim)}
 

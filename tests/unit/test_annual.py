@@ -533,3 +533,22 @@ def test_the_same_hours_give_the_same_answers_on_any_number_of_workers(tmp_path)
     two = run_annual(prepare(path, hours=hours), workers=2)
     assert one.hourly["converged"].all()
     pd.testing.assert_frame_equal(one.hourly, two.hourly, check_exact=True)
+
+
+def test_hours_whose_state_need_not_be_unique_are_flagged(run, tmp_path):
+    """``multiple_states``: a solve of the hour found branches whose head law falls with
+    flow on a loop (natural convection). Never on a network without loops; on the hilly meshed
+    4G network in the low-load hours (summer) only; counted in the summary."""
+    _, res, _, _ = run
+    assert not res.hourly["multiple_states"].any()
+    assert res.summary["hours_multiple_states"] == 0
+    from p2h_hydraulics.io import save_network
+    from p2h_hydraulics.synthetic import make_network
+
+    save_network(make_network(40, topology="meshed", generation="4g"), tmp_path / "net.json")
+    path = tmp_path / "scen.yaml"
+    path.write_text(MESHED_SCEN, encoding="utf-8")
+    year = run_annual(prepare(path, hours=[100, 3750, 4480, 8495]), workers=1)
+    flags = year.hourly.set_index("hour")["multiple_states"]
+    assert flags.to_dict() == {100: False, 3750: True, 4480: True, 8495: False}
+    assert year.summary["hours_multiple_states"] == 2
