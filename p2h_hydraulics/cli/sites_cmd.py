@@ -200,3 +200,9 @@ def _print(result, top: int) -> None:
     console.print(table)
     if len(result.table) > top:
         console.print(f"… {len(result.table) - top} more nodes (use --out or --json)")
+    multi = result.table["multiple_states"].fillna(False).astype(bool)
+    if multi.any():
+        console.print(f"[yellow]warning:[/] at {int(multi.sum())} node(s) a trial's network "
+                      "state need not be unique (natural convection in near-stagnant hilly "
+                      "loops, column multiple_states): their capacities can depend on the state "
+                      "the search started from", markup=True)

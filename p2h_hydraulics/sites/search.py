@@ -277,7 +277,8 @@ class NodeSearch:
                "n_solves": sum(x.n_solves for x in trials), "method": "solved",
                "solve_s": sum(x.solve_s for x in trials),
                "solve_cpu_s": sum(x.solve_cpu_s for x in trials), "n_trials": len(trials),
-               "non_monotone": non_monotone}
+               "non_monotone": non_monotone,
+               "multiple_states": any(x.multiple_states for x in trials)}
         if hi is not None:
             row.update(limited_by=hi.binding["code"], load_case=hi.binding["load_case"],
                        element=hi.binding["element"], message=self.message(lo, hi),

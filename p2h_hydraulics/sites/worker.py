@@ -250,6 +250,8 @@ class Setup:
             out.solve_s += time.perf_counter() - ts
             out.solve_cpu_s += time.thread_time() - tc
             out.n_solves += 1
+            if feed is not None and feed.convergence.non_monotone_branches:
+                out.multiple_states = True
             fnet = dataclasses.replace(case.net, feedins=fdf)  # shallow: the checks only read
             ctx = self.context(case, unit, feed, err, fnet)
             findings = judge(ctx)
@@ -408,6 +410,9 @@ class Trial:
     elements: dict = field(default_factory=dict)  # (load case, code) → its worst element
     passed: list = field(default_factory=list)  # load cases solved and permitted
     n_solves: int = 0
+    # a solve found loop branches whose head law falls with flow: its state need not be
+    # unique (``ConvergenceInfo.non_monotone_branches``)
+    multiple_states: bool = False
     solve_s: float = 0.0
     solve_cpu_s: float = 0.0
 

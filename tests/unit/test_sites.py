@@ -594,3 +594,30 @@ def test_sites_on_an_explicit_network(tmp_path):
     assert (res.table["method"] == "solved").all()
     # the plant's own node cannot take heat; a consumer node can take some
     assert res.capacity("D") > 0
+
+
+def test_nodes_whose_trial_states_need_not_be_unique_are_flagged(serial, tmp_path, capsys):
+    """``multiple_states``: a trial at the node found loop branches whose head law falls with
+    flow (natural convection in a near-stagnant hilly loop). Never on a radial network; on a
+    hilly meshed 4G network at summer load, yes — flagged in the table and on the terminal."""
+    from p2h_hydraulics.cli import main
+    from p2h_hydraulics.io import save_network
+    from p2h_hydraulics.synthetic import make_network
+
+    assert not serial.table["multiple_states"].any()
+    save_network(make_network(40, topology="meshed", generation="4g"), tmp_path / "net.json")
+    scen = tmp_path / "scen.yaml"
+    scen.write_text("""\
+name: meshed_summer
+network: net.json
+plant: {control: critical_point}
+load_cases:
+  - {name: summer, demand_scale: 0.15, t_soil_c: 15}
+units:
+  - {id: dc, node: T1, q_kw: 200, cooling: liquid, source_temperature_c: 70, hx_approach_k: 3}
+thresholds: {t_supply_min_c: 50}
+""", encoding="utf-8")
+    res = compare_sites(scen, candidates=["T1", "T2"], executor="serial")
+    assert res.table["multiple_states"].any()
+    assert main(["sites", str(scen), "--candidates", "T1,T2"]) == 0
+    assert "need not be unique" in capsys.readouterr().out
