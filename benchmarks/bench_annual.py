@@ -98,6 +98,7 @@ def main(argv=None) -> int:
         "hours": s["hours"], "distinct_hours_solved": c["distinct_hours"],
         "solves": c["solves"], "failed_solves": c["failed_solves"],
         "hours_not_converged": s["hours_not_converged"],
+        "hours_multiple_states": s["hours_multiple_states"], "chunks": c["chunks"],
         "seconds_network": round(t_build, 2), "seconds_prepare": round(c["seconds_prepare"], 2),
         "seconds_total": round(wall, 2),
         "hours_per_second": round(s["hours"] / wall, 2),

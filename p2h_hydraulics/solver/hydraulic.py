@@ -110,6 +110,7 @@ class HydraulicSystem:
         self.cholesky = (SparseCholesky(self._indptr, self._indices, nf)
                          if nf > 0 and SparseCholesky.available() else None)
         self.ldl = None  # LDLᵀ factor for indefinite matrices, made on first need
+        self._work = None  # the Schur matrix object ``_schur_work`` refills
         # every part holding a pressure, few loops: on the spanning forest (``tree.py``)
         self.tree = TreeHydraulics.build(n, comp.b_from, comp.b_to, self.fixed)
         self.loops_stalled = False
@@ -173,6 +174,15 @@ class HydraulicSystem:
         return sp.csc_matrix((self._data(w), self._indices, self._indptr),
                              shape=(self.n_free,) * 2)
 
+    def _schur_work(self, w: np.ndarray) -> sp.csc_matrix:
+        """``schur_matrix(w)`` in a matrix object reused from call to call (working storage of
+        ``_solve_schur``: only its values change, so scipy's checks are done once)."""
+        if self._work is None:
+            self._work = self.schur_matrix(w)
+        else:
+            self._work.data = self._data(w)
+        return self._work
+
     def _solve_schur(self, w: np.ndarray, rhs: np.ndarray) -> np.ndarray:
         """Δp of the free nodes for the Schur matrix Aᵀ diag(w) A: CHOLMOD Cholesky when every
         w > 0; when a branch's buoyancy outweighs its friction (w < 0, indefinite) CHOLMOD's
@@ -183,7 +193,7 @@ class HydraulicSystem:
                 return self.cholesky.solve(self._data(w), rhs)
             except ArithmeticError:  # not positive definite after all: an island, round-off
                 pass
-        mat = self.schur_matrix(w)
+        mat = self._schur_work(w)
         if self.cholesky is not None and not np.all(w > 0):
             # indefinite: LDLᵀ without pivoting, kept only if its residual is small
             if self.ldl is None:
