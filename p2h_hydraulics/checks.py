@@ -67,7 +67,7 @@ taken from the feed-in solve.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -144,6 +144,10 @@ class CaseContext:
     feedin_error: Exception | None = None
     design_flow_kg_s: dict[str, float] = field(default_factory=dict)
     design_flow_source: dict[str, str] = field(default_factory=dict)
+    # the feed-in case solved again from a cold start where its state may not be unique
+    # (``evaluation.second_state``): what that found, and the other state's context if any
+    second_start: str = ""
+    alternative: CaseContext | None = None
 
     def finding(self, code: str, severity: str, message: str, **kw) -> Finding:
         spec = REGISTRY[code]
@@ -160,7 +164,7 @@ def _sev(ok: bool) -> str:
 
 
 def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+    return f"{n} {word}{'' if n == 1 else 'es' if word.endswith(('ch', 'sh', 's', 'x')) else 's'}"
 
 
 def _take(values: np.ndarray, pos: np.ndarray, missing):
@@ -277,20 +281,105 @@ def check_multiple_states(ctx: CaseContext) -> list[Finding]:
     for case, label, res, _ in _solved_cases(ctx):
         branches = list(getattr(res.convergence, "non_monotone_branches", []) or [])
         if branches:
+            message = (f"the state {label} may not be the only steady state: "
+                       f"{_plural(len(branches), 'branch')} on loops ("
+                       + ", ".join(f"'{b}'" for b in branches[:3])
+                       + (", …" if len(branches) > 3 else "")
+                       + ") lose head with rising flow (their water column outweighs "
+                         "friction), so natural convection can drive such a loop either way")
+            condition = None
+            if case == "feedin" and ctx.second_start:
+                second, condition = _second_state_text(ctx)
+                message += f"; {second}"
             out.append(ctx.finding(
                 "multiple_states", "warning", case=case, element=branches[0],
                 count=len(branches), value=float(len(branches)), unit="branches",
-                message=f"the state {label} may not be the only steady state: "
-                        f"{_plural(len(branches), 'branch')} on loops ("
-                        + ", ".join(f"'{b}'" for b in branches[:3])
-                        + (", …" if len(branches) > 3 else "")
-                        + ") lose head with rising flow (their water column outweighs "
-                          "friction), so natural convection can drive such a loop either way"))
+                message=message, condition=condition))
         else:
             out.append(ctx.finding("multiple_states", "ok", case=case,
                                    message=f"no loop branch of the state {label} loses head "
                                            "with rising flow (no natural convection)"))
     return out
+
+
+# two converged states of one network count as different steady states beyond these
+# (the solver's tolerances are 1e-5 K and 1e-6 Pa; a settled state wobbles by ≤ 1e-3 K)
+STATE_DT_K = 0.05  # consumer supply temperature
+STATE_DP_BAR = 1e-3  # consumer pressure difference
+STATE_DM_REL = 1e-3  # plant flow
+
+
+def state_difference(a, b) -> dict:
+    """How solved state ``b`` of a network differs from state ``a``.
+
+    Parameters
+    ----------
+    a, b : Result
+        Two converged solves of the same network.
+
+    Returns
+    -------
+    dict
+        Consumer supply temperatures (largest difference ``dt_k`` [K] at ``t_consumer``,
+        values ``t_a_c`` / ``t_b_c`` [°C]), consumer pressure differences (``dp_bar`` at
+        ``dp_consumer``, ``dp_a_bar`` / ``dp_b_bar``), the plants' flows [kg/s] (``m_a`` /
+        ``m_b``); ``parts``: what differs beyond ``STATE_DT_K``, ``STATE_DP_BAR`` or
+        ``STATE_DM_REL`` (or in which consumers draw), as text; ``differ``: any of it.
+    """
+    ca, cb = a.active_consumers, b.active_consumers
+    common = ca.index.intersection(cb.index)
+    out = {"m_a": float(a.plant["mdot_kg_s"].sum()), "m_b": float(b.plant["mdot_kg_s"].sum())}
+    parts = []
+    for key, col, lim, unit, digits in (("t", "t_supply_c", STATE_DT_K, "°C", 1),
+                                        ("dp", "dp_bar", STATE_DP_BAR, "bar", 3)):
+        diff = (ca.loc[common, col] - cb.loc[common, col]).abs()
+        worst = str(diff.idxmax()) if len(diff) else None
+        out[f"{key}_consumer"] = worst
+        out["dt_k" if key == "t" else "dp_bar"] = big = float(diff.max()) if len(diff) else 0.0
+        va = float(ca.at[worst, col]) if worst else math.nan
+        vb = float(cb.at[worst, col]) if worst else math.nan
+        out.update({f"{key}_a_c" if key == "t" else "dp_a_bar": va,
+                    f"{key}_b_c" if key == "t" else "dp_b_bar": vb})
+        if big > lim:
+            what = "supplied at" if key == "t" else "with a pressure difference of"
+            parts.append(f"consumer '{worst}' {what} {vb:.{digits}f} instead of "
+                         f"{va:.{digits}f} {unit}")
+    if abs(out["m_a"] - out["m_b"]) > STATE_DM_REL * max(abs(out["m_a"]), 1e-9):
+        parts.append(f"plant flow {out['m_b']:.2f} instead of {out['m_a']:.2f} kg/s")
+    if len(common) != len(ca) or len(common) != len(cb):
+        parts.append("other consumers drawing water")
+    out["parts"], out["differ"] = parts, bool(parts)
+    return out
+
+
+def _feedin_violations(ctx: CaseContext) -> list[Finding]:
+    """The violations of the feed-in case by every registered check but ``multiple_states``."""
+    return [f for code, spec in REGISTRY.items() if code != "multiple_states"
+            for f in spec.func(ctx) if f.severity == "violation" and f.case == "feedin"]
+
+
+def _second_state_text(ctx: CaseContext) -> tuple[str, str | None]:
+    """(what the second solve of the feed-in case from a cold start found, the condition
+    when the feed-in is not permitted in the other state it found)."""
+    alt = ctx.alternative
+    if alt is None:
+        return f"solved again from a cold start: {ctx.second_start}", None
+    d = state_difference(ctx.feedin, alt.feedin)
+    text = ("solved again from a cold start it settles in another steady state ("
+            + ", ".join(d["parts"]) + ")")
+    alt = replace(alt, design_flow_kg_s=ctx.design_flow_kg_s,
+                  design_flow_source=ctx.design_flow_source)
+    failing = _feedin_violations(alt)
+    already = {f.code for f in _feedin_violations(ctx)}
+    failing = [f for f in failing if f.code not in already]
+    if not failing:
+        return text + (", in which the feed-in fails no other criterion" if already else
+                       ", in which the feed-in is permitted as well"), None
+    f = failing[0]
+    return (text + f", in which the feed-in is not permitted ({f.code}: {f.message})",
+            f"the network can also settle in a state in which {f.code} fails with the feed-in "
+            f"(natural convection in near-stagnant hilly loops): check it in operation, or "
+            f"keep those loops flowing")
 
 
 # -- physical plausibility: states that cannot exist never yield PERMITTED (docs:

@@ -10,7 +10,8 @@ What to call:
 * ``required_supply_c(net)`` — the supply temperature a feed-in must reach,
 * ``validate_units(network, units)`` — units on nodes that exist, unique ids,
 * ``evaluate_case(base_net, units, thresholds, name, backend)`` — base solve, unit designs,
-  feed-in solve warm-started from the base case → ``CaseContext``,
+  feed-in solve warm-started from the base case → ``CaseContext`` (with ``second_state``: where
+  that state may not be the only one, the feed-in case solved again from a cold start),
 * ``design_flows(contexts)`` — the plants' design flows across the load cases,
 * ``judge(ctx, skip=…, cases=…)`` — the registered checks on one case → findings,
 * ``solve_case(net, backend, warm)`` — one solve, non-convergence returned as a value.
@@ -24,10 +25,11 @@ solves; they judge it with the same ``judge`` and take ``apply_load_case``,
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import math
 
-from .checks import CaseContext
+from .checks import CaseContext, state_difference
 from .errors import ConvergenceError, Problem, ScenarioError
 from .findings import REGISTRY, Finding
 from .model.graph import active
@@ -37,7 +39,8 @@ from .unit import design_feedin, to_feedin_rows, with_feedins
 from .units import ZERO_CELSIUS_K
 
 __all__ = ["apply_load_case", "required_supply_c", "validate_units", "evaluate_case",
-           "design_flows", "judge", "solve_case"]
+           "second_state", "design_flows", "judge", "solve_case"]
+
 
 
 # ------------------------------------------------------------------------------------------
@@ -144,7 +147,7 @@ def solve_case(net, backend: str = "native", warm=None):
 
 
 def evaluate_case(base_net, units, thresholds, name: str = "design",
-                  backend: str = "native") -> CaseContext:
+                  backend: str = "native", second_start: bool = True) -> CaseContext:
     """One load case solved without and with the P2H units: the criteria's ``CaseContext``.
 
     The base case (no feed-in) is solved first; every unit is designed for the required supply
@@ -166,6 +169,9 @@ def evaluate_case(base_net, units, thresholds, name: str = "design",
         Load case name (carried into every finding).
     backend : str
         "native" (default) or "pandapipes".
+    second_start : bool
+        Where the feed-in state may not be the only one, solve it again from a cold start
+        (``second_state``).
 
     Returns
     -------
@@ -183,10 +189,60 @@ def evaluate_case(base_net, units, thresholds, name: str = "design",
     fnet = with_feedins(base_net, to_feedin_rows(units, list(designs.values())))
     feed, feed_err = solve_case(fnet, backend, warm=base)
     if feed is not None:  # record the local return the unit really sees
-        designs = {u.id: design_feedin(u, req, float(feed.feedins.at[u.id, "t_in_k"])
-                                       - ZERO_CELSIUS_K) for u in units}
-    return CaseContext(name, thresholds, units, designs, base_net, fnet, base, feed, base_err,
-                       feed_err)
+        designs = _designs_at(units, req, feed)
+    ctx = CaseContext(name, thresholds, units, designs, base_net, fnet, base, feed, base_err,
+                      feed_err)
+    if second_start:
+        second_state(ctx, backend)
+    return ctx
+
+
+def _designs_at(units, req_c: float, feed) -> dict:
+    """The units' designs at the local return temperatures of the feed-in solve ``feed``."""
+    return {u.id: design_feedin(u, req_c, float(feed.feedins.at[u.id, "t_in_k"])
+                                - ZERO_CELSIUS_K) for u in units}
+
+
+def second_state(ctx: CaseContext, backend: str = "native") -> None:
+    """Where the feed-in state found may not be the only one, solve the feed-in case again
+    from a cold start.
+
+    The first feed-in solve starts from the base case. When its state has loop branches
+    whose head law falls with flow (``ConvergenceInfo.non_monotone_branches``) another
+    steady state may exist; a converged second state that differs
+    (``checks.state_difference``) is kept as ``ctx.alternative`` — a context of its own, with
+    the units designed for its return temperatures — for ``multiple_states`` to judge.
+    Native backend only (pandapipes reports no such branches).
+
+    Parameters
+    ----------
+    ctx : CaseContext
+        The case from ``evaluate_case`` (modified in place).
+    backend : str
+        "native" (else nothing is done).
+
+    Returns
+    -------
+    None
+        ``ctx.second_start`` says what the second solve found ("same state", "another state",
+        "did not converge"; empty when none was needed), ``ctx.alternative`` holds the other
+        state's context.
+    """
+    feed = ctx.feedin
+    if (backend != "native" or feed is None
+            or not getattr(feed.convergence, "non_monotone_branches", None)):
+        return
+    alt, _ = solve_case(ctx.network_feedin, backend)
+    if alt is None:
+        ctx.second_start = "did not converge"
+        return
+    if not state_difference(feed, alt)["differ"]:
+        ctx.second_start = "same state"
+        return
+    ctx.second_start = "another state"
+    ctx.alternative = dataclasses.replace(
+        ctx, feedin=alt, feedin_error=None, alternative=None, second_start="",
+        designs=_designs_at(ctx.units, required_supply_c(ctx.network_base), alt))
 
 
 def design_flows(contexts: list[CaseContext]) -> None:

@@ -200,7 +200,7 @@ def _print(result, top: int) -> None:
     console.print(table)
     if len(result.table) > top:
         console.print(f"… {len(result.table) - top} more nodes (use --out or --json)")
-    multi = result.table["multiple_states"].fillna(False).astype(bool)
+    multi = result.table["multiple_states"].eq(True)  # screened rows: None
     if multi.any():
         console.print(f"[yellow]warning:[/] at {int(multi.sum())} node(s) a trial's network "
                       "state need not be unique (natural convection in near-stagnant hilly "

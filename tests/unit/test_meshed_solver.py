@@ -159,3 +159,54 @@ def test_checker_warns_where_the_state_may_not_be_unique(hard_meshed):
     assert found["base"].element == base[0] and "natural convection" in found["base"].message
     # a warning: it never decides the verdict on its own
     assert rep.decisive_code != "multiple_states"
+
+
+def test_a_second_start_finds_the_other_state_and_the_checker_judges_it(tmp_path):
+    """Where the feed-in state may not be unique, the feed-in case is solved again from a
+    cold start. On a hilly meshed 4G network at a third of its load this settles in another
+    steady state (both converged, mass balanced): consumer supply temperatures differ by
+    0.4 K, and with a 64 °C limit — failed already without the feed-in, not worsened in the
+    first state — the feed-in makes it worse in the other. The checker says so with a
+    condition (PERMITTED_WITH_CONDITIONS), naming both states' figures."""
+    from p2h_hydraulics.check import check_integration
+    from p2h_hydraulics.checks import state_difference
+    from p2h_hydraulics.evaluation import apply_load_case, evaluate_case
+    from p2h_hydraulics.io import save_network
+    from p2h_hydraulics.scenario import load_scenario
+
+    save_network(make_network(40, topology="meshed", generation="4g"), tmp_path / "net.json")
+    path = tmp_path / "scen.yaml"
+    path.write_text("""\
+name: second_state
+network: net.json
+plant: {control: critical_point}
+load_cases:
+  - {name: summer, demand_scale: 0.35, t_soil_c: 15}
+units:
+  - {id: dc, node: T1, q_kw: 100, cooling: liquid, source_temperature_c: 70, hx_approach_k: 3}
+thresholds: {t_supply_min_c: 64}
+""", encoding="utf-8")
+    scen = load_scenario(path)
+    lc = scen.load_cases[0]
+    ctx = evaluate_case(apply_load_case(scen.load_network(), lc, scen.plant), scen.units,
+                        scen.thresholds, lc.name)
+    assert ctx.second_start == "another state"
+    first, other = ctx.feedin, ctx.alternative.feedin
+    for res in (first, other):
+        assert res.converged and res.balance["mass_max_kg_s"] < 1e-6
+        assert res.balance["energy_rel"] < 1e-6
+    d = state_difference(first, other)
+    assert d["differ"] and d["dt_k"] > 0.3
+    assert ctx.alternative.designs["dc"].t_return_local_k == pytest.approx(
+        float(other.feedins.at["dc", "t_in_k"]))
+    rep = check_integration(path)
+    assert rep.verdict == "PERMITTED_WITH_CONDITIONS"
+    ms = [f for f in rep.finding("multiple_states") if f.case == "feedin"][0]
+    assert "another steady state" in ms.message and f"'{d['t_consumer']}'" in ms.message
+    assert "consumer_supply_temperature" in ms.condition
+    csup = [f for f in rep.finding("consumer_supply_temperature") if f.case == "feedin"][0]
+    assert csup.severity == "warning"  # pre-existing, not worse in the first state
+    # without a second start the same network is simply permitted with the warning
+    plain = evaluate_case(apply_load_case(scen.load_network(), lc, scen.plant), scen.units,
+                          scen.thresholds, lc.name, second_start=False)
+    assert plain.alternative is None and plain.second_start == ""
