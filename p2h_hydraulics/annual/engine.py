@@ -52,7 +52,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..bracket import next_probe, zero_crossing
-from ..checks import CaseContext
+from ..checks import CaseContext, state_difference
 from ..errors import ConvergenceError
 from ..evaluation import judge
 from ..findings import WARNING_ONLY, Finding
@@ -95,6 +95,7 @@ class Payload:
     t_initial_k: float  # nan: the hour's supply temperature (as compile_network does)
     rel_tol: float = 0.005
     options: object = None
+    second_start: bool = False  # re-solve flagged hours' accepted state from a cold start
     warm: object = None  # State to start every chunk from
 
 
@@ -166,6 +167,7 @@ class HourSolver:
         # the current hour: did a solve find a state that need not be unique
         # (``ConvergenceInfo.non_monotone_branches``)?
         self.multiple_states = False
+        self.base_res = None
 
     # -- building blocks --------------------------------------------------------------------
     def hour_comp(self, case: HourCase):
@@ -254,6 +256,7 @@ class HourSolver:
         comp_h = self.hour_comp(case)
         n0 = self.solves
         self.multiple_states = False
+        self.base_res = None  # the hour's base case, once solved
         offered = float(np.sum(case.offer_w))
         ev1 = None
         if (case.design_limit is None and offered > 0
@@ -287,6 +290,7 @@ class HourSolver:
         warm = self.warm_base if self.warm_base is not None else other
         x = _inputs(case)
         ev0 = self.evaluate(comp_h, case, 0.0, self.pred_base.predict(x, warm), self_base=True)
+        self.base_res = ev0.res
         if ev0.state is not None:
             self.warm_base = ev0.state
             self.pred_base.add(x, ev0.state)
@@ -351,12 +355,33 @@ class HourSolver:
                 misses = misses + 1 if ev.ok != expect_pass else 0
         return lo, hi
 
+    def _other_state(self, case: HourCase, ev: _Eval) -> dict:
+        """``other_state`` (a cold start at the accepted feed-in settled in another state)
+        and ``other_state_limited_by`` (the first criterion that state fails, "" if none) of
+        an hour flagged ``multiple_states`` (``Payload.second_start``); False / "" for the
+        others and where that solve does not converge."""
+        out = {"other_state": False, "other_state_limited_by": ""}
+        if not self.multiple_states or ev.res is None:
+            return out
+        comp_h = self.hour_comp(case)
+        self.solves += 1
+        try:
+            _, alt = solve_compiled(self._with_lam(comp_h, case, ev.lam),
+                                    options=self.p.options)
+        except ConvergenceError:
+            return out
+        if not state_difference(ev.res, alt)["differ"]:
+            return out
+        viol, _ = self.judge(case, ev.lam, alt, alt if ev.lam == 0 else self.base_res)
+        return {"other_state": True, "other_state_limited_by": viol[0].code if viol else ""}
+
     # -- the record of an hour --------------------------------------------------------------
     def _record(self, case: HourCase, ev: _Eval, limit, n0: int, lam: float | None = None) -> dict:
         lam = ev.lam if lam is None else lam
+        other = self._other_state(case, ev) if self.p.second_start else {}
         out = {"key": case.key, "lam": lam, "solves": self.solves - n0,
                "converged": ev.res is not None,
-               "multiple_states": self.multiple_states,
+               "multiple_states": self.multiple_states, **other,
                "limited_by": limit[0] if limit else "",
                "limit_element": (limit[1] or "") if limit else "",
                "limit_message": limit[2] if limit else ""}

@@ -10,8 +10,10 @@ makes at its minimum flow —, ``plant_mdot_kg_s``, ``plant_flow_share``, ``cons
 ``limited_by`` (check code of the criterion that stops more feed-in; empty when the full offer
 is absorbed), ``converged``, ``multiple_states`` (a solve of the hour found a state that need
 not be unique — natural convection in a near-stagnant hilly loop, the checker's
-``multiple_states``: the hour's answer can depend on the state it was started from), ``solves``
-and ``representative_hour`` (the hour whose identical inputs were solved).
+``multiple_states``: the hour's answer can depend on the state it was started from; with
+``annual.second_start`` also ``other_state``: a cold start at the accepted feed-in settled in
+another state, and ``other_state_limited_by``: the first criterion the feed-in fails there),
+``solves`` and ``representative_hour`` (the hour whose identical inputs were solved).
 
 Bookkeeping: offered = absorbed + rejected every hour; network heat = plant + feed-in =
 consumers + losses (the solver's energy balance); absorbed ≤ consumers + losses − plant minimum
@@ -247,6 +249,12 @@ def _summary(prep, df: pd.DataFrame, ids, flows, src, design_hour, stats) -> dic
         "hours_not_converged": int((~ok).sum()),
         "hours_multiple_states": int(df["multiple_states"].astype(bool).sum())
         if "multiple_states" in df else 0,
+        # with ``second_start``: hours whose cold re-solve found another state, and those of
+        # them in which the feed-in would fail a criterion there
+        "hours_other_state": int(df["other_state"].astype(bool).sum())
+        if "other_state" in df else None,
+        "hours_other_state_limited": int((df["other_state_limited_by"].fillna("") != "").sum())
+        if "other_state_limited_by" in df else None,
         "design_flow_kg_s": flows,
         "design_flow_source": {k: (v.strip(" ()") or "plant mdot_design_kg_s")
                                for k, v in src.items()},

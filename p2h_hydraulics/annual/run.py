@@ -289,7 +289,8 @@ def run_annual(scenario, *, executor=None, workers: int | None = None, progress=
     cases = [cases[i] for i in order]
     payload = Payload(comp, prep.network, prep.units, prep.thresholds, flows, src,
                       _unit_pos(comp, prep), prep.inputs.q_net_w, _t_initial(prep),
-                      rel_tol=prep.settings.search_rel_tol, options=options, warm=warm)
+                      rel_tol=prep.settings.search_rel_tol, options=options, warm=warm,
+                      second_start=prep.settings.second_start)
     t_prep = time.perf_counter() - t0
     with executor_scope(executor, workers=workers) as ex:
         n_workers = getattr(ex, "_max_workers", None) or getattr(ex, "n_workers", None) or 1

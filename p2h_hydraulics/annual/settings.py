@@ -16,6 +16,7 @@ annual:
   sample_hours: null            # analyse only N evenly spread hours (quick looks, tests)
   max_outer_iterations: 120     # a solve not converged by then counts as not converged
   tolerance_k: 0.001            # temperature tolerance of each hour's solve [K]
+  second_start: false           # re-solve flagged hours (multiple_states) from a cold start
 ```
 
 Only this module is imported by ``scenario.py`` (no solver, no pandas at import time).
@@ -102,6 +103,14 @@ class AnnualSettings(BaseModel):
                     "4e-8 and plant flow within 3e-6 relative of the 1e-5 K answer, consumer "
                     "supply temperatures within 2e-4 K in 99 % of them (one landed in another "
                     "steady state); the benchmark year took 245 s instead of 310 s")
+
+    second_start: bool = Field(
+        False,
+        description="re-solve the accepted state of every hour flagged multiple_states from a "
+                    "cold start and judge the state it finds (columns other_state, "
+                    "other_state_limited_by): tells the hours whose answer depends on the "
+                    "state from those where it does not, at the cost of one more solve per "
+                    "flagged hour (one to three times a warm solve)")
 
     @field_validator("dhw_profile")
     @classmethod

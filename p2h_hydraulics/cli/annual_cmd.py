@@ -173,6 +173,11 @@ def _print(result) -> None:
                       "state need not be unique (natural convection in near-stagnant hilly loops, "
                       "column multiple_states): their answers can depend on the state a solve "
                       "starts from", markup=True)
+    if s.get("hours_other_state") is not None:
+        console.print(f"  solved again from a cold start: {s['hours_other_state']} of them settle "
+                      f"in another state, in {s['hours_other_state_limited']} of those the "
+                      "feed-in would fail a criterion (columns other_state, "
+                      "other_state_limited_by)")
     for p in s.get("written", []):
         console.print(f"written: {p}")
     note = (s.get("hourly_table") or {}).get("note")

@@ -552,3 +552,40 @@ def test_hours_whose_state_need_not_be_unique_are_flagged(run, tmp_path):
     flags = year.hourly.set_index("hour")["multiple_states"]
     assert flags.to_dict() == {100: False, 3750: True, 4480: True, 8495: False}
     assert year.summary["hours_multiple_states"] == 2
+
+
+def test_second_start_tells_hours_whose_answer_depends_on_the_state(tmp_path):
+    """``annual.second_start``: flagged hours are solved again from a cold start at the
+    accepted feed-in. Where that settles in another state (``other_state``), a direct cold
+    solve of the hour's network differs from the table's figures; where it does not, the
+    direct solve reproduces them. Unflagged hours are never re-solved."""
+    from p2h_hydraulics.io import save_network
+    from p2h_hydraulics.synthetic import make_network
+
+    save_network(make_network(40, topology="meshed", generation="4g"), tmp_path / "net.json")
+    path = tmp_path / "scen.yaml"
+    path.write_text(MESHED_SCEN + "  second_start: true\n", encoding="utf-8")
+    prep = prepare(path, hours=[100, 1560, 3750, 4480])
+    year = run_annual(prep, workers=1)
+    df = year.hourly.set_index("hour")
+    assert not (df["other_state"] & ~df["multiple_states"]).any()
+    assert df.loc[3750, "other_state"] and not df.loc[4480, "other_state"]
+    assert df.loc[3750, "other_state_limited_by"] == "consumer_supply_temperature"
+    assert year.summary["hours_other_state"] == int(df["other_state"].sum())
+    assert year.summary["hours_other_state_limited"] == 1
+    for hour, other in ((3750, True), (4480, False)):
+        row = df.loc[hour]
+        lam = row["absorbed_kw"] / row["offered_kw"]
+        direct = solve(network_for_hour(prep, hour, lam)).summary()  # a cold start
+        same = abs(direct["plant_mdot_kg_s"] - row["plant_mdot_kg_s"]) <= 1e-3 * abs(
+            row["plant_mdot_kg_s"]) and abs(direct["t_supply_min_consumer_c"]
+                                             - row["t_supply_min_consumer_c"]) <= 0.05
+        assert same != other, hour
+    plain = run_annual(prepare(_write_meshed(tmp_path), hours=[3750]), workers=1)
+    assert "other_state" not in plain.hourly and plain.summary["hours_other_state"] is None
+
+
+def _write_meshed(tmp: Path) -> Path:
+    p = tmp / "plain.yaml"
+    p.write_text(MESHED_SCEN, encoding="utf-8")
+    return p
