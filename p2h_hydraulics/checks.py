@@ -287,14 +287,14 @@ def check_multiple_states(ctx: CaseContext) -> list[Finding]:
                        + (", …" if len(branches) > 3 else "")
                        + ") lose head with rising flow (their water column outweighs "
                          "friction), so natural convection can drive such a loop either way")
-            condition = None
+            condition = fails = None
             if case == "feedin" and ctx.second_start:
-                second, condition = _second_state_text(ctx)
+                second, condition, fails = _second_state_text(ctx)
                 message += f"; {second}"
             out.append(ctx.finding(
                 "multiple_states", "warning", case=case, element=branches[0],
                 count=len(branches), value=float(len(branches)), unit="branches",
-                message=message, condition=condition))
+                message=message, condition=condition, other_state_fails=fails))
         else:
             out.append(ctx.finding("multiple_states", "ok", case=case,
                                    message=f"no loop branch of the state {label} loses head "
@@ -358,12 +358,12 @@ def _feedin_violations(ctx: CaseContext) -> list[Finding]:
             for f in spec.func(ctx) if f.severity == "violation" and f.case == "feedin"]
 
 
-def _second_state_text(ctx: CaseContext) -> tuple[str, str | None]:
+def _second_state_text(ctx: CaseContext) -> tuple[str, str | None, str | None]:
     """(what the second solve of the feed-in case from a cold start found, the condition
-    when the feed-in is not permitted in the other state it found)."""
+    and the check's code when the feed-in fails a check only in the other state it found)."""
     alt = ctx.alternative
     if alt is None:
-        return f"solved again from a cold start: {ctx.second_start}", None
+        return f"solved again from a cold start: {ctx.second_start}", None, None
     d = state_difference(ctx.feedin, alt.feedin)
     text = ("solved again from a cold start it settles in another steady state ("
             + ", ".join(d["parts"]) + ")")
@@ -374,12 +374,12 @@ def _second_state_text(ctx: CaseContext) -> tuple[str, str | None]:
     failing = [f for f in failing if f.code not in already]
     if not failing:
         return text + (", in which the feed-in fails no other criterion" if already else
-                       ", in which the feed-in is permitted as well"), None
+                       ", in which the feed-in is permitted as well"), None, None
     f = failing[0]
     return (text + f", in which the feed-in is not permitted ({f.code}: {f.message})",
             f"the network can also settle in a state in which {f.code} fails with the feed-in "
             f"(natural convection in near-stagnant hilly loops): check it in operation, or "
-            f"keep those loops flowing")
+            f"keep those loops flowing", f.code)
 
 
 # -- physical plausibility: states that cannot exist never yield PERMITTED (docs:

@@ -60,6 +60,9 @@ class Finding:
     # worse. Continuous in the feed-in heat, so capacity searches can interpolate on it where
     # ``margin`` is negative throughout
     margin_to_worse: float | None = None
+    # ``multiple_states``: the check the feed-in fails only in another steady state of the
+    # network (found by solving the feed-in case again from a cold start)
+    other_state_fails: str | None = None
 
     @property
     def search_margin(self) -> float | None:

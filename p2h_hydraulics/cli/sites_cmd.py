@@ -59,7 +59,9 @@ def sites_command(
     no_conditions: bool = typer.Option(False, "--no-conditions",
                                        help="count PERMITTED WITH CONDITIONS as not permitted"),
     confirm: bool = typer.Option(False, "--confirm",
-                                 help="re-check every capacity with the full checker"),
+                                 help="re-check every capacity with the full checker (where the "
+                                      "state may not be unique, also from a cold start: "
+                                      "column other_state)"),
     top: int = typer.Option(20, "--top", min=1, help="rows shown in the terminal"),
     yes: bool = typer.Option(False, "--yes",
                              help="run even when the estimated work exceeds the limit"),
@@ -206,3 +208,8 @@ def _print(result, top: int) -> None:
                       "state need not be unique (natural convection in near-stagnant hilly "
                       "loops, column multiple_states): their capacities can depend on the state "
                       "the search started from", markup=True)
+    other = result.table["other_state"].fillna("").astype(str).str.len() > 0
+    if other.any():
+        console.print(f"[yellow]warning:[/] at {int(other.sum())} node(s) the feed-in at the "
+                      "capacity fails a criterion in another steady state the checker found "
+                      "from a cold start (column other_state)", markup=True)

@@ -5,17 +5,18 @@ at the upper end (bisection when no margin is known or two estimates missed) to 
 tol_rel·q)`` on the verdict of full nonlinear solves (``worker.Setup.trial``). A trial stops at
 its first failing load case (the one that failed last for this node is tried first). The
 reported capacity is the largest capacity a trial found permitted; ``confirm=True`` re-runs
-``check_integration`` on it. While bracketing, the next probe aims just across where the
-margins of the last two trials reach zero (the first trial's worst pipe velocity is paired
-with its value without the feed-in; after a probe that fell short the step at least doubles;
-without an estimate and with a limit found by the screen, the second probe tries to close the
-bracket). The first trial is judged in every load case; the trials on the way in the load case
-that binds first only, the capacity found then in the others — if one of them refuses it, the
-search continues below, judging every trial in every case. A run of passes below the same upper
-end switches regula falsi to bisection. Every node is searched on its own (trials warm-start
-from its own trials or the base case), so its result does not depend on which other nodes are
-refined: where a near-stagnant loop has two steady states, the state a trial lands in follows
-its warm start."""
+``check_integration`` on it (which, where the state may not be unique, also solves the feed-in
+from a cold start: ``other_state`` names a check failing only in another steady state). While
+bracketing, the next probe aims just across where the margins of the last two trials reach zero
+(the first trial's worst pipe velocity is paired with its value without the feed-in; after a
+probe that fell short the step at least doubles; without an estimate and with a limit found by
+the screen, the second probe tries to close the bracket). The first trial is judged in every
+load case; the trials on the way in the load case that binds first only, the capacity found
+then in the others — if one of them refuses it, the search continues below, judging every trial
+in every case. A run of passes below the same upper end switches regula falsi to bisection.
+Every node is searched on its own (trials warm-start from its own trials or the base case), so
+its result does not depend on which other nodes are refined: where a near-stagnant loop has two
+steady states, the state a trial lands in follows its warm start."""
 
 from __future__ import annotations
 
@@ -300,7 +301,7 @@ class NodeSearch:
         else:
             row.update(self.setup.base_figures(self.node), verdict=NOT_PERMITTED)
         if self.setup.spec.confirm and lo is not None:
-            row["confirmed"] = _confirm(self.setup, self.node, lo.q_w)
+            row["confirmed"], row["other_state"] = _confirm(self.setup, self.node, lo.q_w)
         return row
 
 
@@ -438,7 +439,12 @@ def crossing(other: Trial | None, hi: Trial) -> float | None:
     return zero_crossing(other.q_w, m_o, hi.q_w, m_hi)
 
 
-def _confirm(setup: Setup, node: str, q_w: float) -> bool:
+def _confirm(setup: Setup, node: str, q_w: float) -> tuple[bool, str]:
+    """(``check_integration`` permits ``q_w`` [W] at ``node``, the checks the feed-in fails
+    only in another steady state — "code (load case)", "; "-joined, "" for none — from the
+    checker's second start where the state may not be unique)."""
     rep = check_integration(setup.scenario, units=[setup.unit_at(node, q_w)], backend="native")
-    return feasible(rep.verdict, setup.spec.allow_conditions)
+    other = [f"{f.other_state_fails} ({f.load_case})" for f in rep.findings
+             if f.code == "multiple_states" and f.other_state_fails]
+    return feasible(rep.verdict, setup.spec.allow_conditions), "; ".join(other)
 

@@ -599,7 +599,10 @@ def test_sites_on_an_explicit_network(tmp_path):
 def test_nodes_whose_trial_states_need_not_be_unique_are_flagged(serial, tmp_path, capsys):
     """``multiple_states``: a trial at the node found loop branches whose head law falls with
     flow (natural convection in a near-stagnant hilly loop). Never on a radial network; on a
-    hilly meshed 4G network at summer load, yes — flagged in the table and on the terminal."""
+    hilly meshed 4G network at a third of its load at the trunk node, not at the mains node M2.
+    With ``confirm`` the checker solves the capacity again from a cold start: at T1 the other
+    steady state fails the consumer supply temperature (``other_state``); both on the
+    terminal."""
     from p2h_hydraulics.cli import main
     from p2h_hydraulics.io import save_network
     from p2h_hydraulics.synthetic import make_network
@@ -612,12 +615,16 @@ name: meshed_summer
 network: net.json
 plant: {control: critical_point}
 load_cases:
-  - {name: summer, demand_scale: 0.15, t_soil_c: 15}
+  - {name: summer, demand_scale: 0.35, t_soil_c: 15}
 units:
-  - {id: dc, node: T1, q_kw: 200, cooling: liquid, source_temperature_c: 70, hx_approach_k: 3}
-thresholds: {t_supply_min_c: 50}
+  - {id: dc, node: T1, q_kw: 300, cooling: liquid, source_temperature_c: 70, hx_approach_k: 3}
+thresholds: {t_supply_min_c: 64}
 """, encoding="utf-8")
-    res = compare_sites(scen, candidates=["T1", "T2"], executor="serial")
-    assert res.table["multiple_states"].any()
-    assert main(["sites", str(scen), "--candidates", "T1,T2"]) == 0
-    assert "need not be unique" in capsys.readouterr().out
+    res = compare_sites(scen, candidates=["T1", "M2"], executor="serial", confirm=True)
+    t = res.table
+    assert t["multiple_states"].to_dict() == {"T1": True, "M2": False}
+    assert t.at["T1", "other_state"] == "consumer_supply_temperature (summer)"
+    assert t.at["M2", "other_state"] == "" and t["confirmed"].all()
+    assert main(["sites", str(scen), "--candidates", "T1,M2", "--confirm"]) == 0
+    out = " ".join(capsys.readouterr().out.split())  # the terminal wraps lines
+    assert "need not be unique" in out and "another steady state" in out
