@@ -58,3 +58,27 @@ def build(records: dict, settings: dict | None = None):
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
+
+
+def hilly_meshed_summer(tmp_path, q_kw: float = 300.0, demand_scale: float = 0.35,
+                        t_supply_min_c: float = 64.0):
+    """A scenario file on the 40-consumer hilly meshed 4G synthetic network (seed 0) with
+    one summer load case and a liquid-cooled unit at the trunk node T1: a network with a
+    second steady state within reach of a cold start at a third of its load."""
+    from p2h_hydraulics.io import save_network
+    from p2h_hydraulics.synthetic import make_network
+
+    save_network(make_network(40, topology="meshed", generation="4g"), tmp_path / "net.json")
+    path = tmp_path / "scen.yaml"
+    path.write_text(f"""\
+name: hilly_meshed_summer
+network: net.json
+plant: {{control: critical_point}}
+load_cases:
+  - {{name: summer, demand_scale: {demand_scale}, t_soil_c: 15}}
+units:
+  - {{id: dc, node: T1, q_kw: {q_kw}, cooling: liquid, source_temperature_c: 70,
+     hx_approach_k: 3}}
+thresholds: {{t_supply_min_c: {t_supply_min_c}}}
+""", encoding="utf-8")
+    return path

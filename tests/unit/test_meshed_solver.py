@@ -171,21 +171,10 @@ def test_a_second_start_finds_the_other_state_and_the_checker_judges_it(tmp_path
     from p2h_hydraulics.check import check_integration
     from p2h_hydraulics.checks import state_difference
     from p2h_hydraulics.evaluation import apply_load_case, evaluate_case
-    from p2h_hydraulics.io import save_network
     from p2h_hydraulics.scenario import load_scenario
+    from tests.conftest import hilly_meshed_summer
 
-    save_network(make_network(40, topology="meshed", generation="4g"), tmp_path / "net.json")
-    path = tmp_path / "scen.yaml"
-    path.write_text("""\
-name: second_state
-network: net.json
-plant: {control: critical_point}
-load_cases:
-  - {name: summer, demand_scale: 0.35, t_soil_c: 15}
-units:
-  - {id: dc, node: T1, q_kw: 100, cooling: liquid, source_temperature_c: 70, hx_approach_k: 3}
-thresholds: {t_supply_min_c: 64}
-""", encoding="utf-8")
+    path = hilly_meshed_summer(tmp_path, q_kw=100.0)
     scen = load_scenario(path)
     lc = scen.load_cases[0]
     ctx = evaluate_case(apply_load_case(scen.load_network(), lc, scen.plant), scen.units,

@@ -604,22 +604,10 @@ def test_nodes_whose_trial_states_need_not_be_unique_are_flagged(serial, tmp_pat
     steady state fails the consumer supply temperature (``other_state``); both on the
     terminal."""
     from p2h_hydraulics.cli import main
-    from p2h_hydraulics.io import save_network
-    from p2h_hydraulics.synthetic import make_network
+    from tests.conftest import hilly_meshed_summer
 
     assert not serial.table["multiple_states"].any()
-    save_network(make_network(40, topology="meshed", generation="4g"), tmp_path / "net.json")
-    scen = tmp_path / "scen.yaml"
-    scen.write_text("""\
-name: meshed_summer
-network: net.json
-plant: {control: critical_point}
-load_cases:
-  - {name: summer, demand_scale: 0.35, t_soil_c: 15}
-units:
-  - {id: dc, node: T1, q_kw: 300, cooling: liquid, source_temperature_c: 70, hx_approach_k: 3}
-thresholds: {t_supply_min_c: 64}
-""", encoding="utf-8")
+    scen = hilly_meshed_summer(tmp_path)
     res = compare_sites(scen, candidates=["T1", "M2"], executor="serial", confirm=True)
     t = res.table
     assert t["multiple_states"].to_dict() == {"T1": True, "M2": False}
