@@ -340,6 +340,11 @@ class HydraulicSystem:
             if no_progress >= 4:
                 # stalled: continue from (or end with) the best iterate seen, not the last
                 m, p, head, mass, ddp, hm, hp = kept
+                if hp < tol_p_stalled and not hm < tol_m * scale_m:
+                    # the best iterate came from a shortened step, which left part of the
+                    # (linear) mass balance open: close it with the flows alone
+                    m, p, head, mass, ddp, hm, hp = self._close_mass(m, p, mass, ddp, demand,
+                                                                     props)
                 if hm < tol_m * scale_m and hp < tol_p_stalled:
                     return HydraulicOutcome(m, p, True, it, hist, stalled=True)
                 stuck = np.abs(head) > tol_p_stalled
@@ -356,6 +361,20 @@ class HydraulicSystem:
         worst_node = int(self.free[np.argmax(np.abs(mass))]) if mass.size else -1
         worst_branch = int(np.argmax(np.abs(head))) if head.size else -1
         return HydraulicOutcome(m, p, False, len(hist), hist, worst_node, worst_branch)
+
+    def _close_mass(self, m, p, mass, ddp, demand, props):
+        """(ṁ, p, head, mass, d head/dṁ, max |mass|, max |head|) after the GGA step that
+        closes the mass residual ``mass`` of the free nodes with the head residuals taken as
+        zero: Δp = (A W Aᵀ)⁻¹ mass, Δṁ = W A Δp with W the positive (descent) slopes, so the
+        heads move by about the mass residual over the branch conductances only."""
+        w = 1.0 / ddp[1]
+        dpf = self._solve_schur(w, mass)
+        m = m + w * (self.a_free @ dpf)
+        p = p.copy()
+        p[self.free] += dpf
+        head, mass, ddp = self.residuals(m, p, demand, props)
+        return (m, p, head, mass, ddp, float(np.max(np.abs(mass), initial=0.0)),
+                float(np.max(np.abs(head), initial=0.0)))
 
     def _solve_tree(self, p0, demand, props) -> HydraulicOutcome:
         """The exact solution of a network without loops (``tree.py``): flows from the mass
