@@ -9,7 +9,9 @@ What to call::
 
 For every load case the network is solved **without** the feed-in (base case) and **with**
 it, each P2H unit designed (direct or heat-pump stage) and every registered check run
-(``evaluation.evaluate_case`` and ``evaluation.judge``; the checks are in ``checks``). The
+(``evaluation.evaluate_case`` and ``evaluation.judge``; the checks are in ``checks``). Where
+the feed-in state may not be the only steady state, the feed-in case is solved a second time
+from a cold start and another state found is judged as well (``multiple_states``). The
 answer is a ``report.Report``: verdict, findings sorted decisive-first, conditions and the
 key figures of every load case.
 """

@@ -42,7 +42,6 @@ __all__ = ["apply_load_case", "required_supply_c", "validate_units", "evaluate_c
            "second_state", "design_flows", "judge", "solve_case"]
 
 
-
 # ------------------------------------------------------------------------------------------
 # one case (the load-case networks: ``scenario.apply_load_case``, re-exported here)
 
