@@ -53,6 +53,10 @@ def _hover(node, row) -> str:
               ("heat pump COP " + num(row.get("cop"), 2)) if _is_true(row.get("heat_pump"))
               else "no heat pump",
               f"local return {num(row.get('t_return_c'), 1, '°C')}"]
+        if _is_true(row.get("multiple_states")):
+            t.append("the network state need not be unique (multiple_states)")
+        if isinstance(row.get("other_state"), str) and row.get("other_state"):
+            t.append(f"fails in another steady state: {esc(row.get('other_state'))}")
     return "<br>".join(t)
 
 

@@ -616,3 +616,17 @@ def test_nodes_whose_trial_states_need_not_be_unique_are_flagged(serial, tmp_pat
     assert main(["sites", str(scen), "--candidates", "T1,M2", "--confirm"]) == 0
     out = " ".join(capsys.readouterr().out.split())  # the terminal wraps lines
     assert "need not be unique" in out and "another steady state" in out
+
+
+def test_site_map_hover_names_a_state_that_need_not_be_unique():
+    from p2h_hydraulics.html.sites_view import _hover
+
+    row = {"rank": 1, "method": "solved", "capacity_kw": 85.7,
+           "limited_by": "consumer_supply_temperature", "element": "C26", "load_case": "summer",
+           "pump_head_bar": 0.4, "heat_pump": False, "t_return_c": 35.0,
+           "multiple_states": True, "other_state": "consumer_supply_temperature (summer)"}
+    text = _hover("T1", row)
+    assert "need not be unique" in text
+    assert "fails in another steady state: consumer_supply_temperature (summer)" in text
+    plain = _hover("T1", {**row, "multiple_states": False, "other_state": ""})
+    assert "unique" not in plain and "another steady state" not in plain
