@@ -303,8 +303,9 @@ def check_multiple_states(ctx: CaseContext) -> list[Finding]:
 
 
 # two converged states of one network count as different steady states beyond these
-# (the solver's tolerances are 1e-5 K and 1e-6 Pa; a settled state wobbles by ≤ 1e-3 K)
-STATE_DT_K = 0.05  # consumer supply temperature
+# (the solver's tolerances are 1e-5 K and 1e-6 Pa; a settled state still changes by up to
+# 1e-3 K per iteration, 0.05 K where its hydraulics stalled)
+STATE_DT_K = 0.1  # consumer supply temperature
 STATE_DP_BAR = 1e-3  # consumer pressure difference
 STATE_DM_REL = 1e-3  # plant flow
 
