@@ -168,6 +168,7 @@ class HourSolver:
         # (``ConvergenceInfo.non_monotone_branches``)?
         self.multiple_states = False
         self.base_res = None
+        self.comp_h = None  # the current hour's compiled network (``hour_comp``)
 
     # -- building blocks --------------------------------------------------------------------
     def hour_comp(self, case: HourCase):
@@ -253,7 +254,7 @@ class HourSolver:
 
     # -- one hour ---------------------------------------------------------------------------
     def run(self, case: HourCase) -> dict:
-        comp_h = self.hour_comp(case)
+        comp_h = self.comp_h = self.hour_comp(case)
         n0 = self.solves
         self.multiple_states = False
         self.base_res = None  # the hour's base case, once solved
@@ -363,10 +364,9 @@ class HourSolver:
         out = {"other_state": False, "other_state_limited_by": ""}
         if not self.multiple_states or ev.res is None:
             return out
-        comp_h = self.hour_comp(case)
         self.solves += 1
         try:
-            _, alt = solve_compiled(self._with_lam(comp_h, case, ev.lam),
+            _, alt = solve_compiled(self._with_lam(self.comp_h, case, ev.lam),
                                     options=self.p.options)
         except ConvergenceError:
             return out

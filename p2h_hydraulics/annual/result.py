@@ -247,8 +247,7 @@ def _summary(prep, df: pd.DataFrame, ids, flows, src, design_hour, stats) -> dic
         "hours_nothing_absorbed": int(((df["absorbed_kw"] <= 0) & (df["offered_kw"] > 0)).sum()),
         "hours_limited_by": {str(k): int(v) for k, v in limited.items()},
         "hours_not_converged": int((~ok).sum()),
-        "hours_multiple_states": int(df["multiple_states"].astype(bool).sum())
-        if "multiple_states" in df else 0,
+        "hours_multiple_states": int(df["multiple_states"].astype(bool).sum()),
         # with ``second_start``: hours whose cold re-solve found another state, and those of
         # them in which the feed-in would fail a criterion there
         "hours_other_state": int(df["other_state"].astype(bool).sum())

@@ -20,8 +20,7 @@ from ..io.atomic import JsonFile, write_text_atomic
 _COLUMNS = ["rank", "capacity_kw", "limited_by", "load_case", "element", "first_infeasible_kw",
             "pump_head_bar", "heat_pump", "cop", "p_el_kw", "t_return_c", "verdict", "method",
             "screen_kw", "screen_limited_by", "non_monotone", "multiple_states", "n_solves",
-            "confirmed", "other_state", "x_m",
-            "y_m", "message"]
+            "confirmed", "other_state", "x_m", "y_m", "message"]
 
 
 @dataclass
@@ -35,13 +34,13 @@ class SitesResult(JsonFile):
     ``p_el_kw`` (heat-pump stage), ``t_return_c`` (local return temperature, warmest load
     case), ``verdict`` at the capacity, ``method`` ("solved": full solves; "screened": screened
     only: no capacity), ``screen_kw`` / ``screen_limited_by`` (the screen), ``non_monotone``
-(the verdict was not monotone in the capacity: refused at half of a permitted capacity),
-``multiple_states`` (a trial's network state need not be unique — natural convection in a
-near-stagnant hilly loop: the capacity can depend on the state the search started from),
-``n_solves``,
-    ``confirmed`` (``check_integration`` agreed, when asked), ``other_state`` (with ``confirm``:
-the checks the feed-in fails at the capacity only in another steady state the checker found
-from a cold start, "code (load case)"; empty for none), node coordinates ``x_m``/``y_m``.
+    (the verdict was not monotone in the capacity: refused at half of a permitted capacity),
+    ``multiple_states`` (a trial's network state need not be unique — natural convection in a
+    near-stagnant hilly loop: the capacity can depend on the state the search started from),
+    ``n_solves``, ``confirmed`` (``check_integration`` agreed, when asked), ``other_state``
+    (with ``confirm``: the checks the feed-in fails at the capacity only in another steady
+    state the checker found from a cold start, "code (load case)"; empty for none), node
+    coordinates ``x_m``/``y_m``.
     """
 
     table: pd.DataFrame
