@@ -18,6 +18,7 @@ from .errors import ConvergenceInfo
 from .io.atomic import write_folder_atomic, write_text_atomic
 from .physics import water
 from .physics.friction import pressure_drop_pipe
+from .solver import hydraulic_kernels
 from .solver.compile import BranchKind, PlantControl
 from .solver.elements import nodal_demand, node_injection
 from .solver.thermal import pipe_decay, property_temperature
@@ -304,9 +305,10 @@ def build_result(comp, state, fl, info: ConvergenceInfo, hyd_iters: int = 0,
     t_b, _ = property_temperature(comp, m, t)
     rho, mu = water.density(t_b), water.viscosity(t_b)
     area = np.pi * comp.d_m**2 / 4
-    dp_fric, _ = pressure_drop_pipe(m, comp.length_m, comp.d_m, comp.roughness_m, rho, mu,
-                                    comp.zeta, law=comp.friction_law)
-    dp_fric = np.atleast_1d(dp_fric)
+    args = (m, comp.length_m, comp.d_m, comp.roughness_m, rho, mu, comp.zeta)
+    out = hydraulic_kernels.pressure_drop(*args, comp.friction_law)  # compiled, else NumPy
+    dp_fric = np.atleast_1d(out[0] if out is not None else
+                            pressure_drop_pipe(*args, law=comp.friction_law)[0])
     v = m / (rho * area)
     branch_cols = {
         "from_junction": comp.node_ids[comp.b_from], "to_junction": comp.node_ids[comp.b_to],
@@ -449,10 +451,13 @@ def energy_mass_balance(comp, state, fl, inj, h_out, branch, plant, feedins, con
     h_r = np.where(r_in > 0, water.enthalpy(r_t), h[comp.r_node])
     m_t = np.where(np.isfinite(comp.m_t_k), comp.m_t_k, comp.t_initial_k)
     h_m = np.where(comp.m_mdot_kg_s < 0, water.enthalpy(m_t), h[comp.m_node])
-    heat_in = (float(plant["q_w"].sum()) + float(feedins["q_w"].sum())
+    def total(table, col):
+        return float(np.nansum(table[col].to_numpy()))  # as Series.sum
+
+    heat_in = (total(plant, "q_w") + total(feedins, "q_w")
                + float(np.sum(r_in * h_r)) - float(np.sum(comp.m_mdot_kg_s * h_m)))
-    cons = float(consumers["q_w"].sum())
-    losses = float(branch["q_loss_w"].sum())
+    cons = total(consumers, "q_w")
+    losses = total(branch, "q_loss_w")
     # scale: heat delivered, or for pure water networks the enthalpy flow through the network
     gross = (float(np.sum(np.maximum(r_in, 0.0) * h_r))
              + float(np.sum(np.maximum(-comp.m_mdot_kg_s, 0.0) * h_m)))

@@ -10,10 +10,11 @@ modes are removed instead of amplified. A restart (history cleared, damped step)
 when the residual grows markedly, which keeps discontinuities (flow reversals, clamps) from
 poisoning the history.
 
-The residual norm is formed with ``np.einsum`` (no BLAS), and the small least-squares fit and
-the mixing run with BLAS held to one thread: a threaded BLAS call on a tall matrix costs
-milliseconds of thread start-up on a busy machine (1.4 ms against 0.09 ms for the fit on
-2,000 nodes), more than the rest of the step.
+The residual norm is formed with ``np.einsum`` (no BLAS). The small least-squares fit and the
+mixing are BLAS calls on a tall matrix, which cost milliseconds of thread start-up on a busy
+machine when BLAS runs threaded (1.4 ms against 0.09 ms for the fit on 2,000 nodes), more
+than the rest of the step: callers run the iteration inside ``one_blas_thread`` (the native
+solver holds it for a whole solve; entering it costs ≈ 70 µs, too much for every step).
 """
 
 from __future__ import annotations
@@ -29,6 +30,11 @@ def _blas():
     from threadpoolctl import ThreadpoolController
 
     return ThreadpoolController()
+
+
+def one_blas_thread():
+    """Context manager holding BLAS to one thread (threadpoolctl) while it is entered."""
+    return _blas().limit(limits=1, user_api="blas")
 
 
 class Anderson:
@@ -76,9 +82,8 @@ class Anderson:
             return x + self.damping * f
         df = np.column_stack(self._df)
         dx = np.column_stack(self._dx)
-        with _blas().limit(limits=1, user_api="blas"):
-            if w is not None:
-                gamma, *_ = np.linalg.lstsq(df * w[:, None], fw, rcond=1e-10)
-            else:
-                gamma, *_ = np.linalg.lstsq(df, f, rcond=1e-10)
-            return x + self.damping * f - (dx + self.damping * df) @ gamma
+        if w is not None:
+            gamma, *_ = np.linalg.lstsq(df * w[:, None], fw, rcond=1e-10)
+        else:
+            gamma, *_ = np.linalg.lstsq(df, f, rcond=1e-10)
+        return x + self.damping * f - (dx + self.damping * df) @ gamma

@@ -117,7 +117,8 @@ def node_injection(comp: Compiled, mdot_b: np.ndarray, demand: np.ndarray) -> np
     ndarray
         Net inflow from outside per node [kg/s] (zero at free nodes when balanced).
     """
-    return comp.incidence.T @ mdot_b + demand
+    at = comp.workspace.derived("incidence_t", lambda: comp.incidence.T.tocsr())
+    return at @ mdot_b + demand
 
 
 def energy_flows(comp: Compiled, mdot_b: np.ndarray, demand: np.ndarray, fl: dict) -> dict:

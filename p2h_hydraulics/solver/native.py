@@ -28,7 +28,7 @@ from ..physics import water
 from ..results import build_result
 from ..units import G
 from . import kernels
-from .anderson import Anderson
+from .anderson import Anderson, one_blas_thread
 from .bridges import on_loop
 from .compile import Compiled, ConsumerControl, PlantControl, compile_network
 from .coupled import CoupledNewton, every_part_held
@@ -145,18 +145,14 @@ def predict_state(points: list, x: float) -> State | None:
 
 def _fixed_pressures(comp: Compiled, lift: np.ndarray):
     """Fixed node indices and their pressures; ModelError when two elements disagree."""
-    nodes, values, owners = [], [], []
     p_sup = np.where(comp.pl_control == PlantControl.P_SUPPLY, comp.pl_p_supply_pa,
                      comp.pl_p_return_pa + lift)
-    for ids, nd, val in ((comp.pl_ids, comp.pl_ret, comp.pl_p_return_pa),
-                         (comp.pl_ids, comp.pl_sup, p_sup),
-                         (comp.r_ids, comp.r_node, comp.r_p_pa)):
-        nodes.append(nd)
-        values.append(val)
-        owners += list(ids)
-    nodes, values = np.concatenate(nodes), np.concatenate(values)
-    uniq, first = np.unique(nodes, return_index=True)
+    values = np.concatenate([comp.pl_p_return_pa, p_sup, comp.r_p_pa])
+    nodes = np.concatenate([comp.pl_ret, comp.pl_sup, comp.r_node])
+    uniq, first = comp.workspace.derived(("held_junctions", nodes.tobytes()),
+                                         lambda: np.unique(nodes, return_index=True))
     if len(uniq) < len(nodes):
+        owners = [*comp.pl_ids, *comp.pl_ids, *comp.r_ids]
         probs = []
         for k in range(len(nodes)):
             j = first[np.searchsorted(uniq, nodes[k])]
@@ -253,7 +249,8 @@ def solve_compiled(comp: Compiled, warm: State | None = None,
     failed: list[tuple[str, ConvergenceError]] = []
     for label, start, o in attempts[0 if warm is not None else 1:]:
         try:
-            state, result = _solve_from(comp, start, o)
+            with one_blas_thread():  # small dense algebra: thread start-up would dominate
+                state, result = _solve_from(comp, start, o)
         except ConvergenceError as exc:
             failed.append((label, exc))
             continue

@@ -144,10 +144,30 @@ def test_array_lookup_equals_linear_interpolation_of_the_table():
     assert water.density(float(t[0])) == water.density(t)[0]
 
 
+def test_array_inverse_equals_linear_interpolation_of_the_table():
+    """``temperature_from_enthalpy`` on arrays (> 64 values) finds the cell through uniform
+    enthalpy bins: bit for bit ``np.interp`` on the table — off-grid, at every grid point and
+    its neighbouring floats, at every bin edge, clipped outside the range."""
+    tab = water._table()
+    h0, scale, cell, _ = water._enthalpy_bins()
+    edges = h0 + np.arange(len(cell)) / scale
+    rng = np.random.default_rng(5)
+    h = np.concatenate([rng.uniform(tab.h[0] - 5e4, tab.h[-1] + 5e4, 200_000), tab.h,
+                        np.nextafter(tab.h, np.inf), np.nextafter(tab.h, -np.inf), edges,
+                        np.nextafter(edges, np.inf), np.nextafter(edges, -np.inf),
+                        [np.inf, -np.inf]])
+    np.testing.assert_array_equal(water.temperature_from_enthalpy(h), np.interp(h, tab.h, tab.t))
+    assert water.temperature_from_enthalpy(h[:10]).tolist() == \
+        water.temperature_from_enthalpy(h)[:10].tolist()
+
+
 def test_nan_in_nan_out_for_any_array_size():
     for n in (3, 200):
         t = np.full(n, 330.0)
         t[1] = np.nan
+        h = water.enthalpy(t)
+        out = water.temperature_from_enthalpy(h)
+        assert np.isnan(out[1]) and np.all(np.isfinite(np.delete(out, 1)))
         for fn in (water.density, water.heat_capacity, water.viscosity, water.enthalpy,
                    water.saturation_pressure):
             out = fn(t)
