@@ -117,7 +117,8 @@ class SparseCholesky:
         order = np.arange(len(self._lower), dtype=float)
         self._a = spmatrix(matrix(order), _int_matrix(matrix, rows[self._lower]),
                            _int_matrix(matrix, cols[self._lower]), (n, n))
-        self._perm = np.asarray(self._a.V, dtype=float).ravel().astype(np.int64)
+        perm = np.asarray(self._a.V, dtype=float).ravel().astype(np.int64)
+        self._take = self._lower[perm]  # CSC data → cvxopt's order of the lower triangle
         with self._cholmod_options():
             self._factor = cholmod.symbolic(self._a)
         self.factorisations = 0
@@ -146,7 +147,7 @@ class SparseCholesky:
 
     def solve(self, data: np.ndarray, rhs: np.ndarray) -> np.ndarray:
         """x with A x = rhs, A given by its CSC ``data`` on the pattern of the constructor."""
-        self._a.V = self._matrix(np.ascontiguousarray(data[self._lower][self._perm]))
+        self._a.V = self._matrix(data.take(self._take))
         with self._cholmod_options():
             self._cholmod.numeric(self._a, self._factor)
         self.factorisations += 1
