@@ -148,6 +148,9 @@ class CaseContext:
     # (``evaluation.second_state``): what that found, and the other state's context if any
     second_start: str = ""
     alternative: CaseContext | None = None
+    # the surroundings [K] of every pipe where the solve replaced the networks' own by one
+    # value (the annual analysis' hour: its soil temperature); None: the networks' own
+    t_soil_k: float | None = None
 
     def finding(self, code: str, severity: str, message: str, **kw) -> Finding:
         spec = REGISTRY[code]
@@ -497,6 +500,8 @@ def check_consumer_return(ctx: CaseContext) -> list[Finding]:
         ids, t_s, t_r = _required_return_k(res, net)
         if tmin is not None:
             lim = np.full(len(ids), tmin + ZERO_CELSIUS_K)
+        elif ctx.t_soil_k is not None:
+            lim = np.full(len(ids), float(ctx.t_soil_k))
         else:
             if id(net) not in surroundings:
                 surroundings[id(net)] = _junction_surroundings_k(net)
@@ -557,7 +562,8 @@ def check_freezing(ctx: CaseContext) -> list[Finding]:
             out.append(ctx.finding("freezing", "ok", case=case, count=0,
                                    message=f"no water cools to 0 °C {label}"))
             continue
-        soil = _pipe_soil_k(net, p.index) - ZERO_CELSIUS_K
+        soil = (np.full(len(p), float(ctx.t_soil_k)) if ctx.t_soil_k is not None
+                else _pipe_soil_k(net, p.index)) - ZERO_CELSIUS_K
         i = int(np.argmin(np.where(bad, soil, np.inf)))
         pid = str(p.index[i])
         ids = ", ".join(map(str, list(p.index[bad][:5])))

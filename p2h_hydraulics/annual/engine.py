@@ -195,7 +195,8 @@ class HourSolver:
         ctx = CaseContext("hour", self.p.thresholds, self.p.units, designs, self.p.network,
                           None, base=base, feedin=res,
                           design_flow_kg_s=dict(self.p.design_flow_kg_s),
-                          design_flow_source=dict(self.p.design_flow_source))
+                          design_flow_source=dict(self.p.design_flow_source),
+                          t_soil_k=case.t_soil_k)
         findings = judge(ctx, skip=self.skip)
         viol = [f for f in findings if f.severity == "violation" and f.case != "base"]
         return viol, findings

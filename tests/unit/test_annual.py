@@ -327,6 +327,35 @@ def test_limits_agree_with_the_checker(run):
             assert bad.verdict == "NOT_PERMITTED" and bad.decisive_code == row["limited_by"]
 
 
+def test_consumer_returns_are_judged_against_the_hours_soil(tmp_path):
+    """Consumers set to return 12 °C, network soil 10 °C, the soil of the year 6–14 °C: the
+    coldest day's hour accepts the offer; on the warmest day the returns are colder than the
+    pipes' surroundings of that hour, which the annual analysis refuses as the checker does on
+    the network built for that hour (not against the network's own 10 °C)."""
+    rec = json.loads(SMALL.read_text(encoding="utf-8"))
+    rec["settings"]["t_soil_k"] = 283.15
+    for c in rec["consumers"]:
+        c.update(control="t_return", t_return_k=285.15, delta_t_k=None)
+    (tmp_path / "net.json").write_text(json.dumps(rec), encoding="utf-8")
+    path = tmp_path / "scen.yaml"
+    path.write_text(SCEN, encoding="utf-8")
+    soil = prepare(path).inputs.table["t_soil_c"]
+    cold, warm = int(soil.idxmin()), int(soil.idxmax())
+    assert soil[cold] == pytest.approx(6.0) and soil[warm] == pytest.approx(14.0)
+    prep = prepare(path, hours=np.array([cold, warm]))
+    res = run_annual(prep, workers=1)
+    flows = res.summary["design_flow_kg_s"]
+    for hour, limit in ((cold, ""), (warm, "consumer_return_temperature")):
+        row = _row(res, hour)
+        assert row["limited_by"] == limit, hour
+        rep = check_integration(network_for_hour(prep, hour, lam=None, design_flows=flows),
+                                units=prep.units, thresholds=prep.thresholds)
+        assert (rep.verdict == "NOT_PERMITTED") == bool(limit), hour
+        if limit:
+            assert rep.decisive_code == limit
+            assert row["absorbed_kw"] == 0.0
+
+
 def test_identical_hours_are_solved_once(run):
     _, res, _, _ = run
     df = res.hourly
