@@ -404,11 +404,28 @@ def _solved_cases(ctx: CaseContext):
                 res, net
 
 
-def _pipe_soil_k(net, pipe_ids) -> np.ndarray:
-    """Soil temperature [K] around each pipe of ``net`` (the network's where a pipe has none)."""
+def _pipe_soil_k(ctx: CaseContext, net, pipe_ids) -> np.ndarray:
+    """Soil temperature [K] around each pipe of ``net`` (the network's where a pipe has none;
+    ``ctx.t_soil_k`` for every pipe where the solve used that)."""
+    if ctx.t_soil_k is not None:
+        return np.full(len(pipe_ids), float(ctx.t_soil_k))
     t_net = float(net.settings.get("t_soil_k", 283.15))
     pipes = net.pipes.reindex(pipe_ids)
     return pipes["t_soil_k"].fillna(t_net).to_numpy(dtype=float)
+
+
+def _consumer_surroundings_k(ctx: CaseContext, res, net, cache: dict) -> np.ndarray:
+    """Surroundings [K] of the return junction of each consumer drawing water in ``res``
+    (``ctx.t_soil_k`` where the solve used one value for every pipe); ``cache`` holds the
+    per-junction values per network within one check."""
+    c = res.active_consumers
+    if ctx.t_soil_k is not None:
+        return np.full(len(c), float(ctx.t_soil_k))
+    if id(net) not in cache:
+        cache[id(net)] = _junction_surroundings_k(net)
+    idx, t_j, t_net = cache[id(net)]
+    lim = _take(t_j, idx.get_indexer(c["return_junction"].to_numpy()), t_net)
+    return np.where(np.isnan(lim), t_net, lim)
 
 
 def _junction_surroundings_k(net) -> tuple[pd.Index, np.ndarray, float]:
@@ -493,22 +510,13 @@ def check_consumer_return(ctx: CaseContext) -> list[Finding]:
     flow too large for the supply that arrives), never a state to permit."""
     out = []
     tmin = ctx.thresholds.t_return_min_c
-    surroundings = {}  # per network solved (the base network twice in the annual analysis)
+    surroundings = {}  # per network solved (``_consumer_surroundings_k``)
     for case, label, res, net in _solved_cases(ctx):
         if res.active_consumers.empty:
             continue
         ids, t_s, t_r = _required_return_k(res, net)
-        if tmin is not None:
-            lim = np.full(len(ids), tmin + ZERO_CELSIUS_K)
-        elif ctx.t_soil_k is not None:
-            lim = np.full(len(ids), float(ctx.t_soil_k))
-        else:
-            if id(net) not in surroundings:
-                surroundings[id(net)] = _junction_surroundings_k(net)
-            idx, t_j, t_net = surroundings[id(net)]
-            pos = idx.get_indexer(res.active_consumers["return_junction"].to_numpy())
-            lim = _take(t_j, pos, t_net)
-            lim = np.where(np.isnan(lim), t_net, lim)
+        lim = (np.full(len(ids), tmin + ZERO_CELSIUS_K) if tmin is not None
+               else _consumer_surroundings_k(ctx, res, net, surroundings))
         lim = np.maximum(lim, _T_FREEZE_K + _FREEZE_TOL_K)
         margin = t_r - lim
         i = int(np.argmin(margin))
@@ -562,8 +570,7 @@ def check_freezing(ctx: CaseContext) -> list[Finding]:
             out.append(ctx.finding("freezing", "ok", case=case, count=0,
                                    message=f"no water cools to 0 °C {label}"))
             continue
-        soil = (np.full(len(p), float(ctx.t_soil_k)) if ctx.t_soil_k is not None
-                else _pipe_soil_k(net, p.index)) - ZERO_CELSIUS_K
+        soil = _pipe_soil_k(ctx, net, p.index) - ZERO_CELSIUS_K
         i = int(np.argmin(np.where(bad, soil, np.inf)))
         pid = str(p.index[i])
         ids = ", ".join(map(str, list(p.index[bad][:5])))
