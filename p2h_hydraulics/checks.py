@@ -151,6 +151,9 @@ class CaseContext:
     # the surroundings [K] of every pipe where the solve replaced the networks' own by one
     # value (the annual analysis' hour: its soil temperature); None: the networks' own
     t_soil_k: float | None = None
+    # what the checks derive from the networks' tables alone, keyed by those tables; the site
+    # search hands one dict to every trial of a load case (their networks share the tables)
+    memo: dict = field(default_factory=dict)
 
     def finding(self, code: str, severity: str, message: str, **kw) -> Finding:
         spec = REGISTRY[code]
@@ -178,14 +181,31 @@ def _take(values: np.ndarray, pos: np.ndarray, missing):
 
 def pipe_vmax(ctx: CaseContext, pipe_ids) -> np.ndarray:
     """Velocity limit [m/s] per pipe: the small-pipe limit for DN ≤ ``small_dn`` (or, without
-    a DN, inner diameter ≤ ``small_d_inner_m``), else ``v_max_m_s``."""
+    a DN, inner diameter ≤ ``small_d_inner_m``), else ``v_max_m_s``. Kept in ``ctx.memo``
+    (where the context has one) for ``pipe_ids`` that are the same index (or views of it)."""
     th = ctx.thresholds
     pipes = ctx.network_base.pipes
+    memo = getattr(ctx, "memo", None) if isinstance(pipe_ids, pd.Index) else None
+    key = ("pipe_vmax", id(pipes), th.small_dn, th.small_d_inner_m, th.v_max_small_m_s,
+           th.v_max_m_s)
+    if memo is not None and key in memo and pipe_ids.is_(memo[key][1]):
+        return memo[key][2]
     pos = pipes.index.get_indexer(pipe_ids)
     dn = _take(pipes["dn"].to_numpy(dtype=float), pos, np.nan)
     d = _take(pipes["d_inner_m"].to_numpy(dtype=float), pos, np.nan)
     small = np.where(np.isfinite(dn), dn <= th.small_dn, d <= th.small_d_inner_m)
-    return np.where(small, th.v_max_small_m_s, th.v_max_m_s)
+    vmax = np.where(small, th.v_max_small_m_s, th.v_max_m_s)
+    if memo is not None:
+        vmax.flags.writeable = False  # shared by the trials that read it
+        memo[key] = (pipes, pipe_ids, vmax)
+    return vmax
+
+
+def _aligned(values: pd.Series, index: pd.Index) -> np.ndarray:
+    """``values.reindex(index)`` as a float array (no reindexing where the labels are the
+    same)."""
+    same = values.index.equals(index)
+    return (values if same else values.reindex(index)).to_numpy(dtype=float)
 
 
 # ------------------------------------------------------------------------------------------
@@ -414,16 +434,18 @@ def _pipe_soil_k(ctx: CaseContext, net, pipe_ids) -> np.ndarray:
     return pipes["t_soil_k"].fillna(t_net).to_numpy(dtype=float)
 
 
-def _consumer_surroundings_k(ctx: CaseContext, res, net, cache: dict) -> np.ndarray:
+def _consumer_surroundings_k(ctx: CaseContext, res, net) -> np.ndarray:
     """Surroundings [K] of the return junction of each consumer drawing water in ``res``
-    (``ctx.t_soil_k`` where the solve used one value for every pipe); ``cache`` holds the
-    per-junction values per network within one check."""
+    (``ctx.t_soil_k`` where the solve used one value for every pipe); the per-junction values
+    are kept in ``ctx.memo`` per junction and pipe table and soil temperature."""
     c = res.active_consumers
     if ctx.t_soil_k is not None:
         return np.full(len(c), float(ctx.t_soil_k))
-    if id(net) not in cache:
-        cache[id(net)] = _junction_surroundings_k(net)
-    idx, t_j, t_net = cache[id(net)]
+    t_net = float(net.settings.get("t_soil_k", 283.15))
+    key = ("junction_surroundings", id(net.junctions), id(net.pipes), t_net)
+    if key not in ctx.memo:  # (the tables are kept with it: their ids stay theirs)
+        ctx.memo[key] = (net.junctions, net.pipes, _junction_surroundings_k(net))
+    idx, t_j, t_net = ctx.memo[key][2]
     lim = _take(t_j, idx.get_indexer(c["return_junction"].to_numpy()), t_net)
     return np.where(np.isnan(lim), t_net, lim)
 
@@ -457,10 +479,15 @@ def check_consumer_heat(ctx: CaseContext) -> list[Finding]:
         return []
     out = []
     for case, label, res, net in _solved_cases(ctx):
-        cons = net.consumers
-        cons = cons[cons["in_service"].astype(bool)] if len(cons) else cons
+        key = ("consumers_in_service", id(net.consumers))
+        if key not in ctx.memo:
+            cons = net.consumers
+            cons = cons[cons["in_service"].astype(bool)] if len(cons) else cons
+            ctx.memo[key] = (net.consumers, cons)
+        cons = ctx.memo[key][1]
         want = cons["q_w"].to_numpy(dtype=float)
-        got = res.consumers["q_w"].reindex(cons.index).fillna(0.0).to_numpy(dtype=float)
+        got = _aligned(res.consumers["q_w"], cons.index)
+        got = np.where(np.isnan(got), 0.0, got)
         short = want - got
         # 1 %: the pandapipes backend's heat differs by ~0.1 % (its c_p-based water model)
         bad = short > np.maximum(0.01 * want, 1.0)
@@ -510,13 +537,12 @@ def check_consumer_return(ctx: CaseContext) -> list[Finding]:
     flow too large for the supply that arrives), never a state to permit."""
     out = []
     tmin = ctx.thresholds.t_return_min_c
-    surroundings = {}  # per network solved (``_consumer_surroundings_k``)
     for case, label, res, net in _solved_cases(ctx):
         if res.active_consumers.empty:
             continue
         ids, t_s, t_r = _required_return_k(res, net)
         lim = (np.full(len(ids), tmin + ZERO_CELSIUS_K) if tmin is not None
-               else _consumer_surroundings_k(ctx, res, net, surroundings))
+               else _consumer_surroundings_k(ctx, res, net))
         lim = np.maximum(lim, _T_FREEZE_K + _FREEZE_TOL_K)
         margin = t_r - lim
         i = int(np.argmin(margin))
@@ -1014,16 +1040,18 @@ def check_flow_reversal(ctx: CaseContext) -> list[Finding]:
     if ctx.base is None or ctx.feedin is None:
         return []
     th = ctx.thresholds
-    vb = ctx.base.pipes["v_m_s"]
-    vf = ctx.feedin.pipes["v_m_s"].reindex(vb.index)
-    moving = (vb.abs() >= th.v_stagnant_m_s) & (vf.abs() >= th.v_stagnant_m_s)
-    rev = moving & (np.sign(vb) != np.sign(vf))
-    n = int(rev.sum())
+    index = ctx.base.pipes.index
+    vb = ctx.base.pipes["v_m_s"].to_numpy(dtype=float)
+    vf = _aligned(ctx.feedin.pipes["v_m_s"], index)
+    moving = (np.abs(vb) >= th.v_stagnant_m_s) & (np.abs(vf) >= th.v_stagnant_m_s)
+    rev = np.flatnonzero(moving & (np.sign(vb) != np.sign(vf)))
+    n = len(rev)
     if n == 0:
         return [ctx.finding("flow_reversal", "ok", case="feedin", count=0,
                             message="no pipe reverses its flow direction")]
-    worst = (vf[rev].abs()).idxmax()
-    examples = ", ".join(map(str, list(vf[rev].abs().sort_values(ascending=False).index[:5])))
+    speed = pd.Series(np.abs(vf[rev]), index=index[rev])
+    worst = speed.idxmax()
+    examples = ", ".join(map(str, list(speed.sort_values(ascending=False).index[:5])))
     cond = None
     if th.reversal_needs_action:
         cond = (f"{_plural(n, 'pipe')} reverse their flow: check non-return valves, heat meters "
@@ -1052,8 +1080,8 @@ def check_pressure_gradient(ctx: CaseContext) -> list[Finding]:
                             message=f"highest specific pressure loss {worst:.0f} Pa/m in {pid}")]
     new = n
     if ctx.base is not None:
-        rb = ctx.base.pipes["r_pa_per_m"].reindex(r.index)
-        new = int((bad & ~(rb > rmax)).sum())
+        rb = _aligned(ctx.base.pipes["r_pa_per_m"], r.index)
+        new = int((bad.to_numpy() & ~(rb > rmax)).sum())
     if new == 0:
         return [ctx.finding("pressure_gradient", "ok", element=pid, case="feedin",
                             value=worst, limit=rmax, margin=rmax - worst, unit="Pa/m", count=n,
@@ -1071,15 +1099,16 @@ def check_stagnant(ctx: CaseContext) -> list[Finding]:
     if ctx.base is None or ctx.feedin is None:
         return []
     vs = ctx.thresholds.v_stagnant_m_s
-    vb = ctx.base.pipes["v_m_s"].abs()
-    vf = ctx.feedin.pipes["v_m_s"].abs().reindex(vb.index)
-    new = (vf < vs) & (vb >= vs)
-    n = int(new.sum())
+    index = ctx.base.pipes.index
+    vb = np.abs(ctx.base.pipes["v_m_s"].to_numpy(dtype=float))
+    vf = np.abs(_aligned(ctx.feedin.pipes["v_m_s"], index))
+    new = index[(vf < vs) & (vb >= vs)]
+    n = len(new)
     if n == 0:
         return [ctx.finding("stagnant_pipes", "ok", case="feedin", count=0,
                             message="no pipe becomes stagnant")]
-    ids = ", ".join(map(str, list(new[new].index[:5])))
-    return [ctx.finding("stagnant_pipes", "warning", element=str(new[new].index[0]),
+    ids = ", ".join(map(str, list(new[:5])))
+    return [ctx.finding("stagnant_pipes", "warning", element=str(new[0]),
                         case="feedin", count=n, value=float(n), unit="pipes",
                         message=f"{_plural(n, 'pipe')} nearly stop flowing (< {vs:g} m/s) when "
                                 f"the feed-in runs (e.g. {ids}); their water cools down")]

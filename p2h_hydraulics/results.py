@@ -259,6 +259,20 @@ def _frame(cols: dict, index: pd.Index) -> pd.DataFrame:
                         copy=False)
 
 
+def _ids(comp, what: str, ids: np.ndarray, rows: np.ndarray | None = None) -> pd.Index:
+    """``pd.Index(ids[rows], name="id")`` as a view of one index made per topology (``what``
+    names it): the result tables of a sweep's solves then share their row labels, so aligning
+    them (``reindex``, ``get_indexer``) is instant; each table still has an index object of its
+    own (renaming one leaves the others)."""
+    def build():
+        return ids, rows, pd.Index(ids if rows is None else ids[rows], name="id")
+
+    src, src_rows, index = comp.workspace.derived(("result_index", what), build)
+    if src is not ids or not (src_rows is rows or np.array_equal(src_rows, rows)):
+        return pd.Index(ids if rows is None else ids[rows], name="id")
+    return index.view()
+
+
 def _own(values) -> np.ndarray:
     """A copy of a solver array for a result table (the table must not share its memory)."""
     return np.array(values)
@@ -291,7 +305,7 @@ def build_result(comp, state, fl, info: ConvergenceInfo, hyd_iters: int = 0,
 
     p, h, m = state.p, state.h, state.mdot_b
     t = water.temperature_from_enthalpy(h)
-    n_idx = pd.Index(comp.node_ids, name="id")
+    n_idx = _ids(comp, "junctions", comp.node_ids)
     junctions = _frame({"p_pa": _own(p), "t_k": t, "elevation_m": _own(comp.elevation_m),
                         "side": _own(comp.side), "p_abs_pa": p + P_ATM_PA,
                         "p_sat_pa": water.saturation_pressure(t) - P_ATM_PA},  # gauge
@@ -322,17 +336,17 @@ def build_result(comp, state, fl, info: ConvergenceInfo, hyd_iters: int = 0,
     }
     # the pipe and valve tables straight from the branch columns (rows in branch order); a
     # kind without rows is the other table's empty slice
-    def branch_table(rows):
+    def branch_table(rows, what):
         return _frame({k: col if rows.all() else col[rows] for k, col in branch_cols.items()},
-                      pd.Index(comp.branch_ids[rows], name="id"))
+                      _ids(comp, what, comp.branch_ids, rows))
 
     is_pipe, is_valve = (comp.branch_kind == BranchKind.PIPE,
                          comp.branch_kind == BranchKind.VALVE)
     if is_valve.any():
-        valves = branch_table(is_valve)
-        pipes = branch_table(is_pipe) if is_pipe.any() else valves.iloc[:0]
+        valves = branch_table(is_valve, "valves")
+        pipes = branch_table(is_pipe, "pipes") if is_pipe.any() else valves.iloc[:0]
     else:
-        pipes = branch_table(is_pipe)
+        pipes = branch_table(is_pipe, "pipes")
         valves = pipes.iloc[:0]
     q_loss_w = branch_cols["q_loss_w"]
     # consumers
@@ -346,7 +360,7 @@ def build_result(comp, state, fl, info: ConvergenceInfo, hyd_iters: int = 0,
         "t_supply_k": t_s, "t_return_k": water.temperature_from_enthalpy(h_c_out),
         "t_return_junction_k": t_r, "return_setpoint_reached": ~fl["c_clamped"],
         "dp_margin_pa": p[comp.c_sup] - p[comp.c_ret] - comp.c_dp_min_pa,
-    }, pd.Index(comp.c_ids, name="id"))
+    }, _ids(comp, "consumers", comp.c_ids))
     demand = nodal_demand(comp, fl)
     inj = node_injection(comp, m, demand)
     pl_in, pl_out = inj[comp.pl_sup], -inj[comp.pl_ret]

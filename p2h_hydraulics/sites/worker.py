@@ -148,6 +148,7 @@ class Case:
     design_flow: dict = field(default_factory=dict)
     design_src: dict = field(default_factory=dict)
     lin: Linear | None = None
+    memo: dict = field(default_factory=dict)  # ``CaseContext.memo`` of its trials
 
 
 class Setup:
@@ -209,7 +210,8 @@ class Setup:
         design = design_feedin(unit, case.required_c, t_ret)
         return CaseContext(case.name, self.th, [unit], {unit.id: design}, case.net,
                            fnet if fnet is not None else case.net, case.base, feed,
-                           case.base_error, err, dict(case.design_flow), dict(case.design_src))
+                           case.base_error, err, dict(case.design_flow), dict(case.design_src),
+                           memo=case.memo)
 
     def linear(self, i: int) -> Linear | None:
         case = self.cases[i]
