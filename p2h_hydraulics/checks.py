@@ -78,6 +78,7 @@ from .findings import (
     Finding,
     register,
 )
+from .model.graph import active
 from .solver.elements import FEEDIN_DT_MIN_K
 from .unit import (
     FeedinDesign,
@@ -199,6 +200,16 @@ def pipe_vmax(ctx: CaseContext, pipe_ids) -> np.ndarray:
         vmax.flags.writeable = False  # shared by the trials that read it
         memo[key] = (pipes, pipe_ids, vmax)
     return vmax
+
+
+def _memoised(ctx: CaseContext, name: str, tables: tuple, build, *extra):
+    """``build(*tables)``, kept in ``ctx.memo`` under ``name``, the identity of ``tables``
+    (what it is derived from) and the values ``extra``; the tables are kept with it, so their
+    ids stay theirs while the memo lives."""
+    key = (name, *map(id, tables), *extra)
+    if key not in ctx.memo:
+        ctx.memo[key] = (tables, build(*tables))
+    return ctx.memo[key][1]
 
 
 def _aligned(values: pd.Series, index: pd.Index) -> np.ndarray:
@@ -429,7 +440,7 @@ def _pipe_soil_k(ctx: CaseContext, net, pipe_ids) -> np.ndarray:
     ``ctx.t_soil_k`` for every pipe where the solve used that)."""
     if ctx.t_soil_k is not None:
         return np.full(len(pipe_ids), float(ctx.t_soil_k))
-    t_net = float(net.settings.get("t_soil_k", 283.15))
+    t_net = net.t_soil_k
     pipes = net.pipes.reindex(pipe_ids)
     return pipes["t_soil_k"].fillna(t_net).to_numpy(dtype=float)
 
@@ -441,11 +452,8 @@ def _consumer_surroundings_k(ctx: CaseContext, res, net) -> np.ndarray:
     c = res.active_consumers
     if ctx.t_soil_k is not None:
         return np.full(len(c), float(ctx.t_soil_k))
-    t_net = float(net.settings.get("t_soil_k", 283.15))
-    key = ("junction_surroundings", id(net.junctions), id(net.pipes), t_net)
-    if key not in ctx.memo:  # (the tables are kept with it: their ids stay theirs)
-        ctx.memo[key] = (net.junctions, net.pipes, _junction_surroundings_k(net))
-    idx, t_j, t_net = ctx.memo[key][2]
+    idx, t_j, t_net = _memoised(ctx, "junction_surroundings", (net.junctions, net.pipes),
+                                lambda *_: _junction_surroundings_k(net), net.t_soil_k)
     lim = _take(t_j, idx.get_indexer(c["return_junction"].to_numpy()), t_net)
     return np.where(np.isnan(lim), t_net, lim)
 
@@ -457,7 +465,7 @@ def _junction_surroundings_k(net) -> tuple[pd.Index, np.ndarray, float]:
 
     idx = net.junctions.index  # its hash table is built once per network
     p = net.pipes
-    t_net = float(net.settings.get("t_soil_k", 283.15))
+    t_net = net.t_soil_k
     on = p["in_service"].to_numpy(dtype=bool) if len(p) else np.zeros(0, dtype=bool)
     ends = idx.get_indexer(np.concatenate([p["from_junction"].to_numpy()[on],
                                            p["to_junction"].to_numpy()[on]]))
@@ -479,12 +487,7 @@ def check_consumer_heat(ctx: CaseContext) -> list[Finding]:
         return []
     out = []
     for case, label, res, net in _solved_cases(ctx):
-        key = ("consumers_in_service", id(net.consumers))
-        if key not in ctx.memo:
-            cons = net.consumers
-            cons = cons[cons["in_service"].astype(bool)] if len(cons) else cons
-            ctx.memo[key] = (net.consumers, cons)
-        cons = ctx.memo[key][1]
+        cons = _memoised(ctx, "consumers_in_service", (net.consumers,), active)
         want = cons["q_w"].to_numpy(dtype=float)
         got = _aligned(res.consumers["q_w"], cons.index)
         got = np.where(np.isnan(got), 0.0, got)
