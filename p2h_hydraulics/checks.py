@@ -185,31 +185,35 @@ def pipe_vmax(ctx: CaseContext, pipe_ids) -> np.ndarray:
     a DN, inner diameter ≤ ``small_d_inner_m``), else ``v_max_m_s``. Kept in ``ctx.memo``
     (where the context has one) for ``pipe_ids`` that are the same index (or views of it)."""
     th = ctx.thresholds
-    pipes = ctx.network_base.pipes
-    memo = getattr(ctx, "memo", None) if isinstance(pipe_ids, pd.Index) else None
-    key = ("pipe_vmax", id(pipes), th.small_dn, th.small_d_inner_m, th.v_max_small_m_s,
-           th.v_max_m_s)
-    if memo is not None and key in memo and pipe_ids.is_(memo[key][1]):
-        return memo[key][2]
-    pos = pipes.index.get_indexer(pipe_ids)
-    dn = _take(pipes["dn"].to_numpy(dtype=float), pos, np.nan)
-    d = _take(pipes["d_inner_m"].to_numpy(dtype=float), pos, np.nan)
-    small = np.where(np.isfinite(dn), dn <= th.small_dn, d <= th.small_d_inner_m)
-    vmax = np.where(small, th.v_max_small_m_s, th.v_max_m_s)
-    if memo is not None:
+
+    def build(pipes):
+        pos = pipes.index.get_indexer(pipe_ids)
+        dn = _take(pipes["dn"].to_numpy(dtype=float), pos, np.nan)
+        d = _take(pipes["d_inner_m"].to_numpy(dtype=float), pos, np.nan)
+        small = np.where(np.isfinite(dn), dn <= th.small_dn, d <= th.small_d_inner_m)
+        vmax = np.where(small, th.v_max_small_m_s, th.v_max_m_s)
         vmax.flags.writeable = False  # shared by the trials that read it
-        memo[key] = (pipes, pipe_ids, vmax)
-    return vmax
+        return vmax
+
+    pipes = ctx.network_base.pipes
+    if getattr(ctx, "memo", None) is None or not isinstance(pipe_ids, pd.Index):
+        return build(pipes)
+    return _memoised(ctx, "pipe_vmax", (pipes,), build, th.small_dn, th.small_d_inner_m,
+                     th.v_max_small_m_s, th.v_max_m_s, labels=pipe_ids)
 
 
-def _memoised(ctx: CaseContext, name: str, tables: tuple, build, *extra):
+def _memoised(ctx: CaseContext, name: str, tables: tuple, build, *extra,
+              labels: pd.Index | None = None):
     """``build(*tables)``, kept in ``ctx.memo`` under ``name``, the identity of ``tables``
     (what it is derived from) and the values ``extra``; the tables are kept with it, so their
-    ids stay theirs while the memo lives."""
+    ids stay theirs while the memo lives. With ``labels`` (the rows the value is laid out in),
+    kept for those labels only: built again for labels that are not the same index (or a view
+    of it)."""
     key = (name, *map(id, tables), *extra)
-    if key not in ctx.memo:
-        ctx.memo[key] = (tables, build(*tables))
-    return ctx.memo[key][1]
+    hit = ctx.memo.get(key)
+    if hit is None or (labels is not None and not labels.is_(hit[1])):
+        hit = ctx.memo[key] = (tables, labels, build(*tables))
+    return hit[2]
 
 
 def _aligned(values: pd.Series, index: pd.Index) -> np.ndarray:

@@ -98,3 +98,21 @@ def test_velocity_limits_kept_in_a_memo_follow_the_network():
     assert list(pipe_vmax(big_ctx, idx)) == [2.0] * len(idx)  # no DN, 70.3 mm inside
     assert list(pipe_vmax(small_ctx, idx)) == [1.5] * len(idx)
     assert list(pipe_vmax(big_ctx, idx)) == [2.0] * len(idx)
+
+
+def test_velocity_limits_kept_in_a_memo_follow_the_labels():
+    """``pipe_vmax`` with one memo and two sets of pipe labels of the same network: each set
+    gets its limits in its own rows (a view of a set reuses them)."""
+    from p2h_hydraulics.checks import CaseContext, pipe_vmax
+
+    net = line_network(**LINE)
+    pipes = net.pipes.copy()
+    pipes.loc[pipes.index[0], "dn"] = 40.0
+    net = net.replace(pipes=pipes)
+    ctx = CaseContext("x", Thresholds(), [], {}, net, net, memo={})
+    every, last = net.pipes.index, net.pipes.index[1:]
+    first = pipe_vmax(ctx, every)
+    assert list(first) == [1.5] + [2.0] * (len(every) - 1)
+    assert list(pipe_vmax(ctx, last)) == [2.0] * len(last)
+    assert pipe_vmax(ctx, every.view()) is not first  # rebuilt after the other labels
+    assert pipe_vmax(ctx, every.view()) is pipe_vmax(ctx, every)
